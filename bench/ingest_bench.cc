@@ -1,0 +1,213 @@
+// bench/ingest: the findings pipeline end to end, against a simdjson
+// parse-only baseline measured on the same bytes in the same run.
+//
+//   bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR]
+//
+// Phases (each repeated R times, medians reported):
+//   parse-only     simdjson DOM parse of every report (the baseline)
+//   first ingest   parse, identity, lifecycle, enrich, rank, commit into a
+//                  fresh SQLite database with KEV, EPSS and the inventory loaded
+//   re-ingest      the same findings in new reports (new scan time): the
+//                  unchanged path
+//   re-ingest 5%   5% of each image's vulnerabilities replaced
+//   duplicate      the exact same bytes again (recognised, nothing parsed)
+// Report generation is excluded from every timing.
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "bench_util.h"
+#include "common/clock.h"
+#include "store/store.h"
+#include "triage/pipeline.h"
+
+using namespace secbudget;         // NOLINT
+using namespace secbudget::bench;  // NOLINT
+
+namespace {
+
+using Clock_ = std::chrono::steady_clock;
+
+double Seconds(Clock_::time_point a, Clock_::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+struct Args {
+  CorpusSpec spec;
+  int repeat = 3;
+  std::string dir;
+  bool only_first = false;  // for profiling
+};
+
+void Die(const Status& st) {
+  std::cerr << "bench_ingest: " << st.ToString() << "\n";
+  std::exit(1);
+}
+
+// The parsers need SIMDJSON_PADDING spare bytes after the data.
+std::string Padded(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + simdjson::SIMDJSON_PADDING);
+  out.append(s);
+  return out;
+}
+
+struct PhaseResult {
+  std::string name;
+  std::vector<double> seconds;
+  std::size_t findings = 0;
+  std::size_t bytes = 0;
+  std::size_t opened = 0, fixed = 0, changed = 0, unchanged = 0;  // of the last repetition
+};
+
+void Print(const PhaseResult& r, double baseline_rate) {
+  const double s = Median(r.seconds);
+  const double rate = static_cast<double>(r.findings) / s;
+  std::cout << fmt::format("{:<22} {:>9} findings {:>8.3f} s {:>12.0f} findings/s {:>8.1f} MB/s   {:>5.2f}x parse-only\n", r.name,
+                           r.findings, s, rate, static_cast<double>(r.bytes) / s / 1e6, baseline_rate > 0 ? rate / baseline_rate : 1.0);
+  if (r.opened + r.fixed + r.changed + r.unchanged > 0) {
+    std::cout << fmt::format("{:<22} opened {}, fixed {}, changed {}, unchanged {}\n", "", r.opened, r.fixed, r.changed, r.unchanged);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (!std::strcmp(argv[i], "--images")) args.spec.images = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--vulns")) args.spec.vulns_per_image = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--repeat")) args.repeat = std::stoi(next());
+    else if (!std::strcmp(argv[i], "--dir")) args.dir = next();
+    else if (!std::strcmp(argv[i], "--only-first")) args.only_first = true;
+    else {
+      std::cerr << "usage: bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR]\n";
+      return 2;
+    }
+  }
+  namespace fs = std::filesystem;
+  const fs::path dir = args.dir.empty() ? fs::temp_directory_path() / fmt::format("sb-bench-{}", getpid()) : fs::path(args.dir);
+  fs::create_directories(dir / "policy");
+  std::ofstream(dir / "policy" / "assets.yaml") << AssetInventoryYaml(args.spec);
+  std::ofstream(dir / "kev.json") << KevCatalog(args.spec);
+  std::ofstream(dir / "epss.csv") << EpssCsv(args.spec);
+  auto policy = LoadPolicy((dir / "policy").string());
+  if (!policy.ok()) Die(policy.status());
+
+  const std::size_t n = args.spec.images;
+  std::cout << fmt::format("corpus: {} images x {} vulnerabilities (Trivy JSON), {} KEV entries, {} EPSS scores, {} assets; repeat {}\n",
+                           n, args.spec.vulns_per_image, args.spec.kev_entries, args.spec.cve_pool, policy->inventory.assets().size(),
+                           args.repeat);
+  std::cout << fmt::format("simdjson {} implementation {}\n", SIMDJSON_STRINGIFY(SIMDJSON_VERSION),
+                           simdjson::get_active_implementation()->name());
+
+  // Baseline: simdjson DOM parse of the same bytes.
+  PhaseResult parse{"parse-only (simdjson)", {}, 0, 0};
+  simdjson::dom::parser parser;
+  for (int r = 0; r < args.repeat; ++r) {
+    double total = 0;
+    std::size_t bytes = 0, findings = 0;
+    for (std::size_t img = 0; img < n; ++img) {
+      const std::string report = Padded(TrivyImageReport(args.spec, img, 0, 0));
+      const auto t0 = Clock_::now();
+      simdjson::dom::element doc;
+      if (parser.parse(report.data(), report.size(), false).get(doc) != simdjson::SUCCESS) Die(Status::Internal("parse failed"));
+      const auto t1 = Clock_::now();
+      total += Seconds(t0, t1);
+      bytes += report.size();
+      findings += args.spec.vulns_per_image;
+    }
+    parse.seconds.push_back(total);
+    parse.bytes = bytes;
+    parse.findings = findings;
+  }
+  const double baseline = static_cast<double>(parse.findings) / Median(parse.seconds);
+  Print(parse, baseline);
+
+  // Our format parser alone (simdjson + field extraction into occurrences).
+  PhaseResult extract{"parse + extract", {}, 0, 0};
+  {
+    ReportParser report_parser;
+    for (int r = 0; r < args.repeat; ++r) {
+      double total = 0;
+      std::size_t bytes = 0, findings = 0;
+      for (std::size_t img = 0; img < n; ++img) {
+        const std::string report = Padded(TrivyImageReport(args.spec, img, 0, 0));
+        const auto t0 = Clock_::now();
+        auto parsed = report_parser.Parse(report, ParseOptions{});
+        const auto t1 = Clock_::now();
+        if (!parsed.ok()) Die(parsed.status());
+        total += Seconds(t0, t1);
+        bytes += report.size();
+        findings += parsed->occurrences.size();
+      }
+      extract.seconds.push_back(total);
+      extract.bytes = bytes;
+      extract.findings = findings;
+    }
+  }
+  Print(extract, baseline);
+
+  PhaseResult first{"first ingest", {}, 0, 0}, again{"re-ingest unchanged", {}, 0, 0}, changed{"re-ingest 5% changed", {}, 0, 0},
+      dup{"duplicate bytes", {}, 0, 0};
+  double rss_half = 0, rss_full = 0, db_mib = 0;
+  for (int r = 0; r < args.repeat; ++r) {
+    const fs::path db_path = dir / fmt::format("bench-{}.db", r);
+    fs::remove(db_path);
+    fs::remove(db_path.string() + "-wal");
+    fs::remove(db_path.string() + "-shm");
+    auto db = OpenDatabase(db_path.string());
+    if (!db.ok()) Die(db.status());
+    FixedClock clock(ParseTime("2026-10-15T00:00:00Z").value());
+    Triage triage(**db, *policy, clock);
+    for (const char* feed : {"kev.json", "epss.csv"}) {
+      auto loaded = triage.LoadIntelFile((dir / feed).string());
+      if (!loaded.ok()) Die(loaded.status());
+    }
+    const auto run_phase = [&](PhaseResult& phase, int round, double change, bool record_rss) {
+      double total = 0;
+      std::size_t bytes = 0, findings = 0;
+      std::string last;
+      for (std::size_t img = 0; img < n; ++img) {
+        std::string report = Padded(TrivyImageReport(args.spec, img, round, change));
+        const auto t0 = Clock_::now();
+        auto s = triage.IngestBytes(report, fmt::format("image-{}.json", img), {});
+        const auto t1 = Clock_::now();
+        if (!s.ok()) Die(s.status());
+        total += Seconds(t0, t1);
+        bytes += report.size();
+        findings += s->occurrences;
+        if (img == 0) phase.opened = phase.fixed = phase.changed = phase.unchanged = 0;
+        phase.opened += s->opened;
+        phase.fixed += s->fixed;
+        phase.changed += s->changed;
+        phase.unchanged += s->unchanged;
+        if (record_rss && img + 1 == n / 2) rss_half = CurrentRssMiB();
+      }
+      if (record_rss) rss_full = CurrentRssMiB();
+      phase.seconds.push_back(total);
+      phase.bytes = bytes;
+      phase.findings = findings;
+    };
+    run_phase(first, 0, 0, r == 0);
+    if (args.only_first) continue;
+    run_phase(again, 1, 0, false);
+    run_phase(changed, 2, 5, false);
+    run_phase(dup, 2, 5, false);
+    db_mib = static_cast<double>(fs::file_size(db_path)) / (1024.0 * 1024.0);
+  }
+  Print(first, baseline);
+  Print(again, baseline);
+  Print(changed, baseline);
+  Print(dup, baseline);
+  std::cout << fmt::format("memory: RSS {:.0f} MiB after half the first ingest, {:.0f} MiB after all of it; peak {:.0f} MiB; database {:.0f} MiB\n",
+                           rss_half, rss_full, PeakRssMiB(), db_mib);
+  if (args.dir.empty()) fs::remove_all(dir);
+  return 0;
+}

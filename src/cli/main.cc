@@ -1,0 +1,157 @@
+// secbudget: the command-line front end. Parses arguments and calls
+// cli/commands.cc; holds no business logic.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using secbudget::cli::GlobalOptions;
+using secbudget::cli::OutputFormat;
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+constexpr const char* kMainFooter = R"(
+Examples:
+  secbudget intel load known_exploited_vulnerabilities.json epss_scores.csv.gz
+  secbudget --policy policy/ ingest reports/*.json
+  secbudget findings --status open --priority P1 --team payments
+  secbudget explain 3fa81c2d
+  secbudget lint policy/
+
+Global options go before or after the command. The database defaults to
+$SECBUDGET_DB or ./secbudget.db; the policy directory to $SECBUDGET_POLICY.
+Exit codes: 0 ok, 1 rejected input, 2 usage error, 3 store/internal error.
+Docs: docs/README.md)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"secbudget: every scanner's findings in one ranked, explained queue, held to remediation SLOs"};
+  app.footer(kMainFooter);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "secbudget 0.1.0");
+
+  GlobalOptions g;
+  g.db = EnvOr("SECBUDGET_DB", "secbudget.db");
+  g.policy_dir = EnvOr("SECBUDGET_POLICY", "");
+  std::string output = "table";
+  const auto add_globals = [&](CLI::App* cmd) {
+    cmd->add_option("--db", g.db, "database file (SQLite) [$SECBUDGET_DB, ./secbudget.db]");
+    cmd->add_option("--policy", g.policy_dir, "policy directory [$SECBUDGET_POLICY; built-in defaults]");
+    cmd->add_option("--now", g.now, "compute as of this time (RFC 3339, e.g. 2026-11-23T09:00:00Z)");
+    cmd->add_option("--output,-o", output, "output format")->check(CLI::IsMember({"table", "json", "csv"}));
+    cmd->add_flag("--quiet,-q", g.quiet, "print only results and errors");
+  };
+  add_globals(&app);
+
+  // ingest
+  secbudget::cli::IngestArgs ingest;
+  auto* c_ingest = app.add_subcommand("ingest", "ingest scanner reports (format detected from content)");
+  c_ingest->add_option("files", ingest.files, "report files (JSON or SARIF, optionally gzipped; - for stdin)")->required();
+  c_ingest->add_option("--format", ingest.format, "force a format (see `secbudget formats`)");
+  c_ingest->add_option("--target", ingest.target, "what the report scanned, when it does not say (repository URL, image, cluster)");
+  c_ingest->add_option("--max-report-size", ingest.max_report_bytes, "refuse reports larger than this many bytes (default 1 GiB)");
+  c_ingest->add_flag("--fail-fast", ingest.fail_fast, "stop at the first rejected report");
+  c_ingest->footer(R"(
+Each report is ingested whole or not at all. Re-ingesting a report changes
+nothing. A finding is fixed when the same scanner re-scans the same target and
+no longer reports it (or reports it as passed); it reopens if it comes back.
+
+Examples:
+  secbudget ingest trivy-image.json grype-image.json
+  secbudget ingest --target github.com/acme/api semgrep.sarif
+  trivy image -f json nginx:1.25 | secbudget ingest -)");
+
+  // findings
+  secbudget::cli::FindingsArgs findings;
+  auto* c_findings = app.add_subcommand("findings", "list the ranked queue of findings");
+  c_findings->add_option("--status", findings.status, "open, fixed or all")->capture_default_str();
+  c_findings->add_option("--priority,-p", findings.priorities, "P1..P4 (repeat or comma-separate)");
+  c_findings->add_option("--team", findings.team, "owning team (from the asset inventory)");
+  c_findings->add_option("--service", findings.service, "owning service");
+  c_findings->add_option("--kind", findings.kind, "vulnerability, misconfiguration, secret, code or threat");
+  c_findings->add_flag("--unmatched", findings.unmatched, "only findings that matched no asset");
+  c_findings->add_option("--limit,-n", findings.limit, "show at most N");
+  c_findings->footer(R"(
+Ordered by priority (P1 = act now), then score. DUE is the remediation
+deadline from the ranking policy.
+
+Examples:
+  secbudget findings --priority P1,P2 --team payments
+  secbudget findings --unmatched -o csv > unmatched.csv
+  secbudget findings --now 2026-12-01T00:00:00Z -o json)");
+
+  // explain
+  std::string explain_id;
+  auto* c_explain = app.add_subcommand("explain", "why a finding has its rank and deadline: inputs, tables, sources, history");
+  c_explain->add_option("id", explain_id, "finding id or a unique prefix (at least 4 hex digits)")->required();
+  c_explain->footer("\nExample:\n  secbudget explain 3fa81c2d\n  secbudget explain 3fa81c2d -o json");
+
+  // intel
+  auto* c_intel = app.add_subcommand("intel", "threat intelligence: CISA KEV and FIRST EPSS");
+  c_intel->require_subcommand(1);
+  std::vector<std::string> intel_files;
+  auto* c_intel_load = c_intel->add_subcommand("load", "load KEV catalogs (JSON) and EPSS scores (CSV or .csv.gz)");
+  c_intel_load->add_option("files", intel_files, "feed files, detected from content")->required();
+  c_intel_load->footer(R"(
+Each feed replaces its previous version; open findings are re-ranked.
+
+Example:
+  secbudget intel load known_exploited_vulnerabilities.json epss_scores-2026-11-22.csv.gz)");
+  auto* c_intel_status = c_intel->add_subcommand("status", "which feeds are loaded, their versions and sizes");
+
+  // lint
+  std::string lint_dir;
+  auto* c_lint = app.add_subcommand("lint", "validate every policy file (file:line errors)");
+  c_lint->add_option("dir", lint_dir, "policy directory (default: --policy)");
+  c_lint->footer("\nExample:\n  secbudget lint policy/");
+
+  auto* c_rank = app.add_subcommand("rank", "re-rank every open finding with the current policy and intel");
+  auto* c_formats = app.add_subcommand("formats", "list supported report formats");
+  auto* c_reports = app.add_subcommand("reports", "list ingested reports and what each changed");
+  auto* c_verify = app.add_subcommand("verify", "replay the event log and check it equals the stored state");
+  auto* c_version = app.add_subcommand("version", "print versions of secbudget and its libraries");
+
+  for (CLI::App* cmd : {c_ingest, c_findings, c_explain, c_intel_load, c_intel_status, c_lint, c_rank, c_formats, c_reports,
+                        c_verify, c_version}) {
+    cmd->fallthrough();
+  }
+  c_intel->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : secbudget::cli::kExitUsage;
+  }
+  g.output = output == "json" ? OutputFormat::kJson : output == "csv" ? OutputFormat::kCsv : OutputFormat::kTable;
+
+  using namespace secbudget::cli;  // NOLINT(google-build-using-namespace)
+  if (*c_ingest) return RunIngest(g, ingest);
+  if (*c_findings) return RunFindings(g, findings);
+  if (*c_explain) return RunExplain(g, explain_id);
+  if (*c_intel_load) return RunIntelLoad(g, intel_files);
+  if (*c_intel_status) return RunIntelStatus(g);
+  if (*c_lint) return RunLint(g, lint_dir.empty() ? g.policy_dir : lint_dir);
+  if (*c_rank) return RunRank(g);
+  if (*c_formats) return RunFormats(g);
+  if (*c_reports) return RunReports(g);
+  if (*c_verify) return RunVerify(g);
+  if (*c_version) {
+    std::cout << fmt::format("secbudget 0.1.0\nsqlite {} (schema {})\nsimdjson {}\n", sqlite3_libversion(),
+                             secbudget::SqliteSchemaVersion(), SIMDJSON_STRINGIFY(SIMDJSON_VERSION));
+    return 0;
+  }
+  return kExitUsage;
+}

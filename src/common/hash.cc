@@ -1,0 +1,52 @@
+#include "common/hash.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <cstring>
+
+namespace secbudget {
+
+std::uint64_t Hash64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
+
+FieldHasher& FieldHasher::Add(std::string_view field) {
+  // The length goes into the seed too: an empty field still changes the state.
+  state_ = XXH3_64bits_withSeed(field.data(), field.size(), state_ ^ (field.size() * 0x9e3779b97f4a7c15ULL));
+  return *this;
+}
+
+FieldHasher& FieldHasher::Add(std::int64_t value) {
+  state_ = XXH3_64bits_withSeed(&value, sizeof value, state_);
+  return *this;
+}
+
+FieldHasher& FieldHasher::Add(double value) {
+  std::uint64_t bits = 0;
+  static_assert(sizeof bits == sizeof value);
+  std::memcpy(&bits, &value, sizeof bits);
+  state_ = XXH3_64bits_withSeed(&bits, sizeof bits, state_);
+  return *this;
+}
+
+std::string HexId(std::uint64_t id) { return fmt::format("{:016x}", id); }
+
+bool ParseHexId(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 16) return false;
+  std::uint64_t v = 0;
+  for (const char c : text) {
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= static_cast<std::uint64_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint64_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint64_t>(c - 'A' + 10);
+    else return false;
+  }
+  out = v;
+  return true;
+}
+
+std::string ContentId(std::string_view bytes) {
+  const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
+}
+
+}  // namespace secbudget

@@ -1,0 +1,60 @@
+// The yaml-cpp adapter: loading with file:line:column errors and a strict
+// map reader for policy files. yaml-cpp throws; nothing here lets an
+// exception escape. Include this header only in policy loaders (it pulls in
+// yaml-cpp).
+//
+// Limits: a policy file is at most kMaxPolicyBytes; nesting deeper than
+// yaml-cpp's own limit (about 500 levels) is reported as a parse error.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace secbudget {
+
+inline constexpr std::size_t kMaxPolicyBytes = 16 * 1024 * 1024;
+
+// Parses every document in a file. Errors carry file:line:column.
+Result<std::vector<YAML::Node>> LoadYamlDocuments(const std::string& path);
+Result<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text, const std::string& name);
+
+// 1-based position of a node.
+Location NodeLocation(const std::string& file, const YAML::Node& node);
+
+// Reads a mapping with a fixed set of keys; unknown and duplicate keys are
+// errors (yaml-cpp silently keeps the first of duplicates).
+class MapReader {
+ public:
+  // REQUIRES: node is defined. A non-map node yields an error on Finish().
+  MapReader(const YAML::Node& node, std::string file, std::string what);
+
+  // The value of `key` (undefined node if absent).
+  YAML::Node Get(const std::string& key);
+  // Errors when absent.
+  YAML::Node Require(const std::string& key);
+
+  std::optional<std::string> String(const std::string& key, bool required = false);
+  std::optional<bool> Bool(const std::string& key);
+  std::optional<double> Number(const std::string& key);
+
+  // Records an error about `node` (first error wins).
+  void Fail(const YAML::Node& node, const std::string& message);
+  // Reports the first error, or an unknown/duplicate key.
+  Status Finish();
+  bool ok() const { return error_.ok(); }
+
+ private:
+  YAML::Node node_;
+  std::string file_;
+  std::string what_;
+  std::set<std::string> known_;
+  Status error_;
+};
+
+}  // namespace secbudget

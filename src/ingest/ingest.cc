@@ -1,0 +1,221 @@
+#include "ingest/ingest.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+
+#include "ingest/json_util.h"
+#include "ingest/parsers/parsers.h"
+
+namespace secbudget {
+
+namespace {
+
+struct FormatEntry {
+  FormatInfo info;
+  bool (*detect)(json::element);
+  Status (*parse)(json::element, const ParseOptions&, ParsedReport&);
+};
+
+// Detection order matters only where shapes could overlap; each detector is
+// specific enough that at most one matches the samples we know.
+const std::array<FormatEntry, 8>& Registry() {
+  static const std::array<FormatEntry, 8> kFormats = {{
+      {{"sarif", "SARIF 2.1.0 from any tool (CodeQL, Semgrep, Checkov, gitleaks, ...)"}, ingest::DetectSarif,
+       ingest::ParseSarif},
+      {{"trivy", "Trivy JSON: image, filesystem, repository and Kubernetes reports (vulnerabilities, misconfigurations, secrets)"},
+       ingest::DetectTrivy, ingest::ParseTrivy},
+      {{"trivy-operator", "Trivy Operator CRD reports (Vulnerability, ConfigAudit, ExposedSecret, RbacAssessment, ClusterCompliance)"},
+       ingest::DetectTrivyOperator, ingest::ParseTrivyOperator},
+      {{"grype", "Grype JSON (images and directories)"}, ingest::DetectGrype, ingest::ParseGrype},
+      {{"asff", "AWS Security Finding Format (Security Hub, Inspector, GuardDuty, Config, Prowler ASFF)"},
+       ingest::DetectAsff, ingest::ParseAsff},
+      {{"prowler", "Prowler OCSF JSON (Detection Finding) and Prowler v3 JSON"}, ingest::DetectProwler,
+       ingest::ParseProwler},
+      {{"kubescape", "Kubescape JSON"}, ingest::DetectKubescape, ingest::ParseKubescape},
+      {{"osv-scanner", "OSV-Scanner JSON"}, ingest::DetectOsv, ingest::ParseOsv},
+  }};
+  return kFormats;
+}
+
+// Finds the line and column of a JSON syntax error. simdjson's DOM reports
+// only an error code; nlohmann's SAX parser, run on the bad input only, gives
+// the byte offset without building a document.
+struct NullSax : nlohmann::json_sax<nlohmann::json> {
+  std::size_t error_byte = 0;
+  std::string error_text;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    error_byte = position;
+    error_text = ex.what();
+    return false;
+  }
+};
+
+Location SyntaxErrorLocation(const std::string& bytes, const std::string& file, std::string* detail) {
+  NullSax sax;
+  Location loc = Location::File(file);
+  try {
+    nlohmann::json::sax_parse(bytes, &sax);
+  } catch (const std::exception&) {
+    return loc;
+  }
+  if (sax.error_byte == 0) return loc;
+  // nlohmann counts the failing character as consumed: step back one.
+  const std::size_t offset = std::min(sax.error_byte > 0 ? sax.error_byte - 1 : 0, bytes.size());
+  std::uint64_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (bytes[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  loc.line = line;
+  loc.column = col;
+  if (detail != nullptr) {
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ... - <why>"
+    const size_t dash = sax.error_text.rfind(" - ");
+    *detail = dash == std::string::npos ? sax.error_text : sax.error_text.substr(dash + 3);
+  }
+  return loc;
+}
+
+}  // namespace
+
+std::vector<FormatInfo> SupportedFormats() {
+  std::vector<FormatInfo> out;
+  for (const auto& f : Registry()) out.push_back(f.info);
+  return out;
+}
+
+struct ReportParser::Impl {
+  simdjson::dom::parser parser;
+
+  Result<json::element> Load(const std::string& bytes, const std::string& file) {
+    if (bytes.capacity() < bytes.size() + simdjson::SIMDJSON_PADDING) {
+      return Status::Internal("input buffer lacks simdjson padding").WithFile(file);
+    }
+    if (parser.max_depth() != kMaxJsonDepth || parser.capacity() < bytes.size()) {
+      if (parser.allocate(std::max<std::size_t>(bytes.size(), 1 << 16), kMaxJsonDepth) != simdjson::SUCCESS) {
+        return Status::LimitExceeded("cannot allocate parser memory for this report").WithFile(file);
+      }
+    }
+    json::element root;
+    const auto err = parser.parse(bytes.data(), bytes.size(), false).get(root);
+    if (err == simdjson::SUCCESS) return root;
+    if (err == simdjson::DEPTH_ERROR) {
+      return Status::LimitExceeded(fmt::format("JSON nesting deeper than {} levels", kMaxJsonDepth)).WithFile(file);
+    }
+    if (err == simdjson::EMPTY) return Status::ParseError("file is empty").WithFile(file);
+    std::string detail;
+    Location loc = SyntaxErrorLocation(bytes, file, &detail);
+    if (detail.empty()) detail = simdjson::error_message(err);
+    return Status::ParseError(fmt::format("invalid JSON: {}", detail)).At(std::move(loc));
+  }
+};
+
+ReportParser::ReportParser() : impl_(std::make_unique<Impl>()) {}
+ReportParser::~ReportParser() = default;
+
+namespace {
+
+// Empty documents (`null`, `[]`, `{}`) say nothing about their scanner.
+bool IsEmptyDocument(json::element root) {
+  if (root.is_null()) return true;
+  if (root.is_array()) return json::array(root).size() == 0;
+  if (root.is_object()) return json::object(root).size() == 0;
+  return false;
+}
+
+const FormatEntry* DetectEntry(json::element root) {
+  for (const auto& f : Registry()) {
+    if (f.detect(root)) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::string> ReportParser::Detect(const std::string& bytes, const std::string& file) {
+  SB_ASSIGN_OR_RETURN(json::element root, impl_->Load(bytes, file));
+  const FormatEntry* entry = DetectEntry(root);
+  return entry == nullptr ? std::string() : std::string(entry->info.name);
+}
+
+Result<ParsedReport> ReportParser::Parse(const std::string& bytes, const ParseOptions& options) {
+  SB_ASSIGN_OR_RETURN(json::element root, impl_->Load(bytes, options.file));
+  const FormatEntry* entry = nullptr;
+  if (!options.format.empty()) {
+    for (const auto& f : Registry()) {
+      if (f.info.name == options.format) entry = &f;
+    }
+    if (entry == nullptr) {
+      return Status::InvalidArgument(fmt::format("unknown format \"{}\" (see `secbudget formats`)", options.format));
+    }
+  } else {
+    entry = DetectEntry(root);
+  }
+  ParsedReport report;
+  if (IsEmptyDocument(root)) {
+    report.format = entry != nullptr ? std::string(entry->info.name) : "empty";
+    report.warnings.push_back("the report is empty: nothing recorded, no finding closed");
+    return report;
+  }
+  if (entry == nullptr) {
+    return Status::UnknownFormat(
+               "not a report format secbudget knows (run `secbudget formats`; force one with --format)")
+        .WithFile(options.file);
+  }
+  report.format = std::string(entry->info.name);
+  Status st = entry->parse(root, options, report);
+  if (!st.ok()) return std::move(st).WithFile(options.file);
+  if (report.occurrences.size() > kMaxOccurrences) {
+    return Status::LimitExceeded(fmt::format("more than {} findings in one report", kMaxOccurrences))
+        .WithFile(options.file);
+  }
+  return report;
+}
+
+namespace ingest {
+
+std::size_t AddScope(ParsedReport& out, std::string scanner, std::string target, bool complete) {
+  for (std::size_t i = 0; i < out.scopes.size(); ++i) {
+    if (out.scopes[i].scanner == scanner && out.scopes[i].target == target) return i;
+  }
+  out.scopes.push_back(Scope{std::move(scanner), std::move(target), complete});
+  return out.scopes.size() - 1;
+}
+
+void SkipItem(ParsedReport& out, std::string_view pointer, std::string_view why) {
+  ++out.skipped;
+  out.skipped_reason = "items without an identifier";
+  constexpr std::size_t kMaxItemWarnings = 20;
+  if (out.skipped <= kMaxItemWarnings) {
+    out.warnings.push_back(fmt::format("{}: {}; item skipped", pointer.empty() ? "/" : pointer, why));
+  } else if (out.skipped == kMaxItemWarnings + 1) {
+    out.warnings.push_back("more items skipped; warnings stop here");
+  }
+}
+
+bool IsMeaningfulTarget(std::string_view target) {
+  target = Trim(target);
+  return !target.empty() && target != "." && target != "./" && target != "\".\"" && target != "/";
+}
+
+}  // namespace ingest
+
+}  // namespace secbudget

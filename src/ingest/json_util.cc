@@ -1,0 +1,182 @@
+#include "ingest/json_util.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace secbudget::json {
+
+std::string_view TypeName(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "value";
+}
+
+std::string Child(std::string_view ptr, std::string_view key) {
+  std::string out(ptr);
+  out += '/';
+  out += EscapePointerToken(key);
+  return out;
+}
+
+std::string Child(std::string_view ptr, std::size_t index) { return fmt::format("{}/{}", ptr, index); }
+
+Status WrongType(std::string_view ptr, std::string_view expected, element_type got) {
+  return Status::SchemaError(fmt::format("expected {}, found {}", expected, TypeName(got)))
+      .At(Location::Pointer(ptr.empty() ? std::string("/") : std::string(ptr)));
+}
+
+Result<std::optional<array>> OptArray(object obj, std::string_view key, std::string_view ptr) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS || el.is_null()) return std::optional<array>();
+  if (!el.is_array()) return WrongType(Child(ptr, key), "array", el.type());
+  return std::optional<array>(el.get_array().value_unsafe());
+}
+
+Result<std::optional<object>> OptObject(object obj, std::string_view key, std::string_view ptr) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS || el.is_null()) return std::optional<object>();
+  if (!el.is_object()) return WrongType(Child(ptr, key), "object", el.type());
+  return std::optional<object>(el.get_object().value_unsafe());
+}
+
+Result<array> ReqArray(object obj, std::string_view key, std::string_view ptr) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS) {
+    return Status::SchemaError(fmt::format("missing required field \"{}\"", key))
+        .At(Location::Pointer(ptr.empty() ? std::string("/") : std::string(ptr)));
+  }
+  if (!el.is_array()) return WrongType(Child(ptr, key), "array", el.type());
+  return el.get_array().value_unsafe();
+}
+
+Result<object> AsObject(element el, std::string_view ptr) {
+  if (!el.is_object()) return WrongType(ptr, "object", el.type());
+  return el.get_object().value_unsafe();
+}
+
+namespace {
+
+std::string Leaf(element el) {
+  switch (el.type()) {
+    case element_type::STRING: {
+      std::string_view s = el.get_string().value_unsafe();
+      if (s.size() > kMaxFieldBytes) return Ellipsize(s, kMaxFieldBytes);
+      return std::string(s);
+    }
+    case element_type::INT64: return std::to_string(el.get_int64().value_unsafe());
+    case element_type::UINT64: return std::to_string(el.get_uint64().value_unsafe());
+    case element_type::DOUBLE: return fmt::format("{}", el.get_double().value_unsafe());
+    case element_type::BOOL: return el.get_bool().value_unsafe() ? "true" : "false";
+    default: return {};
+  }
+}
+
+}  // namespace
+
+std::string Str(object obj, std::string_view key) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS) return {};
+  return Leaf(el);
+}
+
+std::string_view View(object obj, std::string_view key) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS || !el.is_string()) return {};
+  std::string_view s = el.get_string().value_unsafe();
+  if (s.size() > kMaxFieldBytes) {
+    std::size_t cut = kMaxFieldBytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut);
+  }
+  return s;
+}
+
+Result<std::string> Text(object obj, std::string_view key, std::string_view ptr) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS) return std::string();
+  if (el.is_array() || el.is_object()) return WrongType(Child(ptr, key), "string", el.type());
+  return Leaf(el);
+}
+
+double Num(object obj, std::string_view key, double fallback) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS) return fallback;
+  double d = 0;
+  if (el.is_number()) {
+    if (el.get_double().get(d) == simdjson::SUCCESS) return d;
+    return fallback;
+  }
+  if (el.is_string()) {
+    std::string_view s = Trim(el.get_string().value_unsafe());
+    // from_chars for double is available in GCC 12.
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return d;
+  }
+  return fallback;
+}
+
+std::optional<bool> Bool(object obj, std::string_view key) {
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS) return std::nullopt;
+  if (el.is_bool()) return el.get_bool().value_unsafe();
+  if (el.is_string()) {
+    const std::string_view s = el.get_string().value_unsafe();
+    if (IEquals(s, "true") || IEquals(s, "yes")) return true;
+    if (IEquals(s, "false") || IEquals(s, "no")) return false;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> StrArray(object obj, std::string_view key) {
+  std::vector<std::string> out;
+  element el;
+  if (obj[key].get(el) != simdjson::SUCCESS || !el.is_array()) return out;
+  for (element item : json::Arr(el)) {
+    if (item.is_string()) out.emplace_back(item.get_string().value_unsafe());
+  }
+  return out;
+}
+
+std::optional<element> At(element el, std::string_view relative_pointer) {
+  element out;
+  if (el.at_pointer(relative_pointer).get(out) != simdjson::SUCCESS) return std::nullopt;
+  return out;
+}
+
+std::string StrAt(element el, std::string_view relative_pointer) {
+  const auto found = At(el, relative_pointer);
+  return found ? Leaf(*found) : std::string();
+}
+
+double NumAt(element el, std::string_view relative_pointer, double fallback) {
+  const auto found = At(el, relative_pointer);
+  double d = 0;
+  if (found && found->is_number() && found->get_double().get(d) == simdjson::SUCCESS) return d;
+  return fallback;
+}
+
+std::optional<TimePoint> TimeOrNull(std::string_view text) {
+  if (text.empty() || StartsWith(text, "0001-01-01")) return std::nullopt;
+  auto t = ParseTime(text);
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+void AddUnique(std::vector<std::string>& v, std::string value) {
+  if (value.empty()) return;
+  for (const auto& existing : v) {
+    if (existing == value) return;
+  }
+  v.push_back(std::move(value));
+}
+
+}  // namespace secbudget::json

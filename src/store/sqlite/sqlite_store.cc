@@ -1,0 +1,807 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/hash.h"
+#include "common/strings.h"
+
+namespace secbudget {
+
+namespace {
+
+// Each migration runs once, in order, in its own transaction. Never edit a
+// released migration: add a new one.
+constexpr const char* kMigrations[] = {
+    // 1: findings, their sources and events; reports; scopes; intel.
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE reports(
+  id TEXT PRIMARY KEY, file TEXT NOT NULL, format TEXT NOT NULL, scanner_version TEXT NOT NULL,
+  scan_time INTEGER NOT NULL, ingested_at INTEGER NOT NULL, occurrences INTEGER NOT NULL,
+  opened INTEGER NOT NULL, reopened INTEGER NOT NULL, fixed INTEGER NOT NULL, changed INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL, skipped INTEGER NOT NULL, warnings TEXT NOT NULL) STRICT;
+CREATE TABLE scopes(
+  id INTEGER PRIMARY KEY, scanner TEXT NOT NULL, target TEXT NOT NULL, complete INTEGER NOT NULL,
+  last_scan_at INTEGER NOT NULL, last_report TEXT NOT NULL, UNIQUE(scanner, target)) STRICT;
+CREATE TABLE findings(
+  id INTEGER PRIMARY KEY, identity TEXT NOT NULL, kind TEXT NOT NULL, vuln_id TEXT NOT NULL,
+  aliases TEXT NOT NULL, artifact TEXT NOT NULL, package TEXT NOT NULL, ecosystem TEXT NOT NULL,
+  installed_version TEXT NOT NULL, fixed_version TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL,
+  location TEXT NOT NULL, severity TEXT NOT NULL, cvss_score REAL NOT NULL, cvss_vector TEXT NOT NULL,
+  fix_available TEXT NOT NULL, exploit_available TEXT NOT NULL, known_exploited TEXT NOT NULL,
+  report_epss REAL NOT NULL, exploit_refs TEXT NOT NULL, layer TEXT NOT NULL, locator TEXT NOT NULL,
+  status TEXT NOT NULL, first_seen INTEGER NOT NULL, period_start INTEGER NOT NULL,
+  status_since INTEGER NOT NULL, updated_at INTEGER NOT NULL, priority INTEGER NOT NULL, score REAL NOT NULL,
+  due_at INTEGER NOT NULL, asset_id TEXT NOT NULL, service TEXT NOT NULL, team TEXT NOT NULL,
+  environment TEXT NOT NULL, content_hash INTEGER NOT NULL) STRICT;
+CREATE INDEX findings_queue ON findings(status, priority);
+CREATE TABLE sources(
+  scope_id INTEGER NOT NULL, finding_id INTEGER NOT NULL, present INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, changed_at INTEGER NOT NULL, content_hash INTEGER NOT NULL,
+  report_id TEXT NOT NULL, pointer TEXT NOT NULL, PRIMARY KEY(scope_id, finding_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX sources_by_finding ON sources(finding_id, present);
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY, finding_id INTEGER NOT NULL, at INTEGER NOT NULL, type TEXT NOT NULL,
+  report_id TEXT NOT NULL, priority INTEGER, previous_priority INTEGER, due_at INTEGER NOT NULL,
+  detail TEXT NOT NULL) STRICT;
+CREATE INDEX events_by_finding ON events(finding_id, seq);
+CREATE TABLE advisories(
+  key TEXT PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL, refs TEXT NOT NULL) STRICT;
+CREATE TABLE kev(
+  cve TEXT PRIMARY KEY, vendor TEXT NOT NULL, product TEXT NOT NULL, name TEXT NOT NULL,
+  date_added INTEGER NOT NULL, due_date INTEGER NOT NULL, ransomware INTEGER NOT NULL) STRICT;
+CREATE TABLE epss(cve TEXT PRIMARY KEY, epss REAL NOT NULL, percentile REAL NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE intel_sources(
+  name TEXT PRIMARY KEY, version TEXT NOT NULL, released INTEGER NOT NULL, loaded_at INTEGER NOT NULL,
+  entries INTEGER NOT NULL, file TEXT NOT NULL) STRICT;
+)sql",
+};
+
+constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+
+std::int64_t ToDb(std::uint64_t id) { return static_cast<std::int64_t>(id); }
+std::uint64_t FromDb(std::int64_t id) { return static_cast<std::uint64_t>(id); }
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;  // start of the pending run of plain characters
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+std::string EncodeList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, items[i]);
+  }
+  out += ']';
+  return out;
+}
+
+std::vector<std::string> DecodeList(std::string_view text) {
+  std::vector<std::string> out;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& item : j) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+#define SB_LOCATOR_FIELDS(X)                                                                              \
+  X(image) X(image_tag) X(image_digest) X(repository) X(provider) X(account) X(region) X(arn) X(cluster) \
+  X(k8s_namespace) X(resource) X(path)
+
+std::string EncodeLocator(const Locator& loc) {
+  std::string out = "{";
+  bool first = true;
+#define X(field)                     \
+  if (!loc.field.empty()) {          \
+    if (!first) out += ',';          \
+    first = false;                   \
+    AppendJsonString(out, #field);   \
+    out += ':';                      \
+    AppendJsonString(out, loc.field); \
+  }
+  SB_LOCATOR_FIELDS(X)
+#undef X
+  out += '}';
+  return out;
+}
+
+Locator DecodeLocator(std::string_view text) {
+  Locator loc;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return loc;
+#define X(field) \
+  if (auto it = j.find(#field); it != j.end() && it->is_string()) loc.field = it->get<std::string>();
+  SB_LOCATOR_FIELDS(X)
+#undef X
+  return loc;
+}
+
+// A prepared statement, reset after each use.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(stmt_); }
+
+  Status Prepare(sqlite3* db, const char* sql) {
+    db_ = db;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      return Status::StoreError(fmt::format("prepare failed: {} in: {}", sqlite3_errmsg(db), sql));
+    }
+    return Status::OK();
+  }
+  Stmt& Bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Stmt& Bind(int i, int v) { return Bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& Bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  Stmt& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // SQLITE_ROW -> true, SQLITE_DONE -> false.
+  Result<bool> Step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return Status::StoreError(fmt::format("{} (while running {})", sqlite3_errmsg(db_), sqlite3_sql(stmt_)));
+  }
+  Status Run() {
+    auto r = Step();
+    Reset();
+    if (!r.ok()) return std::move(r).take_status();
+    return Status::OK();
+  }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Real(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* kFindingColumns =
+    "id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version, fixed_version, rule_id, "
+    "title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available, known_exploited, "
+    "report_epss, exploit_refs, layer, locator, status, first_seen, period_start, status_since, updated_at, priority, "
+    "score, due_at, asset_id, service, team, environment, content_hash";
+
+template <typename Enum>
+Enum ParseOr(std::optional<Enum> v, Enum fallback) {
+  return v.value_or(fallback);
+}
+
+Tri ParseTri(std::string_view s) {
+  if (s == "yes") return Tri::kYes;
+  if (s == "no") return Tri::kNo;
+  return Tri::kUnknown;
+}
+
+// Binds consecutive parameters: Binder(st)(a)(b)(c) binds 1, 2, 3.
+class Binder {
+ public:
+  explicit Binder(Stmt& st) : st_(st) {}
+  template <typename T>
+  Binder& operator()(const T& v) {
+    st_.Bind(++index_, v);
+    return *this;
+  }
+
+ private:
+  Stmt& st_;
+  int index_ = 0;
+};
+
+void BindFinding(Stmt& st, const FindingRecord& f) {
+  Binder b(st);
+  b(ToDb(f.id))(f.identity)(Name(f.kind))(f.vuln_id)(EncodeList(f.aliases))(f.artifact)(f.package)(f.ecosystem);
+  b(f.installed_version)(f.fixed_version)(f.rule_id)(f.title)(f.location)(Name(f.severity))(f.cvss_score);
+  b(f.cvss_vector)(Name(f.fix_available))(Name(f.exploit_available))(Name(f.known_exploited))(f.report_epss);
+  b(EncodeList(f.exploit_refs))(Name(f.layer))(EncodeLocator(f.locator))(Name(f.status))(f.first_seen);
+  b(f.period_start)(f.status_since)(f.updated_at)(static_cast<std::int64_t>(f.priority))(f.score)(f.due_at);
+  b(f.asset_id)(f.service)(f.team)(Name(f.environment))(ToDb(f.content_hash));
+}
+
+FindingRecord ReadFinding(const Stmt& st) {
+  FindingRecord f;
+  int i = 0;
+  f.id = FromDb(st.Int(i++));
+  f.identity = st.Text(i++);
+  f.kind = ParseOr(ParseFindingKind(st.Text(i++)), FindingKind::kVulnerability);
+  f.vuln_id = st.Text(i++);
+  f.aliases = DecodeList(st.Text(i++));
+  f.artifact = st.Text(i++);
+  f.package = st.Text(i++);
+  f.ecosystem = st.Text(i++);
+  f.installed_version = st.Text(i++);
+  f.fixed_version = st.Text(i++);
+  f.rule_id = st.Text(i++);
+  f.title = st.Text(i++);
+  f.location = st.Text(i++);
+  f.severity = ParseOr(ParseSeverity(st.Text(i++)), Severity::kUnknown);
+  f.cvss_score = st.Real(i++);
+  f.cvss_vector = st.Text(i++);
+  f.fix_available = ParseTri(st.Text(i++));
+  f.exploit_available = ParseTri(st.Text(i++));
+  f.known_exploited = ParseTri(st.Text(i++));
+  f.report_epss = st.Real(i++);
+  f.exploit_refs = DecodeList(st.Text(i++));
+  f.layer = ParseOr(ParseLayer(st.Text(i++)), Layer::kUnknown);
+  f.locator = DecodeLocator(st.Text(i++));
+  f.status = ParseOr(ParseFindingStatus(st.Text(i++)), FindingStatus::kOpen);
+  f.first_seen = st.Int(i++);
+  f.period_start = st.Int(i++);
+  f.status_since = st.Int(i++);
+  f.updated_at = st.Int(i++);
+  const std::int64_t p = st.Int(i++);
+  f.priority = p >= 1 && p <= 4 ? static_cast<Priority>(p) : Priority::kP4;
+  f.score = st.Real(i++);
+  f.due_at = st.Int(i++);
+  f.asset_id = st.Text(i++);
+  f.service = st.Text(i++);
+  f.team = st.Text(i++);
+  f.environment = ParseOr(ParseEnvironment(st.Text(i++)), Environment::kUnknown);
+  f.content_hash = FromDb(st.Int(i++));
+  return f;
+}
+
+class SqliteStore final : public Database {
+ public:
+  explicit SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    stmts_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Status Init() {
+    SB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+    SB_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
+    SB_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
+    SB_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-262144"));  // 256 MiB
+    SB_RETURN_IF_ERROR(Exec("PRAGMA temp_store=MEMORY"));
+    // Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs.
+    SB_RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=16384"));
+    sqlite3_busy_timeout(db_, 10'000);
+    return Migrate();
+  }
+
+  Status Begin() override { return Exec("BEGIN IMMEDIATE"); }
+  Status Commit() override { return Exec("COMMIT"); }
+  Status Rollback() override { return Exec("ROLLBACK"); }
+
+  Result<bool> HasReport(const std::string& id) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT 1 FROM reports WHERE id = ?"));
+    st->Bind(1, id);
+    auto row = st->Step();
+    st->Reset();
+    return row;
+  }
+
+  Status InsertReport(const ReportRecord& r) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO reports(id, file, format, scanner_version, scan_time, ingested_at, "
+                                            "occurrences, opened, reopened, fixed, changed, unchanged, skipped, warnings) "
+                                            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    st->Bind(1, r.id).Bind(2, r.file).Bind(3, r.format).Bind(4, r.scanner_version).Bind(5, r.scan_time);
+    st->Bind(6, r.ingested_at).Bind(7, r.occurrences).Bind(8, r.opened).Bind(9, r.reopened).Bind(10, r.fixed);
+    st->Bind(11, r.changed).Bind(12, r.unchanged).Bind(13, r.skipped).Bind(14, EncodeList(r.warnings));
+    return st->Run();
+  }
+
+  Status ListReports(std::vector<ReportRecord>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, file, format, scanner_version, scan_time, ingested_at, occurrences, "
+                                            "opened, reopened, fixed, changed, unchanged, skipped, warnings FROM reports "
+                                            "ORDER BY ingested_at, rowid"));
+    while (true) {
+      SB_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      ReportRecord r;
+      r.id = st->Text(0);
+      r.file = st->Text(1);
+      r.format = st->Text(2);
+      r.scanner_version = st->Text(3);
+      r.scan_time = st->Int(4);
+      r.ingested_at = st->Int(5);
+      r.occurrences = st->Int(6);
+      r.opened = st->Int(7);
+      r.reopened = st->Int(8);
+      r.fixed = st->Int(9);
+      r.changed = st->Int(10);
+      r.unchanged = st->Int(11);
+      r.skipped = st->Int(12);
+      r.warnings = DecodeList(st->Text(13));
+      out->push_back(std::move(r));
+    }
+    st->Reset();
+    return Status::OK();
+  }
+
+  Result<std::optional<ScopeRecord>> GetScope(const std::string& scanner, const std::string& target) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, complete, last_scan_at, last_report FROM scopes "
+                                            "WHERE scanner = ? AND target = ?"));
+    st->Bind(1, scanner).Bind(2, target);
+    auto row = st->Step();
+    std::optional<ScopeRecord> out;
+    if (row.ok() && *row) {
+      out = ScopeRecord{FromDb(st->Int(0)), scanner, target, st->Int(1) != 0, st->Int(2), st->Text(3)};
+    }
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Status UpsertScope(ScopeRecord* s) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO scopes(scanner, target, complete, last_scan_at, last_report) "
+                                            "VALUES(?,?,?,?,?) ON CONFLICT(scanner, target) DO UPDATE SET "
+                                            "complete = excluded.complete, last_scan_at = excluded.last_scan_at, "
+                                            "last_report = excluded.last_report RETURNING id"));
+    st->Bind(1, s->scanner).Bind(2, s->target).Bind(3, s->complete ? 1 : 0).Bind(4, s->last_scan_at).Bind(5, s->last_report);
+    auto row = st->Step();
+    if (row.ok() && *row) s->id = FromDb(st->Int(0));
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return Status::OK();
+  }
+
+  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT finding_id, present, content_hash FROM sources WHERE scope_id = ?"));
+    st->Bind(1, ToDb(scope_id));
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) {
+        st->Reset();
+        return std::move(row).take_status();
+      }
+      if (!*row) break;
+      out->push_back(SourceState{FromDb(st->Int(0)), st->Int(1) != 0, FromDb(st->Int(2))});
+    }
+    st->Reset();
+    return Status::OK();
+  }
+
+  Status UpsertSource(const SourceRecord& s) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
+                                            "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
+                                            "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
+                                            "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
+                                            "report_id = excluded.report_id, "
+                                            "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
+    st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
+    st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).Bind(7, s.report_id).Bind(8, s.pointer);
+    return st->Run();
+  }
+
+  Result<std::int64_t> CountPresentSources(std::uint64_t finding_id) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT count(*) FROM sources WHERE finding_id = ? AND present = 1"));
+    st->Bind(1, ToDb(finding_id));
+    auto row = st->Step();
+    const std::int64_t n = row.ok() && *row ? st->Int(0) : 0;
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return n;
+  }
+
+  Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
+                                            "s.content_hash, s.report_id, s.pointer FROM sources s JOIN scopes c "
+                                            "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
+    st->Bind(1, ToDb(finding_id));
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) {
+        st->Reset();
+        return std::move(row).take_status();
+      }
+      if (!*row) break;
+      SourceRecord s;
+      s.finding_id = finding_id;
+      s.scope_id = FromDb(st->Int(0));
+      s.scanner = st->Text(1);
+      s.target = st->Text(2);
+      s.present = st->Int(3) != 0;
+      s.first_seen = st->Int(4);
+      s.changed_at = st->Int(5);
+      s.content_hash = FromDb(st->Int(6));
+      s.report_id = st->Text(7);
+      s.pointer = st->Text(8);
+      out->push_back(std::move(s));
+    }
+    st->Reset();
+    return Status::OK();
+  }
+
+  Status ListIdentities(std::uint64_t lo, std::uint64_t hi, std::vector<std::pair<std::uint64_t, std::string>>* out) override {
+    // Signed storage: an unsigned range may wrap into two signed ranges.
+    const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
+      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, identity FROM findings WHERE id BETWEEN ? AND ?"));
+      st->Bind(1, a).Bind(2, b);
+      while (true) {
+        auto row = st->Step();
+        if (!row.ok()) {
+          st->Reset();
+          return std::move(row).take_status();
+        }
+        if (!*row) break;
+        out->emplace_back(FromDb(st->Int(0)), st->Text(1));
+      }
+      st->Reset();
+      return Status::OK();
+    };
+    const std::int64_t slo = ToDb(lo), shi = ToDb(hi);
+    if (slo <= shi) return query(slo, shi);
+    SB_RETURN_IF_ERROR(query(slo, INT64_MAX));
+    return query(INT64_MIN, shi);
+  }
+
+  Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns)));
+    st->Bind(1, ToDb(id));
+    auto row = st->Step();
+    std::optional<FindingRecord> out;
+    if (row.ok() && *row) out = ReadFinding(*st);
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Status InsertFinding(const FindingRecord& f) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
+                                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    BindFinding(*st, f);
+    Status s = st->Run();
+    if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
+      return Status::Conflict(fmt::format("finding id {} already exists", HexId(f.id)));
+    }
+    return s;
+  }
+
+  Status UpdateFinding(const FindingRecord& f) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("REPLACE INTO findings({}) VALUES({})", kFindingColumns,
+                                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    BindFinding(*st, f);
+    return st->Run();
+  }
+
+  Status ScanFindings(const FindingFilter& filter, const std::function<bool(const FindingRecord&)>& fn) override {
+    std::string sql = fmt::format("SELECT {} FROM findings", kFindingColumns);
+    std::vector<std::string> where;
+    std::vector<std::string> args;
+    AddFilter(filter, &where, &args);
+    if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
+    sql += " ORDER BY status, priority, score DESC, id";
+    if (filter.limit > 0) sql += fmt::format(" LIMIT {}", filter.limit);
+    Stmt st;
+    SB_RETURN_IF_ERROR(st.Prepare(db_, sql.c_str()));
+    for (std::size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
+    while (true) {
+      SB_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row || !fn(ReadFinding(st))) break;
+    }
+    return Status::OK();
+  }
+
+  Result<std::int64_t> CountFindings(const FindingFilter& filter) override {
+    std::string sql = "SELECT count(*) FROM findings";
+    std::vector<std::string> where;
+    std::vector<std::string> args;
+    AddFilter(filter, &where, &args);
+    if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
+    Stmt st;
+    SB_RETURN_IF_ERROR(st.Prepare(db_, sql.c_str()));
+    for (std::size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
+    SB_ASSIGN_OR_RETURN(bool row, st.Step());
+    return row ? st.Int(0) : 0;
+  }
+
+  Status FindIdsByPrefix(const std::string& hex_prefix, std::size_t limit, std::vector<std::uint64_t>* out) override {
+    // Ids are random 64-bit values: turn the prefix into an id range.
+    std::uint64_t lo = 0;
+    if (!ParseHexId(hex_prefix, lo)) return Status::InvalidArgument(fmt::format("\"{}\" is not a finding id", hex_prefix));
+    const unsigned shift = static_cast<unsigned>(64 - 4 * hex_prefix.size());
+    lo = shift >= 64 ? 0 : lo << shift;
+    const std::uint64_t hi = shift >= 64 ? ~0ULL : lo | ((shift == 0 ? 0 : (~0ULL >> (64 - shift))));
+    // Signed storage: an unsigned range may wrap into two signed ranges.
+    const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
+      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id FROM findings WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?"));
+      st->Bind(1, a).Bind(2, b).Bind(3, static_cast<std::int64_t>(limit));
+      while (true) {
+        auto row = st->Step();
+        if (!row.ok()) {
+          st->Reset();
+          return std::move(row).take_status();
+        }
+        if (!*row) break;
+        out->push_back(FromDb(st->Int(0)));
+      }
+      st->Reset();
+      return Status::OK();
+    };
+    const std::int64_t slo = ToDb(lo), shi = ToDb(hi);
+    if (slo <= shi) return query(slo, shi);
+    SB_RETURN_IF_ERROR(query(slo, INT64_MAX));
+    return query(INT64_MIN, shi);
+  }
+
+  Status AppendEvent(EventRecord* e) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
+                                            "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
+    st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).Bind(3, Name(e->type)).Bind(4, e->report_id);
+    if (e->priority) st->Bind(5, static_cast<std::int64_t>(*e->priority));
+    else st->BindNull(5);
+    if (e->previous_priority) st->Bind(6, static_cast<std::int64_t>(*e->previous_priority));
+    else st->BindNull(6);
+    st->Bind(7, e->due_at).Bind(8, e->detail);
+    SB_RETURN_IF_ERROR(st->Run());
+    e->seq = sqlite3_last_insert_rowid(db_);
+    return Status::OK();
+  }
+
+  Status ScanEvents(std::uint64_t finding_id, const std::function<bool(const EventRecord&)>& fn) override {
+    Stmt st;
+    SB_RETURN_IF_ERROR(st.Prepare(db_, finding_id != 0
+                                           ? "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
+                                             "due_at, detail FROM events WHERE finding_id = ? ORDER BY seq"
+                                           : "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
+                                             "due_at, detail FROM events ORDER BY seq"));
+    if (finding_id != 0) st.Bind(1, ToDb(finding_id));
+    while (true) {
+      SB_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      EventRecord e;
+      e.seq = st.Int(0);
+      e.finding_id = FromDb(st.Int(1));
+      e.at = st.Int(2);
+      e.type = ParseEventType(st.Text(3)).value_or(EventType::kOpened);
+      e.report_id = st.Text(4);
+      if (!st.IsNull(5)) e.priority = static_cast<Priority>(st.Int(5));
+      if (!st.IsNull(6)) e.previous_priority = static_cast<Priority>(st.Int(6));
+      e.due_at = st.Int(7);
+      e.detail = st.Text(8);
+      if (!fn(e)) break;
+    }
+    return Status::OK();
+  }
+
+  Status UpsertAdvisory(const AdvisoryRecord& a) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO advisories(key, title, description, refs) VALUES(?,?,?,?) "
+                                            "ON CONFLICT(key) DO UPDATE SET title = excluded.title, "
+                                            "description = excluded.description, refs = excluded.refs"));
+    st->Bind(1, a.key).Bind(2, a.title).Bind(3, a.description).Bind(4, EncodeList(a.references));
+    return st->Run();
+  }
+
+  Result<std::optional<AdvisoryRecord>> GetAdvisory(const std::string& key) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT title, description, refs FROM advisories WHERE key = ?"));
+    st->Bind(1, key);
+    auto row = st->Step();
+    std::optional<AdvisoryRecord> out;
+    if (row.ok() && *row) out = AdvisoryRecord{key, st->Text(0), st->Text(1), DecodeList(st->Text(2))};
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Status ReplaceKev(const std::vector<KevEntry>& entries, const IntelSource& source) override {
+    SB_RETURN_IF_ERROR(Exec("DELETE FROM kev"));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT OR REPLACE INTO kev(cve, vendor, product, name, date_added, due_date, "
+                                            "ransomware) VALUES(?,?,?,?,?,?,?)"));
+    for (const auto& e : entries) {
+      st->Bind(1, e.cve).Bind(2, e.vendor).Bind(3, e.product).Bind(4, e.name).Bind(5, e.date_added);
+      st->Bind(6, e.due_date).Bind(7, e.ransomware ? 1 : 0);
+      SB_RETURN_IF_ERROR(st->Run());
+    }
+    return PutIntelSource(source);
+  }
+
+  Status ReplaceEpss(const std::vector<EpssEntry>& entries, const IntelSource& source) override {
+    SB_RETURN_IF_ERROR(Exec("DELETE FROM epss"));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT OR REPLACE INTO epss(cve, epss, percentile) VALUES(?,?,?)"));
+    for (const auto& e : entries) {
+      st->Bind(1, e.cve).Bind(2, e.epss).Bind(3, e.percentile);
+      SB_RETURN_IF_ERROR(st->Run());
+    }
+    return PutIntelSource(source);
+  }
+
+  Status LoadKev(std::vector<KevEntry>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev"));
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) {
+        st->Reset();
+        return std::move(row).take_status();
+      }
+      if (!*row) break;
+      out->push_back(KevEntry{st->Text(0), st->Text(1), st->Text(2), st->Text(3), st->Int(4), st->Int(5), st->Int(6) != 0});
+    }
+    st->Reset();
+    return Status::OK();
+  }
+
+  Result<std::optional<EpssEntry>> LookupEpss(const std::string& cve) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT epss, percentile FROM epss WHERE cve = ?"));
+    st->Bind(1, cve);
+    auto row = st->Step();
+    std::optional<EpssEntry> out;
+    if (row.ok() && *row) out = EpssEntry{cve, st->Real(0), st->Real(1)};
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Result<std::optional<IntelSource>> GetIntelSource(const std::string& name) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT version, released, loaded_at, entries, file FROM intel_sources WHERE name = ?"));
+    st->Bind(1, name);
+    auto row = st->Step();
+    std::optional<IntelSource> out;
+    if (row.ok() && *row) out = IntelSource{name, st->Text(0), st->Int(1), st->Int(2), st->Int(3), st->Text(4)};
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT value FROM meta WHERE key = ?"));
+    st->Bind(1, key);
+    auto row = st->Step();
+    std::optional<std::string> out;
+    if (row.ok() && *row) out = st->Text(0);
+    st->Reset();
+    if (!row.ok()) return std::move(row).take_status();
+    return out;
+  }
+
+  Status SetMeta(const std::string& key, const std::string& value) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    st->Bind(1, key).Bind(2, value);
+    return st->Run();
+  }
+
+  std::string Describe() const override {
+    return fmt::format("sqlite {} (schema {}) at {}", sqlite3_libversion(), kSchemaVersion, path_);
+  }
+
+ private:
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      Status s = Status::StoreError(fmt::format("{}", err != nullptr ? err : sqlite3_errmsg(db_)));
+      sqlite3_free(err);
+      return s;
+    }
+    return Status::OK();
+  }
+
+  Result<Stmt*> Prepared(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) return it->second.get();
+    auto st = std::make_unique<Stmt>();
+    SB_RETURN_IF_ERROR(st->Prepare(db_, sql.c_str()));
+    Stmt* raw = st.get();
+    stmts_.emplace(sql, std::move(st));
+    return raw;
+  }
+
+  static void AddFilter(const FindingFilter& f, std::vector<std::string>* where, std::vector<std::string>* args) {
+    if (f.status) {
+      where->push_back("status = ?");
+      args->emplace_back(Name(*f.status));
+    }
+    if (!f.priorities.empty()) {
+      std::vector<std::string> ps;
+      for (Priority p : f.priorities) ps.push_back(std::to_string(static_cast<int>(p)));
+      where->push_back("priority IN (" + Join(ps, ",") + ")");
+    }
+    if (!f.team.empty()) {
+      where->push_back("team = ?");
+      args->push_back(f.team);
+    }
+    if (!f.service.empty()) {
+      where->push_back("service = ?");
+      args->push_back(f.service);
+    }
+    if (f.kind) {
+      where->push_back("kind = ?");
+      args->emplace_back(Name(*f.kind));
+    }
+    if (f.unmatched_only) where->push_back("asset_id = ''");
+  }
+
+  Status PutIntelSource(const IntelSource& s) {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT OR REPLACE INTO intel_sources(name, version, released, loaded_at, entries, "
+                                            "file) VALUES(?,?,?,?,?,?)"));
+    st->Bind(1, s.name).Bind(2, s.version).Bind(3, s.released).Bind(4, s.loaded_at).Bind(5, s.entries).Bind(6, s.file);
+    return st->Run();
+  }
+
+  Status Migrate() {
+    SB_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
+    Stmt st;
+    SB_RETURN_IF_ERROR(st.Prepare(db_, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    SB_ASSIGN_OR_RETURN(bool row, st.Step());
+    const int current = row ? static_cast<int>(st.Int(0)) : 0;
+    st.Reset();
+    if (current > kSchemaVersion) {
+      return Status::Conflict(fmt::format("database schema {} is newer than this secbudget understands ({}); upgrade secbudget",
+                                          current, kSchemaVersion));
+    }
+    for (int v = current + 1; v <= kSchemaVersion; ++v) {
+      SB_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+      Status s = Exec(kMigrations[v - 1]);
+      if (s.ok()) {
+        s = Exec(fmt::format("INSERT INTO schema_migrations(version, applied_at) VALUES({}, datetime('now'))", v).c_str());
+      }
+      if (!s.ok()) {
+        Status rb = Exec("ROLLBACK");
+        (void)rb;
+        return std::move(s).Context(fmt::format("migration {}", v));
+      }
+      SB_RETURN_IF_ERROR(Exec("COMMIT"));
+    }
+    return Status::OK();
+  }
+
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
+};
+
+}  // namespace
+
+int SqliteSchemaVersion() { return kSchemaVersion; }
+
+Result<std::unique_ptr<Database>> OpenSqliteStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return Status::StoreError(fmt::format("cannot open database: {}", msg)).WithFile(path);
+  }
+  auto store = std::make_unique<SqliteStore>(db, path);
+  Status st = store->Init();
+  if (!st.ok()) return std::move(st).WithFile(path);
+  return std::unique_ptr<Database>(std::move(store));
+}
+
+}  // namespace secbudget

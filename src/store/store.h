@@ -1,0 +1,24 @@
+// The store module: database backends implementing the persistence ports
+// that the capabilities define (triage/triage_store.h today).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "triage/triage_store.h"
+
+namespace secbudget {
+
+// A database: every port, plus a description.
+class Database : public TriageStore {
+ public:
+  // Backend name, version and schema, for `secbudget version`.
+  virtual std::string Describe() const = 0;
+};
+
+// Opens a database from a location: a file path (SQLite) or "sqlite:<path>".
+// "postgres://..." is reserved for the PostgreSQL backend (not built yet).
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& location);
+
+}  // namespace secbudget

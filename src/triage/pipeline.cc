@@ -1,0 +1,725 @@
+#include "triage/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "common/hash.h"
+#include "common/strings.h"
+#include "intel/intel.h"
+#include "triage/identity.h"
+
+namespace secbudget {
+
+TimePoint DueOnOpen(TimePoint period_start, Duration deadline) { return period_start + deadline; }
+
+TimePoint DueOnPriorityChange(Priority from, Priority to, TimePoint current_due, TimePoint period_start, TimePoint at,
+                              const RankingPolicy& policy) {
+  if (static_cast<int>(to) < static_cast<int>(from)) return std::min(current_due, at + policy.Deadline(to));
+  return period_start + policy.Deadline(to);
+}
+
+namespace {
+
+constexpr std::size_t kMaxExploitRefs = 5;
+
+// Attributes of an occurrence copied onto a finding: the newest report wins,
+// facts it does not state are kept.
+void MergeAttributes(const Occurrence& o, const std::string& canonical_id, FindingRecord& f) {
+  const auto take = [](std::string& dst, const std::string& src) {
+    if (!src.empty()) dst = src;
+  };
+  if (!canonical_id.empty()) f.vuln_id = canonical_id;
+  for (const auto& a : o.aliases) {
+    if (a != f.vuln_id && std::find(f.aliases.begin(), f.aliases.end(), a) == f.aliases.end()) f.aliases.push_back(a);
+  }
+  if (!o.vuln_id.empty() && o.vuln_id != f.vuln_id &&
+      std::find(f.aliases.begin(), f.aliases.end(), o.vuln_id) == f.aliases.end()) {
+    f.aliases.push_back(o.vuln_id);
+  }
+  take(f.artifact, o.artifact);
+  take(f.package, o.package);
+  take(f.ecosystem, o.ecosystem);
+  take(f.installed_version, o.installed_version);
+  take(f.fixed_version, o.fixed_version);
+  take(f.rule_id, o.rule_id);
+  take(f.title, o.title);
+  take(f.location, o.location);
+  take(f.cvss_vector, o.cvss_vector);
+  if (o.severity != Severity::kUnknown) f.severity = o.severity;
+  if (o.cvss_score >= 0) f.cvss_score = o.cvss_score;
+  if (o.fix_available != Tri::kUnknown) f.fix_available = o.fix_available;
+  if (o.exploit_available != Tri::kUnknown) f.exploit_available = o.exploit_available;
+  if (o.known_exploited != Tri::kUnknown) f.known_exploited = o.known_exploited;
+  if (o.epss >= 0) f.report_epss = o.epss;
+  for (const auto& r : o.exploit_refs) {
+    if (f.exploit_refs.size() < kMaxExploitRefs && std::find(f.exploit_refs.begin(), f.exploit_refs.end(), r) == f.exploit_refs.end()) {
+      f.exploit_refs.push_back(r);
+    }
+  }
+  if (o.layer != Layer::kUnknown) f.layer = o.layer;
+  const Locator& l = o.locator;
+  Locator& m = f.locator;
+  take(m.image, l.image);
+  take(m.image_tag, l.image_tag);
+  take(m.image_digest, l.image_digest);
+  take(m.repository, l.repository);
+  take(m.provider, l.provider);
+  take(m.account, l.account);
+  take(m.region, l.region);
+  take(m.arn, l.arn);
+  take(m.cluster, l.cluster);
+  take(m.k8s_namespace, l.k8s_namespace);
+  take(m.resource, l.resource);
+  take(m.path, l.path);
+}
+
+std::string AdvisoryKey(const FindingRecord& f, const std::string& scanner) {
+  return f.kind == FindingKind::kVulnerability ? f.vuln_id : scanner + "|" + f.rule_id;
+}
+
+// One finding as one scope of the report states it (several occurrences of
+// one finding in one scope, e.g. the same package at two paths, are one).
+struct Group {
+  std::size_t scope = 0;
+  std::size_t first = 0;        // index of the first occurrence
+  std::size_t count = 0;
+  std::uint64_t finding_id = 0;
+  std::uint64_t content_hash = 0;
+  bool passed = false;          // every occurrence of it says "passed"
+  std::string identity;
+  std::string canonical_id;
+};
+
+struct ScopeState {
+  ScopeRecord record;
+  bool stale = false;
+  std::unordered_map<std::uint64_t, SourceState> sources;  // by finding id
+  std::unordered_set<std::uint64_t> seen;                   // present in this report
+};
+
+}  // namespace
+
+struct Triage::Impl {
+  TriageStore& store;
+  const PolicySet& policy;
+  const Clock& clock;
+  ReportParser parser;
+
+  // Caches, valid for this Triage's lifetime.
+  bool intel_loaded = false;
+  std::optional<IntelSource> kev_source, epss_source;
+  std::unordered_map<std::string, KevEntry> kev;
+  std::unordered_map<std::string, std::optional<EpssEntry>> epss_cache;
+  std::unordered_map<std::uint64_t, int> asset_cache;
+  // Advisory texts written by this Triage (key -> hash of the text), so that
+  // a CVE seen in a thousand images is written once.
+  std::unordered_map<std::string, std::uint64_t> advisories_written;
+
+  Impl(TriageStore& s, const PolicySet& p, const Clock& c) : store(s), policy(p), clock(c) {}
+
+  Status LoadIntelMeta() {
+    if (intel_loaded) return Status::OK();
+    SB_ASSIGN_OR_RETURN(kev_source, store.GetIntelSource("kev"));
+    SB_ASSIGN_OR_RETURN(epss_source, store.GetIntelSource("epss"));
+    std::vector<KevEntry> entries;
+    SB_RETURN_IF_ERROR(store.LoadKev(&entries));
+    kev.clear();
+    for (auto& e : entries) kev.emplace(e.cve, std::move(e));
+    epss_cache.clear();
+    intel_loaded = true;
+    return Status::OK();
+  }
+
+  Result<IntelFacts> Intel(const FindingRecord& f) {
+    SB_RETURN_IF_ERROR(LoadIntelMeta());
+    IntelFacts facts;
+    facts.kev_loaded = kev_source.has_value();
+    facts.kev_version = kev_source ? kev_source->version : std::string();
+    facts.epss_loaded = epss_source.has_value();
+    facts.epss_version = epss_source ? epss_source->version : std::string();
+    if (f.kind != FindingKind::kVulnerability) return facts;
+    std::vector<const std::string*> cves;
+    if (IsCveId(f.vuln_id)) cves.push_back(&f.vuln_id);
+    for (const auto& a : f.aliases) {
+      if (IsCveId(a)) cves.push_back(&a);
+    }
+    for (const std::string* cve : cves) {
+      if (!facts.kev) {
+        if (auto it = kev.find(*cve); it != kev.end()) facts.kev = it->second;
+      }
+      if (facts.epss_loaded && !facts.epss) {
+        auto it = epss_cache.find(*cve);
+        if (it == epss_cache.end()) {
+          SB_ASSIGN_OR_RETURN(auto e, store.LookupEpss(*cve));
+          it = epss_cache.emplace(*cve, std::move(e)).first;
+        }
+        facts.epss = it->second;
+      }
+    }
+    return facts;
+  }
+
+  const Asset* AssetFor(const Locator& l) {
+    if (policy.inventory.empty()) return nullptr;
+    FieldHasher h;
+    h.Add(l.image).Add(l.repository).Add(l.account).Add(l.arn).Add(l.cluster).Add(l.k8s_namespace).Add(l.resource);
+    h.Add(l.path).Add(l.provider).Add(l.region);
+    const std::uint64_t key = h.Digest();
+    auto it = asset_cache.find(key);
+    if (it == asset_cache.end()) it = asset_cache.emplace(key, policy.inventory.Match(l)).first;
+    return it->second < 0 ? nullptr : &policy.inventory.assets()[static_cast<std::size_t>(it->second)];
+  }
+
+  // Ranks `f` in place (priority, score, asset fields). Due time is the
+  // caller's business. `explain` adds the words (for events and display).
+  Result<Decision> RankInto(FindingRecord& f, bool explain = false) {
+    const Asset* asset = AssetFor(f.locator);
+    SB_ASSIGN_OR_RETURN(IntelFacts intel, Intel(f));
+    Decision d = Rank(policy.ranking, f, asset, intel, explain);
+    f.priority = d.priority;
+    f.score = d.score;
+    f.asset_id = d.asset_id;
+    f.service = d.service;
+    f.team = d.team;
+    f.environment = d.environment;
+    return d;
+  }
+
+  std::string RankFingerprint() {
+    FieldHasher h;
+    h.Add(policy.fingerprint);
+    if (kev_source) h.Add(kev_source->version).Add(kev_source->loaded_at);
+    if (epss_source) h.Add(epss_source->version).Add(epss_source->loaded_at);
+    return HexId(h.Digest());
+  }
+
+  // Re-ranks `f` at time `at`; appends a priority event when it changes.
+  // Returns true when the record changed.
+  Result<bool> Rerank(FindingRecord& f, TimePoint at, const std::string& report_id, std::size_t* priority_changes) {
+    const Priority before = f.priority;
+    const double score_before = f.score;
+    const std::string asset_before = f.asset_id;
+    SB_ASSIGN_OR_RETURN(Decision d, RankInto(f));
+    if (f.status == FindingStatus::kOpen && f.priority != before) {
+      SB_ASSIGN_OR_RETURN(d, RankInto(f, /*explain=*/true));
+      f.due_at = DueOnPriorityChange(before, f.priority, f.due_at, f.period_start, at, policy.ranking);
+      EventRecord e;
+      e.finding_id = f.id;
+      e.at = at;
+      e.type = EventType::kPriorityChanged;
+      e.report_id = report_id;
+      e.priority = f.priority;
+      e.previous_priority = before;
+      e.due_at = f.due_at;
+      e.detail = d.reasons.empty() ? std::string() : d.reasons.front();
+      SB_RETURN_IF_ERROR(store.AppendEvent(&e));
+      if (priority_changes != nullptr) ++*priority_changes;
+      return true;
+    }
+    return f.priority != before || f.score != score_before || f.asset_id != asset_before;
+  }
+
+  Result<RerankSummary> RerankAll() {
+    RerankSummary summary;
+    SB_RETURN_IF_ERROR(LoadIntelMeta());
+    const TimePoint now = clock.Now();
+    std::vector<FindingRecord> open;
+    FindingFilter filter;
+    filter.status = FindingStatus::kOpen;
+    SB_RETURN_IF_ERROR(store.ScanFindings(filter, [&](const FindingRecord& f) {
+      open.push_back(f);
+      return true;
+    }));
+    SB_RETURN_IF_ERROR(WithTransaction(store, [&]() -> Status {
+      for (auto& f : open) {
+        ++summary.examined;
+        SB_ASSIGN_OR_RETURN(bool changed, Rerank(f, now, "", &summary.priority_changed));
+        if (changed) {
+          ++summary.updated;
+          SB_RETURN_IF_ERROR(store.UpdateFinding(f));
+        }
+      }
+      return store.SetMeta("rank_fingerprint", RankFingerprint());
+    }));
+    return summary;
+  }
+
+  Result<RerankSummary> EnsureRanked() {
+    SB_RETURN_IF_ERROR(LoadIntelMeta());
+    SB_ASSIGN_OR_RETURN(auto stored, store.GetMeta("rank_fingerprint"));
+    const std::string current = RankFingerprint();
+    if (stored && *stored == current) return RerankSummary{};
+    if (!stored) {
+      // A new database: nothing ranked yet, nothing to redo.
+      SB_ASSIGN_OR_RETURN(std::int64_t n, store.CountFindings({}));
+      if (n == 0) {
+        SB_RETURN_IF_ERROR(WithTransaction(store, [&] { return store.SetMeta("rank_fingerprint", current); }));
+        return RerankSummary{};
+      }
+    }
+    return RerankAll();
+  }
+
+  Result<IngestSummary> Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options);
+  Status Apply(ParsedReport& report, const std::string& report_id, const std::string& file, IngestSummary& summary);
+};
+
+Triage::Triage(TriageStore& store, const PolicySet& policy, const Clock& clock)
+    : impl_(std::make_unique<Impl>(store, policy, clock)) {}
+Triage::~Triage() = default;
+
+Result<IngestSummary> Triage::IngestFile(const std::string& path, const IngestOptions& options) {
+  SB_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path, options.limits));
+  return IngestBytes(bytes, path, options);
+}
+
+Result<IngestSummary> Triage::IngestBytes(const std::string& bytes, const std::string& file, const IngestOptions& options) {
+  return impl_->Ingest(bytes, file, options);
+}
+
+Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options) {
+  IngestSummary summary;
+  summary.file = file;
+  // The same bytes under another --target or --format are another report.
+  summary.report_id = ContentId(bytes + "\n" + options.format + "\n" + options.target);
+  SB_ASSIGN_OR_RETURN(bool seen, store.HasReport(summary.report_id));
+  if (seen) {
+    summary.duplicate = true;
+    return summary;
+  }
+  ParseOptions popts;
+  popts.file = file;
+  popts.format = options.format;
+  popts.target = options.target;
+  SB_ASSIGN_OR_RETURN(ParsedReport report, parser.Parse(bytes, popts));
+  summary.format = report.format;
+  SB_ASSIGN_OR_RETURN(RerankSummary pre, EnsureRanked());
+  (void)pre;
+  Status st = WithTransaction(store, [&] { return Apply(report, summary.report_id, file, summary); });
+  if (!st.ok()) return std::move(st).WithFile(file);
+  return summary;
+}
+
+Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, const std::string& file,
+                           IngestSummary& summary) {
+  const TimePoint t = report.scan_time.value_or(clock.Now());
+  summary.scan_time = t;
+  summary.scan_time_from_report = report.scan_time.has_value();
+  summary.occurrences = report.occurrences.size();
+  summary.skipped = report.skipped;
+  summary.warnings = report.warnings;
+
+  // Scopes: load the last scan's state of each.
+  std::vector<ScopeState> scopes(report.scopes.size());
+  for (std::size_t i = 0; i < report.scopes.size(); ++i) {
+    const Scope& s = report.scopes[i];
+    ScopeState& state = scopes[i];
+    SB_ASSIGN_OR_RETURN(auto existing, store.GetScope(s.scanner, s.target));
+    if (existing && existing->last_scan_at > t) {
+      state.stale = true;
+      state.record = *existing;
+      ++summary.stale_scopes;
+      summary.warnings.push_back(fmt::format("{} {}: this report ({}) is older than the last scan ({}): it changes nothing there",
+                                             s.scanner, s.target, FormatTime(t), FormatTime(existing->last_scan_at)));
+      continue;
+    }
+    state.record = existing.value_or(ScopeRecord{});
+    state.record.scanner = s.scanner;
+    state.record.target = s.target;
+    state.record.complete = s.complete;
+    state.record.last_scan_at = t;
+    state.record.last_report = report_id;
+    SB_RETURN_IF_ERROR(store.UpsertScope(&state.record));
+    std::vector<SourceState> sources;
+    SB_RETURN_IF_ERROR(store.LoadScopeSources(state.record.id, &sources));
+    state.sources.reserve(sources.size());
+    for (const auto& src : sources) state.sources.emplace(src.finding_id, src);
+  }
+
+  // Group occurrences by (scope, finding).
+  std::vector<Group> groups;
+  groups.reserve(report.occurrences.size());
+  std::unordered_map<std::uint64_t, std::size_t> group_index;  // hash(scope, id) -> group
+  group_index.reserve(report.occurrences.size());
+  for (std::size_t i = 0; i < report.occurrences.size(); ++i) {
+    const Occurrence& o = report.occurrences[i];
+    if (scopes[o.scope_index].stale) continue;
+    const Identity id = ComputeIdentity(o, report.scopes[o.scope_index]);
+    const std::uint64_t key = id.id ^ (0x9e3779b97f4a7c15ULL * (o.scope_index + 1));
+    const std::uint64_t content = ContentHash(o);
+    auto [it, inserted] = group_index.emplace(key, groups.size());
+    if (inserted) {
+      Group g;
+      g.scope = o.scope_index;
+      g.first = i;
+      g.count = 1;
+      g.finding_id = id.id;
+      g.content_hash = content;
+      g.passed = o.passed;
+      g.identity = id.text;
+      g.canonical_id = id.canonical_vuln_id;
+      groups.push_back(std::move(g));
+    } else {
+      Group& g = groups[it->second];
+      ++g.count;
+      g.content_hash += content;  // order-independent
+      if (g.passed && !o.passed) {
+        g.passed = false;
+        g.first = i;
+      }
+    }
+  }
+
+  const auto write_advisory = [&](const FindingRecord& f, const Occurrence& o, const std::string& scanner) -> Status {
+    if (o.title.empty() && o.description.empty()) return Status::OK();
+    std::string key = AdvisoryKey(f, scanner);
+    FieldHasher h;
+    h.Add(o.title).Add(o.description);
+    for (const auto& r : o.references) h.Add(r);
+    const std::uint64_t text_hash = h.Digest();
+    auto [it, inserted] = advisories_written.emplace(std::move(key), text_hash);
+    if (!inserted && it->second == text_hash) return Status::OK();
+    it->second = text_hash;
+    return store.UpsertAdvisory(AdvisoryRecord{it->first, o.title, std::string(o.description), o.references});
+  };
+  const auto append = [&](EventType type, const FindingRecord& f, std::string detail) -> Status {
+    EventRecord e;
+    e.finding_id = f.id;
+    e.at = t;
+    e.type = type;
+    e.report_id = report_id;
+    if (type == EventType::kOpened || type == EventType::kReopened) {
+      e.priority = f.priority;
+      e.due_at = f.due_at;
+    }
+    e.detail = std::move(detail);
+    return store.AppendEvent(&e);
+  };
+
+  // Present findings.
+  std::vector<std::pair<std::size_t, std::uint64_t>> explicit_passes;  // (scope, finding)
+  // Ids already taken, per artifact id prefix, loaded when first needed.
+  std::unordered_map<std::uint64_t, std::unordered_map<std::uint64_t, std::string>> known_ids;
+  for (Group& g : groups) {
+    ScopeState& scope = scopes[g.scope];
+    const Scope& s = report.scopes[g.scope];
+    const Occurrence& o = report.occurrences[g.first];
+    if (g.passed) {
+      explicit_passes.emplace_back(g.scope, g.finding_id);
+      continue;
+    }
+    ++summary.findings;
+    auto src_it = scope.sources.find(g.finding_id);
+    if (src_it != scope.sources.end() && src_it->second.present && src_it->second.content_hash == g.content_hash) {
+      scope.seen.insert(g.finding_id);
+      ++summary.unchanged;
+      continue;  // the fast path: nothing to write
+    }
+    // Resolve the stored id: probe past findings of other identities that
+    // took this id first. Known ids come from one range query per artifact.
+    const std::uint64_t prefix = g.finding_id & kArtifactMask;
+    auto known_it = known_ids.find(prefix);
+    if (known_it == known_ids.end()) {
+      std::vector<std::pair<std::uint64_t, std::string>> rows;
+      SB_RETURN_IF_ERROR(store.ListIdentities(prefix, prefix | ~kArtifactMask, &rows));
+      known_it = known_ids.emplace(prefix, std::unordered_map<std::uint64_t, std::string>(rows.begin(), rows.end())).first;
+    }
+    auto& known = known_it->second;
+    bool exists = false;
+    for (int probe = 0;; ++probe) {
+      const auto k = known.find(g.finding_id);
+      if (k == known.end()) break;
+      if (k->second == g.identity) {
+        exists = true;
+        break;
+      }
+      if (probe == 64) return Status::Conflict(fmt::format("no free id for finding \"{}\"", g.identity));
+      g.finding_id = NextCandidateId(g.finding_id);
+    }
+    if (!exists) known.emplace(g.finding_id, g.identity);
+    src_it = scope.sources.find(g.finding_id);
+    scope.seen.insert(g.finding_id);
+    if (src_it != scope.sources.end() && src_it->second.present && src_it->second.content_hash == g.content_hash) {
+      ++summary.unchanged;
+      continue;
+    }
+    SourceRecord src;
+    src.finding_id = g.finding_id;
+    src.scope_id = scope.record.id;
+    src.present = true;
+    src.first_seen = t;
+    src.changed_at = t;
+    src.content_hash = g.content_hash;
+    src.report_id = report_id;
+    src.pointer = o.pointer;
+    std::optional<FindingRecord> existing;
+    if (exists) {
+      SB_ASSIGN_OR_RETURN(existing, store.GetFinding(g.finding_id));
+    }
+    const std::string where = s.scanner + " " + s.target;
+    if (!existing) {
+      FindingRecord f;
+      f.id = g.finding_id;
+      f.identity = g.identity;
+      f.kind = o.kind;
+      MergeAttributes(o, g.canonical_id, f);
+      if (g.count > 1) f.location += fmt::format(" (+{} more)", g.count - 1);
+      f.status = FindingStatus::kOpen;
+      f.first_seen = f.period_start = f.status_since = f.updated_at = t;
+      f.content_hash = g.content_hash;
+      SB_RETURN_IF_ERROR(RankInto(f).take_status());
+      f.due_at = DueOnOpen(t, policy.ranking.Deadline(f.priority));
+      SB_RETURN_IF_ERROR(store.InsertFinding(f));
+      SB_RETURN_IF_ERROR(append(EventType::kOpened, f, "first reported by " + where));
+      SB_RETURN_IF_ERROR(write_advisory(f, o, s.scanner));
+      ++summary.opened;
+      if (f.asset_id.empty()) ++summary.unmatched;
+    } else {
+      FindingRecord f = std::move(*existing);
+      // A scanner may report later what another scan saw earlier.
+      f.first_seen = std::min(f.first_seen, t);
+      MergeAttributes(o, g.canonical_id, f);
+      if (g.count > 1 && f.location.find(" (+") == std::string::npos) f.location += fmt::format(" (+{} more)", g.count - 1);
+      f.content_hash = g.content_hash;
+      f.updated_at = t;
+      if (f.status == FindingStatus::kFixed) {
+        f.status = FindingStatus::kOpen;
+        f.period_start = f.status_since = t;
+        SB_RETURN_IF_ERROR(RankInto(f).take_status());
+        f.due_at = DueOnOpen(t, policy.ranking.Deadline(f.priority));
+        SB_RETURN_IF_ERROR(append(EventType::kReopened, f, "reported again by " + where));
+        ++summary.reopened;
+      } else {
+        SB_RETURN_IF_ERROR(Rerank(f, t, report_id, nullptr).take_status());
+        if (src_it == scope.sources.end()) {
+          SB_RETURN_IF_ERROR(append(EventType::kSourceAdded, f, "also reported by " + where));
+        }
+        ++summary.changed;
+      }
+      SB_RETURN_IF_ERROR(store.UpdateFinding(f));
+      SB_RETURN_IF_ERROR(write_advisory(f, o, s.scanner));
+    }
+    SB_RETURN_IF_ERROR(store.UpsertSource(src));  // keeps a stored first_seen
+    scope.sources[g.finding_id] = SourceState{g.finding_id, true, g.content_hash};
+  }
+
+  // Absent findings: explicit passes anywhere, and omissions in complete scopes.
+  std::vector<std::tuple<std::size_t, std::uint64_t, std::string>> absent;
+  for (const auto& [scope_index, finding_id] : explicit_passes) {
+    ScopeState& scope = scopes[scope_index];
+    if (scope.seen.count(finding_id)) continue;  // also reported present: present wins
+    const auto it = scope.sources.find(finding_id);
+    if (it == scope.sources.end() || !it->second.present) continue;
+    scope.seen.insert(finding_id);
+    absent.emplace_back(scope_index, finding_id, "reported as passed or resolved by");
+  }
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    ScopeState& scope = scopes[i];
+    if (scope.stale || !report.scopes[i].complete) continue;
+    for (const auto& [finding_id, state] : scope.sources) {
+      if (state.present && !scope.seen.count(finding_id)) absent.emplace_back(i, finding_id, "absent from the latest scan by");
+    }
+  }
+  std::sort(absent.begin(), absent.end());
+  for (const auto& [scope_index, finding_id, why] : absent) {
+    ScopeState& scope = scopes[scope_index];
+    const Scope& s = report.scopes[scope_index];
+    SourceRecord src;
+    src.finding_id = finding_id;
+    src.scope_id = scope.record.id;
+    src.present = false;
+    src.changed_at = t;
+    src.content_hash = scope.sources[finding_id].content_hash;
+    src.report_id = report_id;
+    SB_RETURN_IF_ERROR(store.UpsertSource(src));
+    scope.sources[finding_id].present = false;
+    SB_ASSIGN_OR_RETURN(std::int64_t still, store.CountPresentSources(finding_id));
+    SB_ASSIGN_OR_RETURN(auto existing, store.GetFinding(finding_id));
+    if (!existing) continue;
+    FindingRecord f = std::move(*existing);
+    const std::string detail = fmt::format("{} {} {}", why, s.scanner, s.target);
+    if (still == 0 && f.status == FindingStatus::kOpen) {
+      f.status = FindingStatus::kFixed;
+      f.status_since = f.updated_at = t;
+      SB_RETURN_IF_ERROR(store.UpdateFinding(f));
+      SB_RETURN_IF_ERROR(append(EventType::kFixed, f, detail));
+      ++summary.fixed;
+    } else if (still > 0) {
+      SB_RETURN_IF_ERROR(append(EventType::kSourceAbsent, f, detail + fmt::format(" ({} other source(s) still report it)", still)));
+    }
+  }
+
+  ReportRecord rec;
+  rec.id = report_id;
+  rec.file = file;
+  rec.format = report.format;
+  rec.scanner_version = report.scanner_version;
+  rec.scan_time = t;
+  rec.ingested_at = clock.Now();
+  rec.occurrences = static_cast<std::int64_t>(summary.occurrences);
+  rec.opened = static_cast<std::int64_t>(summary.opened);
+  rec.reopened = static_cast<std::int64_t>(summary.reopened);
+  rec.fixed = static_cast<std::int64_t>(summary.fixed);
+  rec.changed = static_cast<std::int64_t>(summary.changed);
+  rec.unchanged = static_cast<std::int64_t>(summary.unchanged);
+  rec.skipped = static_cast<std::int64_t>(summary.skipped);
+  rec.warnings = summary.warnings;
+  return store.InsertReport(rec);
+}
+
+Result<IntelSummary> Triage::LoadIntelFile(const std::string& path) {
+  ReadLimits limits;
+  limits.max_bytes = kMaxIntelBytes;
+  SB_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path, limits));
+  IntelSummary summary;
+  summary.file = path;
+  const TimePoint now = impl_->clock.Now();
+  switch (DetectIntel(bytes)) {
+    case IntelKind::kKev: {
+      SB_ASSIGN_OR_RETURN(KevCatalog cat, ParseKev(bytes, path));
+      cat.source.loaded_at = now;
+      summary.feed = "kev";
+      summary.version = cat.source.version;
+      summary.entries = cat.entries.size();
+      SB_RETURN_IF_ERROR(WithTransaction(impl_->store, [&] { return impl_->store.ReplaceKev(cat.entries, cat.source); }));
+      break;
+    }
+    case IntelKind::kEpss: {
+      SB_ASSIGN_OR_RETURN(EpssScores scores, ParseEpss(bytes, path));
+      scores.source.loaded_at = now;
+      summary.feed = "epss";
+      summary.version = scores.source.version;
+      summary.entries = scores.entries.size();
+      SB_RETURN_IF_ERROR(WithTransaction(impl_->store, [&] { return impl_->store.ReplaceEpss(scores.entries, scores.source); }));
+      break;
+    }
+    case IntelKind::kUnknown:
+      return Status::UnknownFormat("neither a CISA KEV catalog (JSON) nor an EPSS file (CSV)").WithFile(path);
+  }
+  impl_->intel_loaded = false;  // reload caches
+  SB_ASSIGN_OR_RETURN(RerankSummary r, impl_->EnsureRanked());
+  summary.reranked = r.priority_changed;
+  return summary;
+}
+
+Result<RerankSummary> Triage::Rerank() {
+  impl_->intel_loaded = false;
+  return impl_->RerankAll();
+}
+
+Result<RerankSummary> Triage::EnsureRanked() { return impl_->EnsureRanked(); }
+
+Result<std::uint64_t> Triage::ResolveId(const std::string& id_or_prefix) {
+  const std::string prefix = ToLower(Trim(id_or_prefix));
+  if (prefix.size() < 4) return Status::InvalidArgument("give at least 4 hex digits of a finding id");
+  std::vector<std::uint64_t> ids;
+  SB_RETURN_IF_ERROR(impl_->store.FindIdsByPrefix(prefix, 3, &ids));
+  if (ids.empty()) return Status::NotFound(fmt::format("no finding with id {}", prefix));
+  if (ids.size() > 1) {
+    return Status::InvalidArgument(fmt::format("id prefix {} is ambiguous ({}, {}, ...): give more digits", prefix, HexId(ids[0]), HexId(ids[1])));
+  }
+  return ids.front();
+}
+
+Result<Explanation> Triage::Explain(const std::string& id_or_prefix) {
+  SB_ASSIGN_OR_RETURN(std::uint64_t id, ResolveId(id_or_prefix));
+  SB_ASSIGN_OR_RETURN(auto found, impl_->store.GetFinding(id));
+  if (!found) return Status::NotFound(fmt::format("no finding with id {}", HexId(id)));
+  Explanation ex;
+  ex.now = impl_->clock.Now();
+  ex.finding = std::move(*found);
+  const Asset* asset = impl_->AssetFor(ex.finding.locator);
+  if (asset != nullptr) ex.asset = *asset;
+  SB_ASSIGN_OR_RETURN(ex.intel, impl_->Intel(ex.finding));
+  ex.decision = Rank(impl_->policy.ranking, ex.finding, asset, ex.intel);
+  SB_RETURN_IF_ERROR(impl_->store.ListSources(id, &ex.sources));
+  SB_RETURN_IF_ERROR(impl_->store.ScanEvents(id, [&](const EventRecord& e) {
+    ex.events.push_back(e);
+    return true;
+  }));
+  std::string scanner = ex.sources.empty() ? std::string() : ex.sources.front().scanner;
+  SB_ASSIGN_OR_RETURN(ex.advisory, impl_->store.GetAdvisory(AdvisoryKey(ex.finding, scanner)));
+  return ex;
+}
+
+Result<VerifySummary> Triage::Verify() {
+  struct Replayed {
+    FindingStatus status = FindingStatus::kOpen;
+    Priority priority = Priority::kP4;
+    TimePoint due_at = 0;
+    TimePoint period_start = 0;
+    TimePoint status_since = 0;
+    bool opened = false;
+  };
+  VerifySummary out;
+  std::unordered_map<std::uint64_t, Replayed> state;
+  std::vector<std::string>& bad = out.mismatches;
+  constexpr std::size_t kMaxReported = 50;
+  const auto complain = [&](std::string msg) {
+    if (bad.size() < kMaxReported) bad.push_back(std::move(msg));
+  };
+  SB_RETURN_IF_ERROR(impl_->store.ScanEvents(0, [&](const EventRecord& e) {
+    ++out.events;
+    Replayed& r = state[e.finding_id];
+    switch (e.type) {
+      case EventType::kOpened:
+      case EventType::kReopened:
+        if (e.type == EventType::kOpened && r.opened) complain(fmt::format("{}: opened twice (seq {})", HexId(e.finding_id), e.seq));
+        if (e.type == EventType::kReopened && r.status != FindingStatus::kFixed) {
+          complain(fmt::format("{}: reopened while open (seq {})", HexId(e.finding_id), e.seq));
+        }
+        r.opened = true;
+        r.status = FindingStatus::kOpen;
+        r.priority = e.priority.value_or(Priority::kP4);
+        r.due_at = e.due_at;
+        r.period_start = r.status_since = e.at;
+        break;
+      case EventType::kFixed:
+        r.status = FindingStatus::kFixed;
+        r.status_since = e.at;
+        break;
+      case EventType::kPriorityChanged:
+        r.priority = e.priority.value_or(r.priority);
+        r.due_at = e.due_at;
+        break;
+      case EventType::kSourceAdded:
+      case EventType::kSourceAbsent:
+        break;
+    }
+    return true;
+  }));
+  SB_RETURN_IF_ERROR(impl_->store.ScanFindings({}, [&](const FindingRecord& f) {
+    ++out.findings;
+    const auto it = state.find(f.id);
+    if (it == state.end() || !it->second.opened) {
+      complain(fmt::format("{}: stored but never opened in the event log", HexId(f.id)));
+      return true;
+    }
+    const Replayed& r = it->second;
+    if (r.status != f.status) complain(fmt::format("{}: status {} but events say {}", HexId(f.id), Name(f.status), Name(r.status)));
+    if (r.status_since != f.status_since) complain(fmt::format("{}: status since {} but events say {}", HexId(f.id), FormatTime(f.status_since), FormatTime(r.status_since)));
+    if (f.status == FindingStatus::kOpen) {
+      if (r.priority != f.priority) complain(fmt::format("{}: priority {} but events say {}", HexId(f.id), Name(f.priority), Name(r.priority)));
+      if (r.due_at != f.due_at) complain(fmt::format("{}: due {} but events say {}", HexId(f.id), FormatTime(f.due_at), FormatTime(r.due_at)));
+      if (r.period_start != f.period_start) complain(fmt::format("{}: open since {} but events say {}", HexId(f.id), FormatTime(f.period_start), FormatTime(r.period_start)));
+    }
+    return true;
+  }));
+  return out;
+}
+
+Result<IntelFacts> Triage::IntelFor(const FindingRecord& finding) { return impl_->Intel(finding); }
+
+Result<Decision> Triage::Decide(const FindingRecord& finding) {
+  const Asset* asset = impl_->AssetFor(finding.locator);
+  SB_ASSIGN_OR_RETURN(IntelFacts intel, impl_->Intel(finding));
+  return Rank(impl_->policy.ranking, finding, asset, intel, /*explain=*/true);
+}
+
+const Asset* Triage::AssetFor(const Locator& locator) { return impl_->AssetFor(locator); }
+
+}  // namespace secbudget
