@@ -346,10 +346,15 @@ int RunExplain(const GlobalOptions& g, const std::string& id) {
   } else {
     std::cout << "  asset      none matched: add one to the inventory (see `secbudget findings --unmatched`)\n";
   }
-  std::cout << fmt::format("  severity   {}{}\n", Name(f.severity), f.cvss_score >= 0 ? fmt::format(" (CVSS {:.1f} {})", f.cvss_score, f.cvss_vector) : "");
+  std::string cvss;
+  if (f.cvss_score >= 0) {
+    cvss = f.cvss_vector.empty() ? fmt::format(" (CVSS {:.1f})", f.cvss_score) : fmt::format(" (CVSS {:.1f} {})", f.cvss_score, f.cvss_vector);
+  }
+  std::cout << fmt::format("  severity   {}{}\n", Name(f.severity), cvss);
   std::cout << fmt::format("\nWhy {} (score {:.1f}, deadline {}):\n", Name(d.priority), d.score, FormatDuration(d.deadline));
   for (const auto& in : d.inputs) std::cout << fmt::format("  {:<17} {:<11} {}\n", Name(in.point), in.value, SanitizeForTerminal(in.evidence));
-  for (const auto& h : d.hits) std::cout << fmt::format("  table {} row {} -> {} ({})\n", h.table, h.row + 1, h.outcome, Name(h.priority));
+  // Rows are numbered from 0, as in CERT/CC's SSVC CSV files.
+  for (const auto& h : d.hits) std::cout << fmt::format("  table {} row {} -> {} ({})\n", h.table, h.row, h.outcome, Name(h.priority));
   if (d.priority != f.priority) {
     std::cout << fmt::format("  note: stored priority is {}; run `secbudget rank` to apply the current policy and intel\n", Name(f.priority));
   }

@@ -58,10 +58,13 @@ Result<std::string> Gunzip(const std::string& data, std::size_t max_bytes, std::
 Result<std::string> ReadFile(const std::string& path, const ReadLimits& limits) {
   std::string data;
   if (path == "-") {
-    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    if (data.size() > limits.max_bytes) {
-      return Status::LimitExceeded(fmt::format("input exceeds the limit of {} bytes", limits.max_bytes))
-          .WithFile(path);
+    char buf[1 << 16];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      const auto n = static_cast<std::size_t>(std::cin.gcount());
+      if (data.size() + n > limits.max_bytes) {
+        return Status::LimitExceeded(fmt::format("input exceeds the limit of {} bytes", limits.max_bytes)).WithFile(path);
+      }
+      data.append(buf, n);
     }
   } else {
     std::error_code ec;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/file.h"
+#include "common/strings.h"
 
 namespace secbudget {
 
@@ -14,19 +15,88 @@ Location NodeLocation(const std::string& file, const YAML::Node& node) {
   return Location::File(file, static_cast<std::uint64_t>(mark.line) + 1, static_cast<std::uint64_t>(mark.column) + 1);
 }
 
-Result<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text, const std::string& name) {
-  try {
-    return YAML::LoadAll(text);
-  } catch (const YAML::ParserException& e) {
-    std::string msg = e.msg;
-    if (msg.empty() || msg == "bad file") msg = "malformed YAML (or nesting too deep)";
-    return Status::ParseError(fmt::format("invalid YAML: {}", msg))
-        .At(Location::File(name, static_cast<std::uint64_t>(e.mark.line) + 1, static_cast<std::uint64_t>(e.mark.column) + 1));
-  } catch (const YAML::Exception& e) {
-    return Status::ParseError(fmt::format("invalid YAML: {}", e.msg)).WithFile(name);
-  } catch (const std::exception& e) {
-    return Status::ParseError(fmt::format("invalid YAML: {}", e.what())).WithFile(name);
+namespace {
+
+// True for a line that only separates documents ("---", "--- # x", "...").
+bool IsDocumentMarker(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line == "..." || line == "---") return true;
+  return line.size() > 3 && line.substr(0, 3) == "---" && (line[3] == ' ' || line[3] == '\t');
+}
+
+// True when a chunk holds something besides blank lines, comments and markers.
+bool HasContent(std::string_view chunk) {
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    std::size_t end = chunk.find('\n', pos);
+    if (end == std::string_view::npos) end = chunk.size();
+    std::string_view line = chunk.substr(pos, end - pos);
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#' && !IsDocumentMarker(line)) return true;
+    pos = end + 1;
   }
+  return false;
+}
+
+Status YamlError(const std::string& name, const YAML::Mark& mark, std::string msg) {
+  if (msg.empty() || msg == "bad file") msg = "malformed YAML (or nesting too deep)";
+  return Status::ParseError(fmt::format("invalid YAML: {}", msg))
+      .At(Location::File(name, static_cast<std::uint64_t>(mark.line) + 1, static_cast<std::uint64_t>(mark.column) + 1));
+}
+
+}  // namespace
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on some invalid streams
+// (a stray "," at document level: jbeder/yaml-cpp#1040, fixed upstream after
+// 0.7 by PR #1319). So documents are split here at "---" lines and each is
+// read with YAML::Load, which terminates. Each chunk is preceded by as many
+// newlines as lines before it, so that marks keep the file's line numbers.
+Result<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text, const std::string& name) {
+  std::vector<YAML::Node> docs;
+  std::size_t chunk_start = 0, chunk_line = 0, line_no = 0, pos = 0;
+  const auto flush = [&](std::size_t end) -> Status {
+    const std::string_view chunk(text.data() + chunk_start, end - chunk_start);
+    if (!HasContent(chunk)) return Status::OK();
+    std::string padded(chunk_line, '\n');
+    padded.append(chunk);
+    try {
+      YAML::Node node = YAML::Load(padded);
+      if (node.IsNull()) {
+        const std::string_view trimmed = Trim(chunk);
+        if (trimmed != "~" && trimmed != "null" && trimmed != "Null" && trimmed != "NULL") {
+          return Status::ParseError("invalid YAML: not a YAML value").At(Location::File(name, chunk_line + 1, 1));
+        }
+      }
+      docs.push_back(std::move(node));
+    } catch (const YAML::ParserException& e) {
+      return YamlError(name, e.mark, e.msg);
+    } catch (const YAML::Exception& e) {
+      return YamlError(name, e.mark, e.msg);
+    } catch (const std::exception& e) {
+      return Status::ParseError(fmt::format("invalid YAML: {}", e.what())).WithFile(name);
+    }
+    return Status::OK();
+  };
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + pos, end - pos);
+    if (IsDocumentMarker(line)) {
+      SB_RETURN_IF_ERROR(flush(pos));
+      // A "--- value" line starts the next document with content.
+      chunk_start = line.size() > 3 && line.substr(0, 3) == "---" ? pos + 3 : end;
+      chunk_line = line_no;
+      if (chunk_start == end) {
+        chunk_start = std::min(end + 1, text.size());
+        chunk_line = line_no + 1;
+      }
+    }
+    ++line_no;
+    if (end == text.size()) break;
+    pos = end + 1;
+  }
+  SB_RETURN_IF_ERROR(flush(text.size()));
+  return docs;
 }
 
 Result<std::vector<YAML::Node>> LoadYamlDocuments(const std::string& path) {

@@ -172,7 +172,7 @@ Result<ParsedReport> ReportParser::Parse(const std::string& bytes, const ParseOp
   ParsedReport report;
   if (IsEmptyDocument(root)) {
     report.format = entry != nullptr ? std::string(entry->info.name) : "empty";
-    report.warnings.push_back("the report is empty: nothing recorded, no finding closed");
+    report.warnings.push_back("the report is empty: it states no finding and closes none");
     return report;
   }
   if (entry == nullptr) {
@@ -209,6 +209,14 @@ void SkipItem(ParsedReport& out, std::string_view pointer, std::string_view why)
   } else if (out.skipped == kMaxItemWarnings + 1) {
     out.warnings.push_back("more items skipped; warnings stop here");
   }
+}
+
+Status ExpectRoot(element root, bool object_ok, bool array_ok) {
+  if ((object_ok && root.is_object()) || (array_ok && root.is_array())) return Status::OK();
+  const std::string_view want = object_ok && array_ok ? "an object or an array" : object_ok ? "an object" : "an array";
+  return Status::SchemaError(fmt::format("the document is {} {}, expected {} for this format",
+                                         root.is_number() ? "a" : "an", json::TypeName(root.type()), want))
+      .At(Location::Pointer("/"));
 }
 
 bool IsMeaningfulTarget(std::string_view target) {

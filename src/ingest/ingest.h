@@ -2,7 +2,7 @@
 // file and the JSON pointer (or line:column for syntax errors).
 //
 // Formats and their field mappings are documented in each parser's source
-// (src/ingest/*_parser.cc) and in docs/formats.md. The format is detected from
+// (src/ingest/parsers/*_parser.cc) and in docs/formats.md. The format is detected from
 // content unless forced.
 //
 // Limits (enforced here, documented in docs/formats.md):

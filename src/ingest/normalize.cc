@@ -78,7 +78,9 @@ std::string CanonicalEcosystem(std::string_view type) {
       {"crates.io", "cargo"},{"nuget", "nuget"},      {"dotnet-core", "nuget"}, {"dotnet", "nuget"},
       {"conan", "conan"},    {"swift", "swift"},      {"cocoapods", "cocoapods"}, {"pub", "pub"},
   }};
-  const std::string lower = ToLower(Trim(type));
+  std::string lower = ToLower(Trim(type));
+  // OSV ecosystems may carry a release: "Debian:12", "Alpine:v3.18".
+  if (const size_t colon = lower.find(':'); colon != std::string::npos) lower.resize(colon);
   for (const auto& [from, to] : kMap) {
     if (lower == from) return std::string(to);
   }

@@ -95,13 +95,14 @@ Status ReadAsset(const YAML::Node& node, const std::string& file, Asset* asset) 
   return r.Finish();
 }
 
-// Specificity of a selector: keys first, then literal characters.
+// Specificity of a selector: literal (non-wildcard) characters first, then
+// the number of keys. An ARN or a full image name outranks a whole account.
 std::pair<std::size_t, std::size_t> Specificity(const Selector& sel) {
   std::size_t literal = 0;
   for (const auto& [key, pattern] : sel) {
     for (const char c : pattern) literal += (c != '*' && c != '?');
   }
-  return {sel.size(), literal};
+  return {literal, sel.size()};
 }
 
 }  // namespace

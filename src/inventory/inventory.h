@@ -19,8 +19,9 @@
 //
 // Selector keys are Locator fields (image, repository, account, arn, cluster,
 // namespace, resource, path, provider, region); values are globs.
-// Matching: the most specific matching selector wins (more keys, then more
-// literal characters); ties go to the asset defined first. A finding that
+// Matching: the most specific matching selector wins (more literal, i.e.
+// non-wildcard, characters, then more keys); ties go to the asset defined
+// first. A finding that
 // matches nothing is reported as unmatched, never guessed.
 #pragma once
 

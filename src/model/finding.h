@@ -82,6 +82,10 @@ struct Occurrence {
   // True when the report states this check passed or the finding is resolved
   // (Trivy/Prowler PASS, ASFF PASSED/ARCHIVED/RESOLVED): an explicit fix.
   bool passed = false;
+  // True when the report mentions it without a verdict: suppressed in source,
+  // not affected (VEX), muted, a manual check, an exception. It neither opens
+  // a finding nor closes one (a suppression is not a fix); counted as skipped.
+  bool held = false;
   // JSON pointer of the item in its report, for provenance.
   std::string pointer;
 };
@@ -96,7 +100,7 @@ struct ParsedReport {
   std::vector<Scope> scopes;
   std::vector<Occurrence> occurrences;
   std::vector<std::string> warnings;
-  std::size_t skipped = 0;      // items deliberately not turned into findings
+  std::size_t skipped = 0;      // items not turned into findings (held ones included)
   std::string skipped_reason;   // e.g. "Trivy status not_affected"
   std::deque<std::string> arena;  // storage for texts composed by parsers
 

@@ -89,7 +89,8 @@ struct Group {
   std::size_t count = 0;
   std::uint64_t finding_id = 0;
   std::uint64_t content_hash = 0;
-  bool passed = false;          // every occurrence of it says "passed"
+  bool passed = false;          // no occurrence reports it present or held
+  bool held = false;            // none reports it present; one holds it
   std::string identity;
   std::string canonical_id;
 };
@@ -359,7 +360,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       g.count = 1;
       g.finding_id = id.id;
       g.content_hash = content;
-      g.passed = o.passed;
+      g.passed = o.passed && !o.held;
+      g.held = o.held;
       g.identity = id.text;
       g.canonical_id = id.canonical_vuln_id;
       groups.push_back(std::move(g));
@@ -367,8 +369,16 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       Group& g = groups[it->second];
       ++g.count;
       g.content_hash += content;  // order-independent
-      if (g.passed && !o.passed) {
+      // Precedence: present > held > passed (and the first occurrence of
+      // the strongest kind carries the attributes).
+      const bool present = !o.passed && !o.held;
+      const bool group_present = !g.passed && !g.held;
+      if (present && !group_present) {
+        g.passed = g.held = false;
+        g.first = i;
+      } else if (o.held && g.passed) {
         g.passed = false;
+        g.held = true;
         g.first = i;
       }
     }
@@ -410,6 +420,11 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     const Occurrence& o = report.occurrences[g.first];
     if (g.passed) {
       explicit_passes.emplace_back(g.scope, g.finding_id);
+      continue;
+    }
+    if (g.held) {
+      // Neither open nor closed: keep whatever this scope knew.
+      scope.seen.insert(g.finding_id);
       continue;
     }
     ++summary.findings;

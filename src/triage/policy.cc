@@ -128,7 +128,7 @@ Status ReadTable(const YAML::Node& node, const std::string& file, DecisionTable*
       std::vector<std::string> values;
       for (std::size_t i = 0; i < idx.size(); ++i) values.push_back(Domain(t->inputs[i])[idx[i]]);
       if (!t->index.count(Join(values, "|"))) {
-        return Status::SchemaError(fmt::format("{}: {} rows cover {} of {} combinations; missing [{}]", what, t->rows.size(),
+        return Status::SchemaError(fmt::format("{}: the rows cover {} of the {} combinations of its inputs; missing [{}]", what,
                                                t->rows.size(), expected, Join(values, ", ")))
             .At(NodeLocation(file, rows));
       }

@@ -71,7 +71,7 @@ void DeriveExploitation(const RankingPolicy& policy, const FindingRecord& f, con
   }
   std::string epss_words;
   if (intel.epss) {
-    epss_words = fmt::format("EPSS {:.3f} ({}th percentile)", intel.epss->epss, Percent(intel.epss->percentile));
+    epss_words = fmt::format("EPSS {:.3f}, percentile {}", intel.epss->epss, Percent(intel.epss->percentile));
   } else if (f.report_epss >= 0) {
     epss_words = fmt::format("EPSS {:.3f} (from the report)", f.report_epss);
   } else if (f.kind == FindingKind::kVulnerability) {

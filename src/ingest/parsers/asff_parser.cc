@@ -161,6 +161,11 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
     const std::size_t scope = AddScope(out, "asff:" + product, "aws:" + loc.account, false);
     const bool passed = json::StrAt(f, "/Compliance/Status") == "PASSED" || json::Str(fo, "RecordState") == "ARCHIVED" ||
                         json::StrAt(f, "/Workflow/Status") == "RESOLVED";
+    const bool held = !passed && json::StrAt(f, "/Workflow/Status") == "SUPPRESSED";
+    if (held) {
+      ++out.skipped;
+      out.skipped_reason = "suppressed in Security Hub (Workflow.Status SUPPRESSED)";
+    }
     const Severity severity = AsffSeverity(f);
     const std::string title = json::Str(fo, "Title");
     const std::string_view description = json::View(fo, "Description");
@@ -175,6 +180,7 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
         proto.kind = FindingKind::kVulnerability;
         proto.scope_index = scope;
         proto.passed = passed;
+        proto.held = held;
         proto.pointer = vptr;
         proto.vuln_id = json::Str(v, "Id");
         if (proto.vuln_id.empty()) {
@@ -210,6 +216,16 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
         if (!proto.exploit_refs.empty()) proto.exploit_available = Tri::kYes;
         proto.locator = loc;
         proto.artifact = artifact;
+        // OS packages: the ecosystem follows the image's platform
+        // ("DEBIAN_12" -> deb), so that Inspector merges with Trivy/Grype.
+        std::string platform = json::StrAt(f, "/Resources/0/Details/AwsEcrContainerImage/Platform");
+        if (platform.empty()) {
+          platform = json::StrAt(f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEcrContainerImageDetails~1platform");
+        }
+        if (platform.empty()) {
+          platform = json::StrAt(f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEc2InstanceDetails~1platform");
+        }
+        const std::string os_ecosystem = CanonicalEcosystem(ToLower(platform.substr(0, platform.find('_'))));
         SB_ASSIGN_OR_RETURN(auto packages, json::OptArray(v, "VulnerablePackages", vptr));
         if (!packages || packages->size() == 0) {
           proto.package = loc.resource;
@@ -229,7 +245,7 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
           if (!occ.fixed_version.empty() && occ.fix_available == Tri::kUnknown) occ.fix_available = Tri::kYes;
           const std::string manager = json::Str(p, "PackageManager");
           const bool os = manager == "OS" || manager.empty();
-          occ.ecosystem = os ? std::string() : CanonicalEcosystem(manager == "GOMOD" || manager == "GOBINARY" ? "go"
+          occ.ecosystem = os ? os_ecosystem : CanonicalEcosystem(manager == "GOMOD" || manager == "GOBINARY" ? "go"
                                                             : manager == "NODEPKG" ? "npm"
                                                             : manager == "PIP" || manager == "PYTHONPKG" ? "pypi"
                                                             : manager == "JAR" || manager == "POM" ? "maven"
@@ -245,6 +261,7 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
     Occurrence occ;
     occ.scope_index = scope;
     occ.passed = passed;
+    occ.held = held;
     occ.pointer = ptr;
     occ.fingerprint = id;
     occ.kind = IsThreat(f) ? FindingKind::kThreat : FindingKind::kMisconfiguration;

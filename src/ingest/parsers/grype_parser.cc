@@ -80,6 +80,8 @@ void ReadLegacyCvss(element vuln, double& score, std::string& vector) {
 }  // namespace
 
 Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, false));
+
   object o = root.get_object().value_unsafe();
   out.scan_time = json::TimeOrNull(json::StrAt(root, "/descriptor/timestamp"));
   out.scanner_version = json::StrAt(root, "/descriptor/version");
@@ -185,6 +187,10 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
     }
     if (occ.cvss_score < 0) ReadLegacyCvss(v_el, occ.cvss_score, occ.cvss_vector);
     if (occ.epss < 0) occ.epss = json::NumAt(v_el, "/epss/0/epss", -1);
+    // Newer Grype copies CISA KEV membership into the match.
+    if (auto kev = json::At(v_el, "/knownExploited"); kev && kev->is_array() && json::Arr(*kev).size() > 0) {
+      occ.known_exploited = Tri::kYes;
+    }
     for (const char* key : {"urls", "links"}) {
       for (auto& url : json::StrArray(v, key)) {
         if (IsExploitReference(url)) json::AddUnique(occ.exploit_refs, url);

@@ -52,6 +52,8 @@ struct ResourceInfo {
 }  // namespace
 
 Status ParseKubescape(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, false));
+
   object o = root.get_object().value_unsafe();
   out.scan_time = json::TimeOrNull(json::Str(o, "generationTime"));
   std::map<std::string, double, std::less<>> score_factor;
@@ -106,16 +108,17 @@ Status ParseKubescape(element root, const ParseOptions& options, ParsedReport& o
       SB_ASSIGN_OR_RETURN(object c, json::AsObject(c_el, ptr));
       std::string status = json::StrAt(c_el, "/status/status");
       if (status.empty()) status = json::Str(c, "status");
-      if (status != "failed" && status != "passed") {
+      const bool held = status != "failed" && status != "passed";
+      if (held) {
         ++out.skipped;
         out.skipped_reason = "control status " + (status.empty() ? std::string("unknown") : status);
-        continue;
       }
       Occurrence occ;
       occ.kind = FindingKind::kMisconfiguration;
       occ.scope_index = scope;
       occ.pointer = ptr;
       occ.passed = status == "passed";
+      occ.held = held;
       occ.rule_id = json::Str(c, "controlID");
       if (occ.rule_id.empty()) {
       SkipItem(out, ptr, "control without controlID");

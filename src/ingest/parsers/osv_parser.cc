@@ -73,6 +73,8 @@ std::string FixedVersion(element vuln, std::string_view package, std::string_vie
 }  // namespace
 
 Status ParseOsv(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, false));
+
   object o = root.get_object().value_unsafe();
   const bool have_target = IsMeaningfulTarget(options.target);
   const std::string repo = have_target ? NormalizeRepository(options.target) : std::string();

@@ -17,6 +17,10 @@ std::size_t AddScope(ParsedReport& out, std::string scanner, std::string target,
 // naming its pointer. Structural errors are not skipped: they fail the report.
 void SkipItem(ParsedReport& out, std::string_view pointer, std::string_view why);
 
+// A schema error unless the document root has one of the expected types
+// (a forced --format can meet any document).
+Status ExpectRoot(element root, bool object_ok, bool array_ok);
+
 // A target usable as a lifecycle scope: not empty and not "." (a directory
 // name that says nothing about what was scanned).
 bool IsMeaningfulTarget(std::string_view target);

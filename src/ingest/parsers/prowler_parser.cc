@@ -55,15 +55,15 @@ void NoteTime(ParsedReport& out, std::optional<TimePoint> t) {
 Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options, ParsedReport& out) {
   SB_ASSIGN_OR_RETURN(object fo, json::AsObject(f, ptr));
   const std::string status_code = ToUpper(json::Str(fo, "status_code"));
+  bool held = false;
   if (status_code == "MANUAL") {
+    held = true;
     ++out.skipped;
     out.skipped_reason = "manual check (status MANUAL)";
-    return Status::OK();
-  }
-  if (IEquals(json::Str(fo, "status"), "Suppressed")) {
+  } else if (IEquals(json::Str(fo, "status"), "Suppressed")) {
+    held = true;
     ++out.skipped;
     out.skipped_reason = "muted in Prowler (status Suppressed)";
-    return Status::OK();
   }
   std::string product = ToLower(json::StrAt(f, "/metadata/product/name"));
   if (product.empty()) product = "ocsf";
@@ -101,6 +101,7 @@ Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options,
   occ.scope_index = scope;
   occ.pointer = ptr;
   occ.passed = status_code == "PASS";
+  occ.held = held;
   occ.rule_id = check;
   occ.fingerprint = uid;
   occ.title = json::StrAt(f, "/finding_info/title");
@@ -125,10 +126,10 @@ Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options,
 Status ParseV3(element f, const std::string& ptr, const ParseOptions& /*options*/, ParsedReport& out) {
   SB_ASSIGN_OR_RETURN(object fo, json::AsObject(f, ptr));
   const std::string status = ToUpper(json::Str(fo, "Status"));
-  if (status == "INFO" || status == "MANUAL") {
+  const bool held = status == "INFO" || status == "MANUAL";
+  if (held) {
     ++out.skipped;
     out.skipped_reason = "informational or manual check";
-    return Status::OK();
   }
   const std::string check = json::Str(fo, "CheckID");
   if (check.empty()) {
@@ -150,6 +151,7 @@ Status ParseV3(element f, const std::string& ptr, const ParseOptions& /*options*
   occ.scope_index = scope;
   occ.pointer = ptr;
   occ.passed = status == "PASS";
+  occ.held = held;
   occ.rule_id = check;
   occ.fingerprint = json::Str(fo, "FindingUniqueId");
   occ.title = json::Str(fo, "CheckTitle");
@@ -175,6 +177,8 @@ bool DetectProwler(element root) {
 }
 
 Status ParseProwler(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, true));
+
   if (root.is_object()) return ParseOcsf(root, "", options, out);
   std::size_t i = 0;
   for (element f : json::Arr(root)) {

@@ -193,17 +193,16 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
   for (element res_el : *results) {
     const std::string ptr = json::Child(results_ptr, j++);
     SB_ASSIGN_OR_RETURN(object res, json::AsObject(res_el, ptr));
-    // Suppressed in source (e.g. `// nosemgrep`) and accepted there.
+    // Suppressed in source (e.g. `// nosemgrep`) and accepted there: held.
+    bool suppressed = false;
     if (auto supp = json::At(res_el, "/suppressions"); supp && supp->is_array() && supp->get_array().value_unsafe().size() > 0) {
-      bool accepted = false;
       for (element s : json::Arr(*supp)) {
         const std::string status = s.is_object() ? json::Str(s.get_object().value_unsafe(), "status") : std::string();
-        if (status.empty() || status == "accepted") accepted = true;
+        if (status.empty() || status == "accepted") suppressed = true;
       }
-      if (accepted) {
+      if (suppressed) {
         ++out.skipped;
         out.skipped_reason = "suppressed in source (SARIF suppressions)";
-        continue;
       }
     }
     std::string rule_id = json::Str(res, "ruleId");
@@ -241,6 +240,7 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     occ.pointer = ptr;
     occ.rule_id = rule_id;
     occ.passed = json::Str(res, "baselineState") == "absent";
+    occ.held = suppressed;
     occ.layer = tool.layer;
     occ.kind = IsVulnId(rule_id) ? FindingKind::kVulnerability : tool.default_kind;
     // Severity.
@@ -285,6 +285,8 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
 }  // namespace
 
 Status ParseSarif(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, false));
+
   object o = root.get_object().value_unsafe();
   const std::string version = json::Str(o, "version");
   if (!version.empty() && version != "2.1.0") {

@@ -261,6 +261,10 @@ Status ParseCompliance(element rep, const std::string& ptr, const ParseOptions& 
 
 Status ParseOne(element rep, const std::string& ptr, const ParseOptions& options, ParsedReport& out) {
   SB_ASSIGN_OR_RETURN(object o, json::AsObject(rep, ptr.empty() ? "/" : ptr));
+  if (!IsOperatorReport(rep)) {
+    return Status::SchemaError("not a Trivy Operator report (apiVersion aquasecurity.github.io/...)")
+        .At(Location::Pointer(ptr.empty() ? "/" : ptr));
+  }
   const std::string kind = json::Str(o, "kind");
   if (out.scanner_version.empty()) out.scanner_version = json::StrAt(rep, "/report/scanner/version");
   for (const char* key : {"/report/updateTimestamp", "/status/updateTimestamp"}) {
@@ -304,6 +308,8 @@ bool DetectTrivyOperator(element root) {
 }
 
 Status ParseTrivyOperator(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, true));
+
   if (IsOperatorReport(root)) return ParseOne(root, "", options, out);
   const auto parse_list = [&](array list, const std::string& base) -> Status {
     std::size_t i = 0;

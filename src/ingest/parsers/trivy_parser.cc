@@ -27,9 +27,12 @@
 //     (already redacted by Trivy) -> fingerprint; layer app
 //
 // Scope: image reports cover "image:<repository>"; repository reports
-// "repo:<url>"; filesystem reports "path:<ArtifactName>" (or --target);
-// Kubernetes reports the whole cluster "k8s:<ClusterName>". A legacy list
-// names no artifact: it closes nothing unless --target is given.
+// "repo:<url>"; filesystem reports "path:<ArtifactName>". --target replaces
+// the artifact: an image name for image reports, a repository URL for any
+// other ("repo:<url>"). Kubernetes reports cover the whole cluster
+// "k8s:<ClusterName>" (--target names the cluster), unless a resource carries
+// an Error (then the report closes nothing). A legacy list names no
+// artifact: it closes nothing unless --target is given.
 #include <fmt/format.h>
 
 #include "ingest/parsers/parsers.h"
@@ -127,12 +130,12 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     const std::string ptr = json::Child(vptr, j++);
     SB_ASSIGN_OR_RETURN(object v, json::AsObject(item, ptr));
     const std::string status = json::Str(v, "Status");
+    Occurrence occ;
     if (status == "not_affected") {
+      occ.held = true;
       ++ctx.out.skipped;
       ctx.out.skipped_reason = "marked not_affected by Trivy";
-      continue;
     }
-    Occurrence occ;
     occ.kind = FindingKind::kVulnerability;
     occ.scope_index = ctx.scope;
     occ.pointer = ptr;
@@ -186,12 +189,12 @@ Status ParseMisconfigurations(Context& ctx, object result, std::string_view resu
     const std::string ptr = json::Child(mptr, j++);
     SB_ASSIGN_OR_RETURN(object m, json::AsObject(item, ptr));
     const std::string status = json::Str(m, "Status");
+    Occurrence occ;
     if (status == "EXCEPTION") {
+      occ.held = true;
       ++ctx.out.skipped;
       ctx.out.skipped_reason = "Trivy exception";
-      continue;
     }
-    Occurrence occ;
     occ.kind = FindingKind::kMisconfiguration;
     occ.scope_index = ctx.scope;
     occ.pointer = ptr;
@@ -275,7 +278,21 @@ Status ParseResults(Context& ctx, array results, std::string_view results_ptr) {
 // result's target ("docker.io/redis:6.0.5 (debian 10.4)").
 std::string ResourceImage(object resource, std::string* tag, std::string* digest) {
   element meta;
-  if (resource["Metadata"].get(meta) == simdjson::SUCCESS && meta.is_object()) {
+  bool have_meta = false;
+  // Trivy writes Metadata as an object in older reports and as a list (one
+  // entry per image) in newer ones.
+  if (resource["Metadata"].get(meta) == simdjson::SUCCESS) {
+    if (meta.is_array()) {
+      for (element first : json::Arr(meta)) {
+        meta = first;
+        have_meta = meta.is_object();
+        break;
+      }
+    } else {
+      have_meta = meta.is_object();
+    }
+  }
+  if (have_meta) {
     object m = meta.get_object().value_unsafe();
     const auto tags = json::StrArray(m, "RepoTags");
     const auto digests = json::StrArray(m, "RepoDigests");
@@ -302,6 +319,13 @@ Status ParseClusterResources(Context& ctx, array resources, std::string_view ptr
     const std::string ns = json::Str(res, "Namespace");
     const std::string kind = json::Str(res, "Kind");
     const std::string name = json::Str(res, "Name");
+    if (const std::string error = json::Str(res, "Error"); !error.empty()) {
+      // A resource Trivy could not scan is not clean: this report must not
+      // close anything in the cluster.
+      ctx.out.scopes[ctx.scope].complete = false;
+      ctx.out.warnings.push_back(fmt::format("{}/{}/{} was not scanned ({}): this report closes no finding in the cluster", ns,
+                                             kind, name, Ellipsize(error, 200)));
+    }
     Locator loc;
     loc.provider = "kubernetes";
     loc.cluster = cluster;
@@ -324,6 +348,8 @@ Status ParseClusterResources(Context& ctx, array resources, std::string_view ptr
 }  // namespace
 
 Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) {
+  SB_RETURN_IF_ERROR(ExpectRoot(root, true, true));
+
   Context ctx{options, out, 0, {}, {}, {}};
   if (root.is_array()) {
     // Legacy list: no artifact name in the report.

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Quickstart 1: install what is missing, build, and run secbudget on the
+# bundled example data (an embedded SQLite file in ./demo/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECBUDGET_TESTS=OFF >/dev/null
+cmake --build build --target secbudget
+
+mkdir -p demo
+rm -f demo/secbudget.db demo/secbudget.db-wal demo/secbudget.db-shm
+sb() { build/secbudget --db demo/secbudget.db --policy examples/policy "$@"; }
+
+echo
+echo "== validate the policy directory (assets and ranking policy)"
+sb lint
+echo
+echo "== load threat intelligence (CISA KEV, FIRST EPSS)"
+sb --now 2026-11-02T12:00:00Z intel load examples/intel/known_exploited_vulnerabilities.json examples/intel/epss_scores.csv
+echo
+echo "== day 1: ingest eight reports from seven scanners"
+sb --now 2026-11-02T12:00:00Z ingest examples/reports/day1/*
+echo
+echo "== the ranked queue on 2026-11-03, with the top reason for each finding"
+sb --now 2026-11-03T09:00:00Z findings
+echo
+echo "== day 2: rescans of the payments-api image and the AWS account"
+sb --now 2026-11-09T12:00:00Z ingest examples/reports/day2/*
+echo
+echo "== fixed since day 1"
+sb --now 2026-11-09T12:00:00Z findings --status fixed
+echo
+first=$(sb --now 2026-11-09T12:00:00Z findings -o csv --priority P1 | sed -n 2p | cut -d, -f1)
+echo "== why is ${first} first?"
+sb --now 2026-11-09T12:00:00Z explain "$first"
+echo
+echo "Database: demo/secbudget.db. Try: build/secbudget --db demo/secbudget.db --policy examples/policy findings --help"
