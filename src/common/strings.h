@@ -31,8 +31,8 @@ int CompareVersions(std::string_view a, std::string_view b);
 // Escapes a JSON pointer token (RFC 6901: ~ -> ~0, / -> ~1).
 std::string EscapePointerToken(std::string_view token);
 
-// Truncates to at most `max` bytes without splitting a UTF-8 sequence,
-// appending "…" when it cut.
+// Truncates to at most `max` bytes of text without splitting a UTF-8
+// sequence, then appends "…" (3 bytes) when it cut.
 std::string Ellipsize(std::string_view s, size_t max);
 
 // Replaces control characters (newlines, tabs, escapes) with spaces, so that

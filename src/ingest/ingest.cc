@@ -183,6 +183,7 @@ Result<ParsedReport> ReportParser::Parse(const std::string& bytes, const ParseOp
   report.format = std::string(entry->info.name);
   Status st = entry->parse(root, options, report);
   if (!st.ok()) return std::move(st).WithFile(options.file);
+  for (const auto& occ : report.occurrences) report.skipped += occ.held ? 1 : 0;
   if (report.occurrences.size() > kMaxOccurrences) {
     return Status::LimitExceeded(fmt::format("more than {} findings in one report", kMaxOccurrences))
         .WithFile(options.file);
@@ -214,8 +215,8 @@ void SkipItem(ParsedReport& out, std::string_view pointer, std::string_view why)
 Status ExpectRoot(element root, bool object_ok, bool array_ok) {
   if ((object_ok && root.is_object()) || (array_ok && root.is_array())) return Status::OK();
   const std::string_view want = object_ok && array_ok ? "an object or an array" : object_ok ? "an object" : "an array";
-  return Status::SchemaError(fmt::format("the document is {} {}, expected {} for this format",
-                                         root.is_number() ? "a" : "an", json::TypeName(root.type()), want))
+  return Status::SchemaError(fmt::format("the document is of type {}, expected {} for this format",
+                                         json::TypeName(root.type()), want))
       .At(Location::Pointer("/"));
 }
 

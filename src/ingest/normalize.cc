@@ -55,8 +55,10 @@ std::string NormalizeRepository(std::string_view url) {
     const bool is_port = !rest.empty() && std::isdigit(static_cast<unsigned char>(rest[0]));
     if (!is_port) s = s.substr(0, colon) + "/" + rest;
   }
+  while (!s.empty() && s.back() == '/') s.pop_back();
   if (EndsWith(s, ".git")) s.resize(s.size() - 4);
   while (!s.empty() && s.back() == '/') s.pop_back();
+  if (const size_t port = s.find(":443/"); port != std::string::npos && port < s.find('/')) s.erase(port, 4);
   return ToLower(s);
 }
 
@@ -116,9 +118,25 @@ bool IsExploitReference(std::string_view url) {
   if (IEquals(host, "cxsecurity.com")) return path_has("/issue/");
   if (IEquals(host, "0day.today")) return path_has("/exploit");
   if (IEquals(host, "github.com")) {
-    // Metasploit modules and repositories named after a PoC
-    // (github.com/<user>/CVE-2021-44228-poc).
-    return path_has("/rapid7/metasploit-framework") || path_has("-poc") || path_has("_poc") || path_has("/poc");
+    if (path_has("/rapid7/metasploit-framework/")) return true;
+    // Repositories named after a PoC or exploit: github.com/<user>/<repo>
+    // where <repo> has a "poc"/"exploit" word or is named after a CVE
+    // ("CVE-2021-44228-poc", "log4shell_exploit", "CVE-2023-4911"), not
+    // merely starting with the letters ("pocoproject").
+    const auto parts = Split(path, '/');
+    if (parts.size() < 3) return false;
+    const std::string repo = ToLower(parts[2]);
+    if (StartsWith(repo, "cve-") && repo.size() >= 13) return true;
+    std::string word;
+    for (std::size_t i = 0; i <= repo.size(); ++i) {
+      const char c = i < repo.size() ? repo[i] : '-';
+      if (c == '-' || c == '_' || c == '.') {
+        if (word == "poc" || word == "exploit" || word == "exploits") return true;
+        word.clear();
+      } else {
+        word += c;
+      }
+    }
   }
   return false;
 }

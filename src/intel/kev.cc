@@ -44,7 +44,8 @@ std::string Field(simdjson::dom::object o, std::string_view key) {
 Result<KevCatalog> ParseKev(const std::string& bytes, const std::string& file) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto err = parser.parse(bytes.data(), bytes.size(), false).get(root); err != simdjson::SUCCESS) {
+  const bool padded = bytes.capacity() >= bytes.size() + simdjson::SIMDJSON_PADDING;
+  if (auto err = parser.parse(bytes.data(), bytes.size(), !padded).get(root); err != simdjson::SUCCESS) {
     return Status::ParseError(fmt::format("invalid JSON: {}", simdjson::error_message(err))).WithFile(file);
   }
   simdjson::dom::object obj;
@@ -78,7 +79,13 @@ Result<KevCatalog> ParseKev(const std::string& bytes, const std::string& file) {
       return Status::SchemaError(fmt::format("dateAdded: {}", added.status().message())).At(Location{file, 0, 0, ptr + "/dateAdded"});
     }
     e.date_added = *added;
-    if (auto due = ParseTime(Field(vo, "dueDate")); due.ok()) e.due_date = *due;
+    if (const std::string due_text = Field(vo, "dueDate"); !due_text.empty()) {
+      auto due = ParseTime(due_text);
+      if (!due.ok()) {
+        return Status::SchemaError(fmt::format("dueDate: {}", due.status().message())).At(Location{file, 0, 0, ptr + "/dueDate"});
+      }
+      e.due_date = *due;
+    }
     e.ransomware = IEquals(Field(vo, "knownRansomwareCampaignUse"), "Known");
     out.entries.push_back(std::move(e));
   }

@@ -1,1 +1,410 @@
-// Tests are being written.
+// The findings lifecycle across sequences of scans, on a real SQLite file.
+#include "triage/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "common/hash.h"
+#include "report_builder.h"
+#include "store/store.h"
+#include "test_util.h"
+
+namespace secbudget {
+namespace {
+
+using testing::AsffControl;
+using testing::GrypeImage;
+using testing::Padded;
+using testing::TempDir;
+using testing::TrivyImage;
+using testing::Vuln;
+
+constexpr const char* kImage = "ghcr.io/acme/api:1.0";
+
+TimePoint T(const char* text) { return ParseTime(text).value(); }
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    policy_dir_ = dir_.Write("policy/assets.yaml", R"(apiVersion: secbudget.dev/v1
+kind: AssetInventory
+spec:
+  assets:
+    - id: api
+      service: api
+      team: payments
+      environment: prod
+      layer: app
+      internet_exposed: true
+      criticality: high
+      match:
+        - image: ghcr.io/acme/api
+)");
+    policy_ = std::make_unique<PolicySet>(LoadPolicy(dir_.File("policy")).value());
+    db_path_ = dir_.File("findings.db");
+    db_ = OpenDatabase(db_path_).value();
+    triage_ = std::make_unique<Triage>(*db_, *policy_, clock_);
+  }
+
+  IngestSummary Ingest(const std::string& bytes, const IngestOptions& options = {}) {
+    auto r = triage_->IngestBytes(Padded(bytes), "report.json", options);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : IngestSummary{};
+  }
+
+  std::vector<FindingRecord> Findings(std::optional<FindingStatus> status = std::nullopt) {
+    std::vector<FindingRecord> out;
+    FindingFilter filter;
+    filter.status = status;
+    EXPECT_TRUE(db_->ScanFindings(filter, [&](const FindingRecord& f) {
+                     out.push_back(f);
+                     return true;
+                   }).ok());
+    return out;
+  }
+
+  FindingRecord Only(const std::string& vuln_id) {
+    for (const auto& f : Findings()) {
+      if (f.vuln_id == vuln_id) return f;
+    }
+    ADD_FAILURE() << "no finding " << vuln_id;
+    return {};
+  }
+
+  std::vector<EventRecord> Events(std::uint64_t id = 0) {
+    std::vector<EventRecord> out;
+    EXPECT_TRUE(db_->ScanEvents(id, [&](const EventRecord& e) {
+                     out.push_back(e);
+                     return true;
+                   }).ok());
+    return out;
+  }
+
+  void ExpectReplayMatches() {
+    auto v = triage_->Verify();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->mismatches.empty()) << v->mismatches.front();
+  }
+
+  TempDir dir_;
+  std::string policy_dir_;
+  std::string db_path_;
+  FixedClock clock_{T("2026-11-10T00:00:00Z")};
+  std::unique_ptr<PolicySet> policy_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Triage> triage_;
+};
+
+Vuln MakeVuln(std::string id, std::string package, std::string installed, std::string fixed, std::string severity) {
+  Vuln v;
+  v.id = std::move(id);
+  v.package = std::move(package);
+  v.installed = std::move(installed);
+  v.fixed = std::move(fixed);
+  v.severity = std::move(severity);
+  return v;
+}
+
+const Vuln kSsl = MakeVuln("CVE-2024-0727", "libssl3", "3.0.11", "3.0.13", "MEDIUM");
+const Vuln kCurl = MakeVuln("CVE-2023-38545", "curl", "7.88.1", "7.88.1-10+deb12u4", "CRITICAL");
+const Vuln kZlib = MakeVuln("CVE-2023-45853", "zlib1g", "1.2.13", "", "CRITICAL");
+
+TEST_F(PipelineTest, FirstScanOpensFindingsDueFromTheScanTime) {
+  const auto s = Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl}));
+  EXPECT_EQ(s.opened, 2u);
+  EXPECT_EQ(s.scan_time, T("2026-11-02T06:00:00Z"));
+  EXPECT_TRUE(s.scan_time_from_report);
+  for (const auto& f : Findings()) {
+    EXPECT_EQ(f.status, FindingStatus::kOpen);
+    EXPECT_EQ(f.first_seen, T("2026-11-02T06:00:00Z"));
+    EXPECT_EQ(f.due_at, f.first_seen + policy_->ranking.Deadline(f.priority)) << f.vuln_id;
+    EXPECT_EQ(f.asset_id, "api");
+    EXPECT_EQ(f.team, "payments");
+    const auto events = Events(f.id);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].type, EventType::kOpened);
+    EXPECT_EQ(events[0].at, f.first_seen);
+    EXPECT_EQ(events[0].due_at, f.due_at);
+    EXPECT_EQ(events[0].priority, f.priority);
+  }
+}
+
+TEST_F(PipelineTest, ReingestingTheSameReportChangesNothing) {
+  const std::string report = TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl});
+  Ingest(report);
+  const auto before = Findings();
+  const auto events_before = Events().size();
+  const auto again = Ingest(report);
+  EXPECT_TRUE(again.duplicate);
+  // The same findings in a new scan: recognised as unchanged, nothing written.
+  const auto rescan = Ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl, kCurl}));
+  EXPECT_FALSE(rescan.duplicate);
+  EXPECT_EQ(rescan.unchanged, 2u);
+  EXPECT_EQ(rescan.opened + rescan.changed + rescan.fixed, 0u);
+  EXPECT_EQ(Events().size(), events_before);
+  const auto after = Findings();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].id, before[i].id);
+    EXPECT_EQ(after[i].due_at, before[i].due_at);
+    EXPECT_EQ(after[i].updated_at, before[i].updated_at);
+  }
+}
+
+TEST_F(PipelineTest, AbsentFromARescanFixesAndReturningReopens) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl}));
+  const auto fixed = Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", {kCurl}));
+  EXPECT_EQ(fixed.fixed, 1u);
+  EXPECT_EQ(fixed.unchanged, 1u);
+  FindingRecord ssl = Only("CVE-2024-0727");
+  EXPECT_EQ(ssl.status, FindingStatus::kFixed);
+  EXPECT_EQ(ssl.status_since, T("2026-11-04T06:00:00Z"));
+  const auto reopened = Ingest(TrivyImage(kImage, "2026-11-06T06:00:00Z", {kSsl, kCurl}));
+  EXPECT_EQ(reopened.reopened, 1u);
+  ssl = Only("CVE-2024-0727");
+  EXPECT_EQ(ssl.status, FindingStatus::kOpen);
+  EXPECT_EQ(ssl.period_start, T("2026-11-06T06:00:00Z"));
+  EXPECT_EQ(ssl.first_seen, T("2026-11-02T06:00:00Z"));
+  // A regression gets a fresh deadline from when it came back.
+  EXPECT_EQ(ssl.due_at, T("2026-11-06T06:00:00Z") + policy_->ranking.Deadline(ssl.priority));
+  const auto events = Events(ssl.id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, EventType::kOpened);
+  EXPECT_EQ(events[1].type, EventType::kFixed);
+  EXPECT_EQ(events[2].type, EventType::kReopened);
+  ExpectReplayMatches();
+}
+
+TEST_F(PipelineTest, OnlyTheSameScannerOnTheSameTargetCloses) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl}));
+  // Another image scanned by the same scanner: not a rescan of this one.
+  const auto other = Ingest(TrivyImage("ghcr.io/acme/web:2.0", "2026-11-03T06:00:00Z", {kCurl}));
+  EXPECT_EQ(other.fixed, 0u);
+  // The same image scanned by another scanner that does not see it.
+  const auto grype = Ingest(GrypeImage(kImage, "2026-11-03T07:00:00Z", {kCurl}));
+  EXPECT_EQ(grype.fixed, 0u);
+  EXPECT_EQ(Only("CVE-2024-0727").status, FindingStatus::kOpen);
+}
+
+TEST_F(PipelineTest, TwoScannersAndAliasesMakeOneFindingWithTwoSources) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kCurl}));
+  Vuln ghsa = kCurl;
+  ghsa.id = "GHSA-wj5h-5q5x-vxqf";  // an alias of the CVE, as Grype reports it
+  ghsa.related = {"CVE-2023-38545"};
+  const auto grype = Ingest(GrypeImage(kImage, "2026-11-02T06:05:00Z", {ghsa}));
+  EXPECT_EQ(grype.opened, 0u);
+  EXPECT_EQ(grype.changed, 1u);
+  const auto all = Findings();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].vuln_id, "CVE-2023-38545");
+  EXPECT_NE(std::find(all[0].aliases.begin(), all[0].aliases.end(), "GHSA-wj5h-5q5x-vxqf"), all[0].aliases.end());
+  std::vector<SourceRecord> sources;
+  ASSERT_TRUE(db_->ListSources(all[0].id, &sources).ok());
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].scanner, "trivy");
+  EXPECT_EQ(sources[1].scanner, "grype");
+  // Fixed only when every source no longer reports it.
+  const auto trivy_rescan = Ingest(TrivyImage(kImage, "2026-11-05T06:00:00Z", {}));
+  EXPECT_EQ(trivy_rescan.fixed, 0u);
+  EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kOpen);
+  const auto grype_rescan = Ingest(GrypeImage(kImage, "2026-11-05T06:05:00Z", {}));
+  EXPECT_EQ(grype_rescan.fixed, 1u);
+  EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kFixed);
+  const auto events = Events(all[0].id);
+  std::vector<EventType> types;
+  for (const auto& e : events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<EventType>{EventType::kOpened, EventType::kSourceAdded, EventType::kSourceAbsent,
+                                           EventType::kFixed}));
+  ExpectReplayMatches();
+}
+
+TEST_F(PipelineTest, ALaterScannerReportingEarlierMovesFirstSeenBack) {
+  Ingest(GrypeImage(kImage, "2026-11-02T06:05:00Z", {kCurl}));
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kCurl}));
+  EXPECT_EQ(Only("CVE-2023-38545").first_seen, T("2026-11-02T06:00:00Z"));
+}
+
+TEST_F(PipelineTest, AReportOlderThanTheLastScanChangesNothing) {
+  Ingest(TrivyImage(kImage, "2026-11-05T06:00:00Z", {kCurl}));
+  const auto old = Ingest(TrivyImage(kImage, "2026-11-01T06:00:00Z", {kSsl}));
+  EXPECT_EQ(old.stale_scopes, 1u);
+  EXPECT_EQ(old.opened + old.fixed, 0u);
+  ASSERT_FALSE(old.warnings.empty());
+  EXPECT_NE(old.warnings.back().find("older than the last scan"), std::string::npos);
+  EXPECT_EQ(Findings().size(), 1u);
+  EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kOpen);
+}
+
+TEST_F(PipelineTest, HeldItemsNeitherOpenNorClose) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl}));
+  Vuln not_affected = kSsl;
+  not_affected.status = "not_affected";
+  Vuln other = kCurl;
+  other.status = "not_affected";
+  const auto s = Ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {not_affected, other}));
+  EXPECT_EQ(s.fixed, 0u);
+  EXPECT_EQ(s.opened, 0u);
+  EXPECT_EQ(s.skipped, 2u);
+  EXPECT_EQ(Only("CVE-2024-0727").status, FindingStatus::kOpen);
+  EXPECT_EQ(Findings().size(), 1u);
+}
+
+TEST_F(PipelineTest, ExplicitPassesCloseFindingsOfFeedsThatAreNotRescans) {
+  const std::string id = "arn:aws:securityhub:eu-west-1:111122223333:control/S3.8/finding/1";
+  Ingest(AsffControl(id, "S3.8", "FAILED", "2026-11-02T06:00:00Z"));
+  ASSERT_EQ(Findings(FindingStatus::kOpen).size(), 1u);
+  // A Security Hub export without the finding closes nothing (not a rescan).
+  Ingest(AsffControl(id + "-other", "S3.1", "FAILED", "2026-11-03T06:00:00Z"));
+  EXPECT_EQ(Findings(FindingStatus::kOpen).size(), 2u);
+  // Suppressed in Security Hub: held, still open.
+  Ingest(AsffControl(id, "S3.8", "FAILED", "2026-11-04T06:00:00Z", "SUPPRESSED"));
+  EXPECT_EQ(Findings(FindingStatus::kOpen).size(), 2u);
+  // PASSED is an explicit fix.
+  const auto passed = Ingest(AsffControl(id, "S3.8", "PASSED", "2026-11-05T06:00:00Z"));
+  EXPECT_EQ(passed.fixed, 1u);
+  EXPECT_EQ(Findings(FindingStatus::kFixed).size(), 1u);
+  ExpectReplayMatches();
+}
+
+TEST_F(PipelineTest, ARejectedReportWritesNothing) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl}));
+  const auto events_before = Events().size();
+  std::string truncated = TrivyImage(kImage, "2026-11-03T06:00:00Z", {kCurl});
+  truncated.resize(truncated.size() / 2);
+  auto r = triage_->IngestBytes(Padded(truncated), "bad.json", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kParseError);
+  EXPECT_EQ(r.status().location().file, "bad.json");
+  EXPECT_GT(r.status().location().line, 1u);
+  EXPECT_EQ(Events().size(), events_before);
+  std::vector<ReportRecord> reports;
+  ASSERT_TRUE(db_->ListReports(&reports).ok());
+  EXPECT_EQ(reports.size(), 1u);
+}
+
+TEST_F(PipelineTest, AFailureInsideTheTransactionRollsTheWholeReportBack) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl}));
+  // Make SQLite itself refuse the second new finding's event (a real
+  // constraint failure, no fake store): the whole report must roll back.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE TRIGGER refuse AFTER INSERT ON events WHEN (SELECT count(*) FROM events) > 2 "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  const auto events_before = Events().size();
+  auto r = triage_->IngestBytes(Padded(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kCurl, kZlib})), "r2.json", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kStoreError);
+  EXPECT_NE(r.status().message().find("refused by test trigger"), std::string::npos);
+  EXPECT_EQ(Findings().size(), 1u);
+  EXPECT_EQ(Events().size(), events_before);
+  std::vector<ReportRecord> reports;
+  ASSERT_TRUE(db_->ListReports(&reports).ok());
+  EXPECT_EQ(reports.size(), 1u);
+  auto scope = db_->GetScope("trivy", "image:ghcr.io/acme/api");
+  ASSERT_TRUE(scope.ok() && scope->has_value());
+  EXPECT_EQ((*scope)->last_scan_at, T("2026-11-02T06:00:00Z"));
+}
+
+TEST_F(PipelineTest, IntelChangesMovePrioritiesAndDeadlines) {
+  // Internal-layer-free case: an OS package on an exposed app asset.
+  Vuln v = kZlib;
+  v.vector = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:L/A:N";  // local, partial
+  v.severity = "MEDIUM";
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {v}, /*lang=*/true));
+  FindingRecord f = Only("CVE-2023-45853");
+  const Priority before = f.priority;
+  const TimePoint due_before = f.due_at;
+  ASSERT_NE(before, Priority::kP1);
+  // CISA adds it to KEV: the finding escalates now, due = min(old, now + 48h).
+  clock_.Set(T("2026-11-04T12:00:00Z"));
+  const std::string kev = dir_.Write("kev.json", R"({"catalogVersion": "2026.11.04", "dateReleased": "2026-11-04T00:00:00Z",
+    "count": 1, "vulnerabilities": [{"cveID": "CVE-2023-45853", "vendorProject": "zlib", "product": "zlib",
+    "vulnerabilityName": "zlib overflow", "dateAdded": "2026-11-04", "dueDate": "2026-11-25",
+    "knownRansomwareCampaignUse": "Unknown"}]})");
+  auto loaded = triage_->LoadIntelFile(kev);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->reranked, 1u);
+  f = Only("CVE-2023-45853");
+  EXPECT_LT(static_cast<int>(f.priority), static_cast<int>(before));
+  EXPECT_EQ(f.due_at, std::min(due_before, T("2026-11-04T12:00:00Z") + policy_->ranking.Deadline(f.priority)));
+  auto events = Events(f.id);
+  ASSERT_EQ(events.back().type, EventType::kPriorityChanged);
+  EXPECT_EQ(events.back().at, T("2026-11-04T12:00:00Z"));
+  EXPECT_EQ(events.back().previous_priority, before);
+  EXPECT_NE(events.back().detail.find("KEV"), std::string::npos);
+  // Removed from the catalog again: back to the old priority, due from the
+  // start of the open period.
+  clock_.Set(T("2026-11-05T12:00:00Z"));
+  const std::string empty = dir_.Write("kev2.json", R"({"catalogVersion": "2026.11.05", "count": 0, "vulnerabilities": []})");
+  ASSERT_TRUE(triage_->LoadIntelFile(empty).ok());
+  f = Only("CVE-2023-45853");
+  EXPECT_EQ(f.priority, before);
+  EXPECT_EQ(f.due_at, f.period_start + policy_->ranking.Deadline(before));
+  ExpectReplayMatches();
+}
+
+TEST_F(PipelineTest, FindingsThatMatchNoAssetAreCountedNotGuessed) {
+  const auto s = Ingest(TrivyImage("docker.io/library/nginx:1.25", "2026-11-02T06:00:00Z", {kSsl}));
+  EXPECT_EQ(s.unmatched, 1u);
+  FindingFilter filter;
+  filter.unmatched_only = true;
+  auto n = db_->CountFindings(filter);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  auto decision = triage_->Decide(Findings().front());
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->asset_id.empty());
+  bool mentions = false;
+  for (const auto& r : decision->reasons) mentions = mentions || r.find("no asset matched") != std::string::npos;
+  EXPECT_TRUE(mentions);
+}
+
+TEST_F(PipelineTest, ExplainNamesSourcesHistoryAndDecision) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kCurl}));
+  const FindingRecord f = Only("CVE-2023-38545");
+  auto ex = triage_->Explain(HexId(f.id).substr(0, 8));
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  EXPECT_EQ(ex->finding.id, f.id);
+  EXPECT_EQ(ex->sources.size(), 1u);
+  EXPECT_EQ(ex->sources[0].pointer, "/Results/0/Vulnerabilities/0");
+  EXPECT_EQ(ex->events.size(), 1u);
+  EXPECT_EQ(ex->decision.priority, f.priority);
+  EXPECT_EQ(ex->decision.hits.size(), 2u);
+  ASSERT_TRUE(ex->advisory.has_value());
+  EXPECT_EQ(ex->advisory->description, "A flaw in curl.");
+  EXPECT_EQ(triage_->Explain("zz").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(triage_->Explain("0000000000000000").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PipelineTest, VerifyDetectsATamperedState) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kCurl}));
+  ExpectReplayMatches();
+  FindingRecord f = Only("CVE-2023-38545");
+  f.status = FindingStatus::kFixed;
+  ASSERT_TRUE(db_->UpdateFinding(f).ok());
+  auto v = triage_->Verify();
+  ASSERT_TRUE(v.ok());
+  ASSERT_EQ(v->mismatches.size(), 1u);
+  EXPECT_NE(v->mismatches[0].find("status fixed but events say open"), std::string::npos);
+}
+
+TEST_F(PipelineTest, DueTimeRules) {
+  const RankingPolicy& p = policy_->ranking;
+  const TimePoint start = T("2026-11-01T00:00:00Z");
+  EXPECT_EQ(DueOnOpen(start, p.Deadline(Priority::kP3)), start + 30 * kDay);
+  // Escalation at day 10 from P3 (due day 30) to P1: day 10 + 48h.
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP1, start + 30 * kDay, start, start + 10 * kDay, p),
+            start + 10 * kDay + 48 * kHour);
+  // Escalation that would push the deadline out keeps the earlier one.
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP2, start + 30 * kDay, start, start + 29 * kDay, p),
+            start + 30 * kDay);
+  // De-escalation: from the start of the open period.
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP1, Priority::kP4, start + 2 * kDay, start, start + kDay, p), start + 90 * kDay);
+}
+
+}  // namespace
+}  // namespace secbudget

@@ -21,7 +21,9 @@
 //   Severity.Label (or Normalized: >=90 critical, >=70 high, >=40 medium,
 //     >=1 low) -> severity
 //   Compliance.Status PASSED, RecordState ARCHIVED or Workflow.Status
-//     RESOLVED -> explicit fix
+//     RESOLVED -> explicit fix; Workflow.Status SUPPRESSED or Compliance.Status
+//     INFOED / NOT_AVAILABLE -> held (no verdict). Only Resources[0] is read:
+//     a finding listing several resources is one finding on the first.
 //   Resources[0]: Id -> arn, Type/Id -> resource, Region; an
 //     AwsEcrContainerImage resource becomes the image
 //     "<RegistryId>.dkr.ecr.<region>.amazonaws.com/<RepositoryName>", so that
@@ -161,9 +163,12 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
     const std::size_t scope = AddScope(out, "asff:" + product, "aws:" + loc.account, false);
     const bool passed = json::StrAt(f, "/Compliance/Status") == "PASSED" || json::Str(fo, "RecordState") == "ARCHIVED" ||
                         json::StrAt(f, "/Workflow/Status") == "RESOLVED";
-    const bool held = !passed && json::StrAt(f, "/Workflow/Status") == "SUPPRESSED";
+    // No verdict: suppressed in Security Hub, or a check that could not be
+    // evaluated (INFOED: Prowler's manual checks; NOT_AVAILABLE).
+    const std::string compliance = json::StrAt(f, "/Compliance/Status");
+    const bool held = !passed && (json::StrAt(f, "/Workflow/Status") == "SUPPRESSED" || compliance == "INFOED" ||
+                                  compliance == "NOT_AVAILABLE");
     if (held) {
-      ++out.skipped;
       out.skipped_reason = "suppressed in Security Hub (Workflow.Status SUPPRESSED)";
     }
     const Severity severity = AsffSeverity(f);

@@ -158,16 +158,15 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
     const std::string state = json::StrAt(v_el, "/fix/state");
     element versions;
     if (v_el.at_pointer("/fix/versions").get(versions) == simdjson::SUCCESS && versions.is_array()) {
-      // Several fix versions (one per release branch): the lowest above the
-      // installed version is the one to upgrade to.
+      // Several fix versions (one per release branch): PickFixedVersion
+      // chooses the one to upgrade to.
+      std::string list;
       for (element fv : json::Arr(versions)) {
         if (!fv.is_string()) continue;
-        const std::string_view candidate = fv.get_string().value_unsafe();
-        const bool above = occ.installed_version.empty() || CompareVersions(candidate, occ.installed_version) > 0;
-        if (above && (occ.fixed_version.empty() || CompareVersions(candidate, occ.fixed_version) < 0)) {
-          occ.fixed_version = std::string(candidate);
-        }
+        if (!list.empty()) list += ", ";
+        list += fv.get_string().value_unsafe();
       }
+      occ.fixed_version = PickFixedVersion(list, occ.installed_version);
     }
     if (occ.fixed_version.empty()) occ.fixed_version = json::Str(v, "fixedInVersion");
     if (state == "fixed" || !occ.fixed_version.empty()) occ.fix_available = Tri::kYes;

@@ -7,7 +7,7 @@
 //
 // Field mapping (results[i].controls[j]):
 //   status.status failed -> finding; passed -> explicit fix; other statuses
-//     (skipped, irrelevant, excluded) -> skipped
+//     (skipped, irrelevant, excluded) -> held (neither opens nor closes)
 //   controlID -> rule_id;  name -> title;  resourceID -> fingerprint
 //   severity from summaryDetails.controls[id].scoreFactor, as Kubescape's
 //     own mapping: >= 9 critical, >= 7 high, >= 4 medium, else low
@@ -110,7 +110,6 @@ Status ParseKubescape(element root, const ParseOptions& options, ParsedReport& o
       if (status.empty()) status = json::Str(c, "status");
       const bool held = status != "failed" && status != "passed";
       if (held) {
-        ++out.skipped;
         out.skipped_reason = "control status " + (status.empty() ? std::string("unknown") : status);
       }
       Occurrence occ;

@@ -6,8 +6,8 @@
 //   metadata.product.name -> scanner (lower-case; "prowler")
 //   metadata.event_code -> rule_id (the check id)
 //   finding_info.uid -> fingerprint;  finding_info.title -> title
-//   status_code FAIL -> finding, PASS -> explicit fix, MANUAL -> skipped;
-//     status "Suppressed" (muted in Prowler) -> skipped
+//   status_code FAIL -> finding, PASS -> explicit fix, MANUAL -> held;
+//     status "Suppressed" (muted in Prowler) -> held (neither opens nor closes)
 //   severity (Informational/Low/Medium/High/Critical)
 //   cloud.provider, cloud.account.uid, cloud.region; resources[0].uid/type/
 //     name/namespace/region -> locator
@@ -58,11 +58,9 @@ Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options,
   bool held = false;
   if (status_code == "MANUAL") {
     held = true;
-    ++out.skipped;
     out.skipped_reason = "manual check (status MANUAL)";
   } else if (IEquals(json::Str(fo, "status"), "Suppressed")) {
     held = true;
-    ++out.skipped;
     out.skipped_reason = "muted in Prowler (status Suppressed)";
   }
   std::string product = ToLower(json::StrAt(f, "/metadata/product/name"));
@@ -115,7 +113,9 @@ Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options,
   std::optional<TimePoint> t = json::TimeOrNull(json::Str(fo, "time_dt"));
   if (!t) t = json::TimeOrNull(json::Str(fo, "event_time"));
   if (!t) {
-    const double epoch = json::Num(fo, "time", -1);
+    // OCSF timestamps are milliseconds; Prowler writes seconds.
+    double epoch = json::Num(fo, "time", -1);
+    if (epoch > 1e11) epoch /= 1000.0;
     if (epoch > 0) t = static_cast<TimePoint>(epoch);
   }
   NoteTime(out, t);
@@ -128,7 +128,6 @@ Status ParseV3(element f, const std::string& ptr, const ParseOptions& /*options*
   const std::string status = ToUpper(json::Str(fo, "Status"));
   const bool held = status == "INFO" || status == "MANUAL";
   if (held) {
-    ++out.skipped;
     out.skipped_reason = "informational or manual check";
   }
   const std::string check = json::Str(fo, "CheckID");

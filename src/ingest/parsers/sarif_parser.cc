@@ -18,8 +18,10 @@
 //   rule shortDescription / name -> title
 //   locations[0].physicalLocation.artifactLocation.uri + region.startLine ->
 //     location and path
-//   suppressions with status absent or "accepted" -> skipped (suppressed in
-//     source); baselineState "absent" -> explicit fix
+//   suppressions with status absent or "accepted" -> held (suppressed in
+//     source: neither opens nor closes); baselineState "absent" or kind
+//     "pass" -> explicit fix; kind open/review/informational/notApplicable
+//     -> held
 //   kind: vulnerability when the rule id is a CVE/GHSA id; secret for secret
 //     scanners (gitleaks, trufflehog, detect-secrets); otherwise code.
 //   layer: app; container for image linters (dockle, hadolint); cloud for
@@ -149,22 +151,24 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
   if (version.empty()) version = json::StrAt(run_el, "/tool/driver/version");
   if (out.scanner_version.empty()) out.scanner_version = version;
 
-  // Rules by id, and the driver's rules by index.
+  // Rules by id, and by index per tool component (the driver, then each
+  // extension: a result may reference a rule as {index, toolComponent}).
   std::map<std::string, element, std::less<>> rules_by_id;
   std::vector<element> driver_rules;
-  const auto collect = [&](element component, bool is_driver) {
+  std::vector<std::vector<element>> extension_rules;
+  const auto collect = [&](element component, std::vector<element>& by_index) {
     element rules;
     if (component.at_key("rules").get(rules) != simdjson::SUCCESS || !rules.is_array()) return;
     for (element r : json::Arr(rules)) {
-      if (is_driver) driver_rules.push_back(r);
+      by_index.push_back(r);
       if (!r.is_object()) continue;
       const std::string id = json::Str(r.get_object().value_unsafe(), "id");
       if (!id.empty()) rules_by_id.emplace(id, r);
     }
   };
-  if (auto driver = json::At(run_el, "/tool/driver")) collect(*driver, true);
+  if (auto driver = json::At(run_el, "/tool/driver")) collect(*driver, driver_rules);
   if (auto ext = json::At(run_el, "/tool/extensions"); ext && ext->is_array()) {
-    for (element e : json::Arr(*ext)) collect(e, false);
+    for (element e : json::Arr(*ext)) collect(e, extension_rules.emplace_back());
   }
 
   // Time and target.
@@ -201,7 +205,6 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
         if (status.empty() || status == "accepted") suppressed = true;
       }
       if (suppressed) {
-        ++out.skipped;
         out.skipped_reason = "suppressed in source (SARIF suppressions)";
       }
     }
@@ -213,8 +216,14 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     }
     double rule_index = json::Num(res, "ruleIndex", -1);
     if (rule_index < 0) rule_index = json::NumAt(res_el, "/rule/index", -1);
-    if (!rule && rule_index >= 0 && static_cast<std::size_t>(rule_index) < driver_rules.size()) {
-      rule = driver_rules[static_cast<std::size_t>(rule_index)];
+    const double component = json::NumAt(res_el, "/rule/toolComponent/index", -1);
+    const std::vector<element>* by_index = &driver_rules;
+    if (component >= 0) {
+      by_index = static_cast<std::size_t>(component) < extension_rules.size() ? &extension_rules[static_cast<std::size_t>(component)]
+                                                                              : nullptr;
+    }
+    if (!rule && by_index != nullptr && rule_index >= 0 && static_cast<std::size_t>(rule_index) < by_index->size()) {
+      rule = (*by_index)[static_cast<std::size_t>(rule_index)];
       if (rule_id.empty() && rule->is_object()) rule_id = json::Str(rule->get_object().value_unsafe(), "id");
     }
     if (rule_id.empty()) {
@@ -239,8 +248,13 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     occ.scope_index = scope;
     occ.pointer = ptr;
     occ.rule_id = rule_id;
-    occ.passed = json::Str(res, "baselineState") == "absent";
-    occ.held = suppressed;
+    // result.kind (SARIF 3.27.9): "fail" (the default) is a problem; "pass"
+    // says the rule held; "open", "review", "informational", "notApplicable"
+    // give no verdict.
+    const std::string kind = json::Str(res, "kind");
+    const bool fail = kind.empty() || kind == "fail";
+    occ.passed = json::Str(res, "baselineState") == "absent" || kind == "pass";
+    occ.held = suppressed || (!fail && kind != "pass");
     occ.layer = tool.layer;
     occ.kind = IsVulnId(rule_id) ? FindingKind::kVulnerability : tool.default_kind;
     // Severity.
@@ -248,6 +262,7 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     if (sec < 0 && rule) sec = SecuritySeverity(*rule);
     std::string level = json::Str(res, "level");
     if (level.empty() && rule) level = json::StrAt(*rule, "/defaultConfiguration/level");
+    if (level.empty() && !fail) level = "none";
     occ.severity = sec >= 0 ? SeverityFromCvss(sec) : SeverityFromLevel(level);
     if (sec >= 0) occ.cvss_score = sec;
     // Words.

@@ -17,8 +17,9 @@
 //     checkID -> rule_id; success true -> explicit fix; severity, title,
 //     description, messages
 //   ExposedSecretReport: report.secrets[] -> kind secret (ruleID, target, match)
-//   ClusterComplianceReport: status.detailReport.results[].checks[] with
-//     success false -> kind misconfiguration, rule_id "<control id>/<checkID>"
+//   ClusterComplianceReport: status.detailReport.results[].checks[] -> kind
+//     misconfiguration, rule_id "<control id>/<checkID>"; success false ->
+//     finding, success true -> explicit fix
 //   SbomReport and other kinds carry no findings and are skipped.
 //
 // The workload comes from the labels trivy-operator.resource.{kind,name,

@@ -13,13 +13,13 @@
 //     VulnerabilityID -> vuln_id;  VendorIDs -> aliases
 //     PkgName -> package;  Result.Type -> ecosystem (canonicalised)
 //     InstalledVersion, FixedVersion (non-empty => fix available)
-//     Status "not_affected" -> skipped (not a finding)
+//     Status "not_affected" -> held (neither opens nor closes a finding)
 //     Severity; CVSS{source:{V3Score,V3Vector,V2Score}} -> best v3 score
 //     References matching exploit sites -> exploit_refs
 //     Result.Class os-pkgs -> layer container, lang-pkgs -> app
 //   Misconfigurations[j] -> kind misconfiguration
 //     AVDID (or ID) -> rule_id;  Status FAIL -> finding, PASS -> explicit
-//     fix, EXCEPTION -> skipped;  Result.Target + CauseMetadata.Resource ->
+//     fix, EXCEPTION and other statuses -> held (neither opens nor closes);  Result.Target + CauseMetadata.Resource ->
 //     fingerprint (no line numbers: they move when files change)
 //     Result.Type kubernetes/helm -> cluster, dockerfile -> container,
 //     terraform/cloudformation/... -> cloud
@@ -133,7 +133,6 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     Occurrence occ;
     if (status == "not_affected") {
       occ.held = true;
-      ++ctx.out.skipped;
       ctx.out.skipped_reason = "marked not_affected by Trivy";
     }
     occ.kind = FindingKind::kVulnerability;
@@ -190,9 +189,9 @@ Status ParseMisconfigurations(Context& ctx, object result, std::string_view resu
     SB_ASSIGN_OR_RETURN(object m, json::AsObject(item, ptr));
     const std::string status = json::Str(m, "Status");
     Occurrence occ;
-    if (status == "EXCEPTION") {
+    if (status != "FAIL" && status != "PASS" && !status.empty()) {
+      // EXCEPTION (accepted in Trivy) and statuses without a verdict.
       occ.held = true;
-      ++ctx.out.skipped;
       ctx.out.skipped_reason = "Trivy exception";
     }
     occ.kind = FindingKind::kMisconfiguration;
