@@ -1,2 +1,118 @@
-#!/bin/sh
-exit 0
+#!/usr/bin/env bash
+# End-to-end tests of the secbudget binary on the bundled examples:
+# exit codes, output formats, error messages, the day-1/day-2 story.
+#   tests/cli_test.sh BINARY SOURCE_DIR
+set -uo pipefail
+sb_bin=${1:?binary}
+src=${2:?source dir}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SECBUDGET_DB="$work/t.db" SECBUDGET_POLICY="$src/examples/policy"
+failures=0
+pass() { echo "ok - $1"; }
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+
+# expect NAME CODE CMD...: runs CMD, stores stdout/stderr, checks the exit code.
+expect() {
+  local name=$1 code=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local rc=$?
+  if [[ $rc -eq $code ]]; then pass "$name (exit $rc)"; else fail "$name: exit $rc, expected $code; stderr: $(head -3 "$work/err")"; fi
+}
+contains() {  # FILE TEXT NAME
+  if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3: '$2' not in $(basename "$1"): $(head -5 "$1")"; fi
+}
+json_query() {  # PYTHON-EXPR on the parsed stdout
+  python3 -c "import json,sys; d=json.load(open('$work/out')); print($1)"
+}
+
+# Help and usage.
+expect "help lists examples" 0 "$sb_bin" --help
+contains "$work/out" "Examples:" "main help has examples"
+expect "ingest help" 0 "$sb_bin" ingest --help
+contains "$work/out" "--target" "ingest help documents --target"
+expect "unknown option is a usage error" 2 "$sb_bin" findings --no-such-option
+expect "bad --now is a usage error" 2 "$sb_bin" --now yesterday findings
+contains "$work/err" "invalid time" "--now error says why"
+
+# Policy.
+expect "lint the example policy" 0 "$sb_bin" lint
+contains "$work/out" "8 asset(s)" "lint counts the assets"
+mkdir -p "$work/badpolicy"
+printf 'apiVersion: secbudget.dev/v1\nkind: AssetInventory\nspec:\n  assets:\n    - id: x\n      service: s\n      team: t\n      environment: prood\n      match:\n        - image: x\n' > "$work/badpolicy/a.yaml"
+expect "lint rejects a bad policy" 1 "$sb_bin" lint "$work/badpolicy"
+contains "$work/err" "a.yaml:8:" "lint error names file:line"
+expect "lint --output json" 1 "$sb_bin" lint "$work/badpolicy" -o json
+[[ $(json_query 'd["ok"], d["errors"][0]["line"]') == "False 8" ]] && pass "lint json has ok and line" || fail "lint json: $(cat "$work/out")"
+
+# Day 1.
+expect "load intel" 0 "$sb_bin" --now 2026-11-02T12:00:00Z intel load "$src/examples/intel/known_exploited_vulnerabilities.json" "$src/examples/intel/epss_scores.csv"
+contains "$work/out" "CISA KEV 2026.11.01 with 12 entries" "KEV loaded"
+expect "intel status" 0 "$sb_bin" intel status -o json
+[[ $(json_query 'd["kev"]["entries"], d["epss"]["entries"]') == "12 27" ]] && pass "intel status counts" || fail "intel status: $(cat "$work/out")"
+expect "ingest day 1" 0 "$sb_bin" --now 2026-11-02T12:00:00Z ingest "$src"/examples/reports/day1/*
+contains "$work/out" "8 report(s) ingested" "all eight day-1 reports ingested"
+expect "re-ingest is a no-op" 0 "$sb_bin" --now 2026-11-02T12:00:00Z ingest "$src/examples/reports/day1/trivy-payments-api.json"
+contains "$work/out" "already ingested" "duplicate recognised"
+expect "findings json" 0 "$sb_bin" --now 2026-11-03T09:00:00Z findings -o json
+[[ $(json_query 'len(d["findings"])') == "36" ]] && pass "36 open findings" || fail "open findings: $(json_query 'len(d["findings"])')"
+top=$(json_query 'd["findings"][0]["vulnerability"]')
+[[ $top == "CVE-2021-44228" ]] && pass "Log4Shell ranks first" || fail "top finding is $top"
+[[ $(json_query 'd["findings"][0]["priority"], d["findings"][0]["reasons"][0]') == "P1 in CISA KEV since 2021-12-10 (known ransomware use)" ]] \
+  && pass "top finding has its KEV reason" || fail "reasons: $(json_query 'd["findings"][0]["reasons"]')"
+[[ $(json_query 'sorted(set(f["priority"] for f in d["findings"]))') == "['P1', 'P2', 'P3', 'P4']" ]] && pass "all priorities used" || fail "priorities"
+id=$(json_query 'd["findings"][0]["id"]')
+expect "findings csv" 0 "$sb_bin" findings -o csv --priority P1
+[[ $(head -1 "$work/out" | tr -d '\r') == "ID,PRI,SCORE,DUE,WHAT,WHERE,OWNER,WHY" ]] && pass "csv header" || fail "csv header: $(head -1 "$work/out")"
+expect "filter by team" 0 "$sb_bin" findings --team payments -o json
+[[ $(json_query 'all(f["team"] == "payments" for f in d["findings"]) and len(d["findings"]) > 0') == "True" ]] && pass "team filter" || fail "team filter"
+expect "bad priority is a usage error" 2 "$sb_bin" findings --priority P9
+expect "explain by prefix" 0 "$sb_bin" --now 2026-11-03T09:00:00Z explain "${id:0:8}"
+contains "$work/out" "table cisa-coordinator row 35 -> act (P1)" "explain shows the table row"
+contains "$work/out" "grype" "explain lists the grype source"
+contains "$work/out" "trivy" "explain lists the trivy source"
+expect "explain json" 0 "$sb_bin" explain "$id" -o json
+[[ $(json_query 'len(d["sources"]), d["decision"]["inputs"]["exposure"]["value"]') == "2 yes" ]] && pass "explain json: two sources, exposed" || fail "explain json"
+expect "explain unknown id" 1 "$sb_bin" explain ffffffffffffffff
+expect "explain too short" 2 "$sb_bin" explain ab
+
+# Day 2: Log4Shell is fixed once both scanners rescan.
+expect "ingest day 2" 0 "$sb_bin" --now 2026-11-09T12:00:00Z ingest "$src"/examples/reports/day2/*
+contains "$work/out" "fixed 5" "five findings fixed on day 2"
+expect "fixed findings" 0 "$sb_bin" findings --status fixed -o json
+[[ $(json_query '"CVE-2021-44228" in [f.get("vulnerability") for f in d["findings"]]') == "True" ]] && pass "Log4Shell fixed" || fail "Log4Shell not fixed"
+expect "verify replays the event log" 0 "$sb_bin" verify
+contains "$work/out" "current state equals the replayed event log" "verify result"
+expect "reports list" 0 "$sb_bin" reports -o json
+[[ $(json_query 'len(d)') == "11" ]] && pass "eleven reports recorded" || fail "reports: $(json_query 'len(d)')"
+
+# Bad input: named file and place, non-zero exit, nothing written.
+printf '{"SchemaVersion": 2, "ArtifactName": "x",\n  "Results": [ {"Target": ' > "$work/truncated.json"
+before=$("$sb_bin" reports -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect "truncated report rejected" 1 "$sb_bin" ingest "$work/truncated.json"
+contains "$work/err" "truncated.json:2:" "syntax error names file:line"
+after=$("$sb_bin" reports -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[[ $before == "$after" ]] && pass "nothing written for a rejected report" || fail "reports $before -> $after"
+printf '{"SchemaVersion": 2, "ArtifactName": "x", "ArtifactType": "container_image", "Results": "oops"}' > "$work/schema.json"
+expect "schema error rejected" 1 "$sb_bin" ingest "$work/schema.json"
+contains "$work/err" "schema.json#/Results" "schema error names the JSON pointer"
+printf '{"hello": "world"}' > "$work/unknown.json"
+expect "unknown format rejected" 1 "$sb_bin" ingest "$work/unknown.json"
+contains "$work/err" "unknown-format" "unknown format code"
+expect "forced wrong format is an error, not a crash" 1 "$sb_bin" ingest --format grype "$work/unknown.json"
+head -c 3000000 /dev/zero > "$work/big.json"
+expect "size limit" 1 "$sb_bin" ingest --max-report-size 1000000 "$work/big.json"
+contains "$work/err" "limit-exceeded" "size limit error code"
+expect "missing file" 1 "$sb_bin" ingest "$work/nope.json"
+contains "$work/err" "nope.json" "missing file named"
+expect "json errors" 1 "$sb_bin" ingest "$work/truncated.json" -o json
+[[ $(json_query 'd["reports"][0]["error"]["code"], d["reports"][0]["error"]["line"]') == "parse-error 2" ]] && pass "json error object" || fail "json error: $(cat "$work/out")"
+expect "stdin ingest" 0 sh -c "\"$sb_bin\" ingest - < \"$src/examples/reports/day1/kubescape-prod-eks.json\""
+expect "bad intel file" 1 "$sb_bin" intel load "$work/unknown.json"
+expect "formats" 0 "$sb_bin" formats -o json
+[[ $(json_query 'len(d)') == "8" ]] && pass "eight formats" || fail "formats"
+
+echo
+if [[ $failures -eq 0 ]]; then echo "all CLI tests passed"; else echo "$failures CLI test(s) failed"; fi
+exit $(( failures > 0 ))
