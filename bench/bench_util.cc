@@ -20,12 +20,18 @@ std::string CveId(std::size_t i) { return fmt::format("CVE-{}-{:05}", 2015 + i %
 
 namespace {
 
-constexpr const char* kOsPackages[] = {"openssl", "libssl3", "zlib1g", "libc6", "curl", "libcurl4", "bash", "tar", "gzip",
-                                       "libxml2", "libsqlite3-0", "perl-base", "libgnutls30", "libkrb5-3", "libpam0g",
-                                       "util-linux", "ncurses-base", "libexpat1", "libtasn1-6", "systemd"};
-constexpr const char* kLangPackages[] = {"org.apache.logging.log4j:log4j-core", "com.fasterxml.jackson.core:jackson-databind",
-                                         "org.springframework:spring-web", "io.netty:netty-codec-http", "org.yaml:snakeyaml",
-                                         "com.google.guava:guava", "org.apache.commons:commons-text", "ch.qos.logback:logback-core"};
+constexpr const char* kOsPackages[] = {"openssl",      "libssl3",      "zlib1g",      "libc6",      "curl",
+                                       "libcurl4",     "bash",         "tar",         "gzip",       "libxml2",
+                                       "libsqlite3-0", "perl-base",    "libgnutls30", "libkrb5-3",  "libpam0g",
+                                       "util-linux",   "ncurses-base", "libexpat1",   "libtasn1-6", "systemd"};
+constexpr const char* kLangPackages[] = {"org.apache.logging.log4j:log4j-core",
+                                         "com.fasterxml.jackson.core:jackson-databind",
+                                         "org.springframework:spring-web",
+                                         "io.netty:netty-codec-http",
+                                         "org.yaml:snakeyaml",
+                                         "com.google.guava:guava",
+                                         "org.apache.commons:commons-text",
+                                         "ch.qos.logback:logback-core"};
 constexpr const char* kSeverities[] = {"LOW", "MEDIUM", "MEDIUM", "HIGH", "HIGH", "CRITICAL"};
 constexpr const char* kVectors[] = {
     "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
@@ -76,8 +82,9 @@ void AppendVuln(std::string& out, std::size_t code) {
       fmt::arg("b", code % 13), fmt::arg("c", code % 5), fmt::arg("next", code % 13 + 1),
       fmt::arg("fixed", fixed ? fmt::format("1.{}.{}-1", code % 9, code % 13 + 1) : std::string()),
       fmt::arg("status", fixed ? "fixed" : "affected"), fmt::arg("digest", code * 2654435761ULL),
-      fmt::arg("sev", kSeverities[code % std::size(kSeverities)]), fmt::arg("vec", kVectors[v]), fmt::arg("score", kScores[v]),
-      fmt::arg("usn", 5000 + code % 999), fmt::arg("m", 1 + code % 9), fmt::arg("d", code % 10));
+      fmt::arg("sev", kSeverities[code % std::size(kSeverities)]), fmt::arg("vec", kVectors[v]),
+      fmt::arg("score", kScores[v]), fmt::arg("usn", 5000 + code % 999), fmt::arg("m", 1 + code % 9),
+      fmt::arg("d", code % 10));
 }
 
 }  // namespace
@@ -102,7 +109,8 @@ std::string TrivyImageReport(const CorpusSpec& spec, std::size_t image, int roun
     first = false;
     AppendVuln(dst, picks[i]);
   }
-  out += fmt::format(R"J({{"Target":"{}:1.0.{} (debian 12.5)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[)J", name, round);
+  out += fmt::format(R"J({{"Target":"{}:1.0.{} (debian 12.5)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[)J",
+                     name, round);
   out += os;
   out += R"(]},{"Target":"app/app.jar","Class":"lang-pkgs","Type":"jar","Vulnerabilities":[)";
   out += lang;
@@ -111,7 +119,8 @@ std::string TrivyImageReport(const CorpusSpec& spec, std::size_t image, int roun
 }
 
 std::string KevCatalog(const CorpusSpec& spec) {
-  std::string out = R"({"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.10.01","dateReleased":"2026-10-01T12:00:00.000Z","count":)";
+  std::string out =
+      R"({"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.10.01","dateReleased":"2026-10-01T12:00:00.000Z","count":)";
   out += std::to_string(spec.kev_entries) + R"(,"vulnerabilities":[)";
   Rng rng(spec.seed + 5);
   for (std::size_t i = 0; i < spec.kev_entries; ++i) {

@@ -24,7 +24,7 @@ class Rng {
 struct CorpusSpec {
   std::size_t images = 1000;
   std::size_t vulns_per_image = 500;
-  std::size_t cve_pool = 60000;   // distinct CVEs the images draw from
+  std::size_t cve_pool = 60000;  // distinct CVEs the images draw from
   std::size_t kev_entries = 1600;
   std::uint64_t seed = 42;
 };

@@ -68,10 +68,12 @@ struct PhaseResult {
 void Print(const PhaseResult& r, double baseline_rate) {
   const double s = Median(r.seconds);
   const double rate = static_cast<double>(r.findings) / s;
-  std::cout << fmt::format("{:<22} {:>9} findings {:>8.3f} s {:>12.0f} findings/s {:>8.1f} MB/s   {:>5.2f}x parse-only\n", r.name,
-                           r.findings, s, rate, static_cast<double>(r.bytes) / s / 1e6, baseline_rate > 0 ? rate / baseline_rate : 1.0);
+  std::cout << fmt::format(
+      "{:<22} {:>9} findings {:>8.3f} s {:>12.0f} findings/s {:>8.1f} MB/s   {:>5.2f}x parse-only\n", r.name,
+      r.findings, s, rate, static_cast<double>(r.bytes) / s / 1e6, baseline_rate > 0 ? rate / baseline_rate : 1.0);
   if (r.opened + r.fixed + r.changed + r.unchanged > 0) {
-    std::cout << fmt::format("{:<22} opened {}, fixed {}, changed {}, unchanged {}\n", "", r.opened, r.fixed, r.changed, r.unchanged);
+    std::cout << fmt::format("{:<22} opened {}, fixed {}, changed {}, unchanged {}\n", "", r.opened, r.fixed, r.changed,
+                             r.unchanged);
   }
 }
 
@@ -81,18 +83,24 @@ int main(int argc, char** argv) {
   Args args;
   for (int i = 1; i < argc; ++i) {
     const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (!std::strcmp(argv[i], "--images")) args.spec.images = std::stoul(next());
-    else if (!std::strcmp(argv[i], "--vulns")) args.spec.vulns_per_image = std::stoul(next());
-    else if (!std::strcmp(argv[i], "--repeat")) args.repeat = std::stoi(next());
-    else if (!std::strcmp(argv[i], "--dir")) args.dir = next();
-    else if (!std::strcmp(argv[i], "--only-first")) args.only_first = true;
+    if (!std::strcmp(argv[i], "--images"))
+      args.spec.images = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--vulns"))
+      args.spec.vulns_per_image = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--repeat"))
+      args.repeat = std::stoi(next());
+    else if (!std::strcmp(argv[i], "--dir"))
+      args.dir = next();
+    else if (!std::strcmp(argv[i], "--only-first"))
+      args.only_first = true;
     else {
       std::cerr << "usage: bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR]\n";
       return 2;
     }
   }
   namespace fs = std::filesystem;
-  const fs::path dir = args.dir.empty() ? fs::temp_directory_path() / fmt::format("sb-bench-{}", getpid()) : fs::path(args.dir);
+  const fs::path dir =
+      args.dir.empty() ? fs::temp_directory_path() / fmt::format("sb-bench-{}", getpid()) : fs::path(args.dir);
   fs::create_directories(dir / "policy");
   std::ofstream(dir / "policy" / "assets.yaml") << AssetInventoryYaml(args.spec);
   std::ofstream(dir / "kev.json") << KevCatalog(args.spec);
@@ -101,9 +109,10 @@ int main(int argc, char** argv) {
   if (!policy.ok()) Die(policy.status());
 
   const std::size_t n = args.spec.images;
-  std::cout << fmt::format("corpus: {} images x {} vulnerabilities (Trivy JSON), {} KEV entries, {} EPSS scores, {} assets; repeat {}\n",
-                           n, args.spec.vulns_per_image, args.spec.kev_entries, args.spec.cve_pool, policy->inventory.assets().size(),
-                           args.repeat);
+  std::cout << fmt::format(
+      "corpus: {} images x {} vulnerabilities (Trivy JSON), {} KEV entries, {} EPSS scores, {} assets; repeat {}\n", n,
+      args.spec.vulns_per_image, args.spec.kev_entries, args.spec.cve_pool, policy->inventory.assets().size(),
+      args.repeat);
   std::cout << fmt::format("simdjson {} implementation {}\n", SIMDJSON_STRINGIFY(SIMDJSON_VERSION),
                            simdjson::get_active_implementation()->name());
 
@@ -117,7 +126,8 @@ int main(int argc, char** argv) {
       const std::string report = Padded(TrivyImageReport(args.spec, img, 0, 0));
       const auto t0 = Clock_::now();
       simdjson::dom::element doc;
-      if (parser.parse(report.data(), report.size(), false).get(doc) != simdjson::SUCCESS) Die(Status::Internal("parse failed"));
+      if (parser.parse(report.data(), report.size(), false).get(doc) != simdjson::SUCCESS)
+        Die(Status::Internal("parse failed"));
       const auto t1 = Clock_::now();
       total += Seconds(t0, t1);
       bytes += report.size();
@@ -154,8 +164,8 @@ int main(int argc, char** argv) {
   }
   Print(extract, baseline);
 
-  PhaseResult first{"first ingest", {}, 0, 0}, again{"re-ingest unchanged", {}, 0, 0}, changed{"re-ingest 5% changed", {}, 0, 0},
-      dup{"duplicate bytes", {}, 0, 0};
+  PhaseResult first{"first ingest", {}, 0, 0}, again{"re-ingest unchanged", {}, 0, 0},
+      changed{"re-ingest 5% changed", {}, 0, 0}, dup{"duplicate bytes", {}, 0, 0};
   double rss_half = 0, rss_full = 0, db_mib = 0;
   for (int r = 0; r < args.repeat; ++r) {
     const fs::path db_path = dir / fmt::format("bench-{}.db", r);
@@ -206,8 +216,10 @@ int main(int argc, char** argv) {
   Print(again, baseline);
   Print(changed, baseline);
   Print(dup, baseline);
-  std::cout << fmt::format("memory: RSS {:.0f} MiB after half the first ingest, {:.0f} MiB after all of it; peak {:.0f} MiB; database {:.0f} MiB\n",
-                           rss_half, rss_full, PeakRssMiB(), db_mib);
+  std::cout << fmt::format(
+      "memory: RSS {:.0f} MiB after half the first ingest, {:.0f} MiB after all of it; peak {:.0f} MiB; database "
+      "{:.0f} MiB\n",
+      rss_half, rss_full, PeakRssMiB(), db_mib);
   if (args.dir.empty()) fs::remove_all(dir);
   return 0;
 }

@@ -15,7 +15,8 @@ double ScoreFor(const std::string& vector) {
 
 }  // namespace
 
-std::string TrivyImage(const std::string& image, const std::string& created_at, const std::vector<Vuln>& vulns, bool lang) {
+std::string TrivyImage(const std::string& image, const std::string& created_at, const std::vector<Vuln>& vulns,
+                       bool lang) {
   json vs = json::array();
   for (const auto& v : vulns) {
     json j = {{"VulnerabilityID", v.id},
@@ -31,7 +32,10 @@ std::string TrivyImage(const std::string& image, const std::string& created_at, 
     vs.push_back(j);
   }
   json result = lang ? json{{"Target", "app/app.jar"}, {"Class", "lang-pkgs"}, {"Type", "jar"}, {"Vulnerabilities", vs}}
-                     : json{{"Target", image + " (debian 12.5)"}, {"Class", "os-pkgs"}, {"Type", "debian"}, {"Vulnerabilities", vs}};
+                     : json{{"Target", image + " (debian 12.5)"},
+                            {"Class", "os-pkgs"},
+                            {"Type", "debian"},
+                            {"Vulnerabilities", vs}};
   json report = {{"SchemaVersion", 2},
                  {"CreatedAt", created_at},
                  {"ArtifactName", image},
@@ -48,15 +52,16 @@ std::string GrypeImage(const std::string& image, const std::string& timestamp, c
     for (const auto& r : v.related) related.push_back({{"id", r}, {"namespace", "nvd:cpe"}});
     json fix = v.fixed.empty() ? json{{"versions", json::array()}, {"state", "not-fixed"}}
                                : json{{"versions", {v.fixed}}, {"state", "fixed"}};
-    matches.push_back({{"vulnerability",
-                        {{"id", v.id},
-                         {"namespace", "debian:distro:debian:12"},
-                         {"severity", "High"},
-                         {"description", "A flaw in " + v.package + "."},
-                         {"cvss", {{{"version", "3.1"}, {"vector", v.vector}, {"metrics", {{"baseScore", ScoreFor(v.vector)}}}}}},
-                         {"fix", fix}}},
-                       {"relatedVulnerabilities", related},
-                       {"artifact", {{"name", v.package}, {"version", v.installed}, {"type", "deb"}}}});
+    matches.push_back(
+        {{"vulnerability",
+          {{"id", v.id},
+           {"namespace", "debian:distro:debian:12"},
+           {"severity", "High"},
+           {"description", "A flaw in " + v.package + "."},
+           {"cvss", {{{"version", "3.1"}, {"vector", v.vector}, {"metrics", {{"baseScore", ScoreFor(v.vector)}}}}}},
+           {"fix", fix}}},
+         {"relatedVulnerabilities", related},
+         {"artifact", {{"name", v.package}, {"version", v.installed}, {"type", "deb"}}}});
   }
   json report = {{"matches", matches},
                  {"source", {{"type", "image"}, {"target", {{"userInput", image}}}}},

@@ -8,13 +8,13 @@
 namespace secbudget::testing {
 
 struct Vuln {
-  std::string id;         // CVE-... or GHSA-...
+  std::string id;  // CVE-... or GHSA-...
   std::string package;
   std::string installed = "1.0.0";
-  std::string fixed;      // "" = no fix
+  std::string fixed;  // "" = no fix
   std::string severity = "HIGH";
   std::string vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
-  std::string status;     // Trivy status ("", "fixed", "affected", "not_affected")
+  std::string status;                // Trivy status ("", "fixed", "affected", "not_affected")
   std::vector<std::string> related;  // Grype relatedVulnerabilities ids
 };
 

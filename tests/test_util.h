@@ -33,9 +33,9 @@ std::string Padded(const std::string& s);
 }  // namespace secbudget::testing
 
 // Skips the current test when ../shared/data is missing.
-#define SB_REQUIRE_SHARED_DATA()                                                           \
-  do {                                                                                     \
-    if (!::secbudget::testing::HaveSharedData()) {                                         \
-      GTEST_SKIP() << "../shared/data not present: real-world sample tests skipped";       \
-    }                                                                                      \
+#define SB_REQUIRE_SHARED_DATA()                                                     \
+  do {                                                                               \
+    if (!::secbudget::testing::HaveSharedData()) {                                   \
+      GTEST_SKIP() << "../shared/data not present: real-world sample tests skipped"; \
+    }                                                                                \
   } while (0)

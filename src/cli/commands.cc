@@ -129,13 +129,23 @@ json FindingJson(const FindingRecord& f, TimePoint now, const std::vector<std::s
 }
 
 json SummaryJson(const IngestSummary& s) {
-  return {{"file", s.file},         {"report", s.report_id},    {"format", s.format},
-          {"duplicate", s.duplicate}, {"scan_time", FormatTime(s.scan_time)},
+  return {{"file", s.file},
+          {"report", s.report_id},
+          {"format", s.format},
+          {"duplicate", s.duplicate},
+          {"scan_time", FormatTime(s.scan_time)},
           {"scan_time_from_report", s.scan_time_from_report},
-          {"occurrences", s.occurrences}, {"findings", s.findings}, {"opened", s.opened},
-          {"reopened", s.reopened}, {"fixed", s.fixed}, {"changed", s.changed},
-          {"unchanged", s.unchanged}, {"unmatched", s.unmatched}, {"skipped", s.skipped},
-          {"stale_scopes", s.stale_scopes}, {"warnings", s.warnings}};
+          {"occurrences", s.occurrences},
+          {"findings", s.findings},
+          {"opened", s.opened},
+          {"reopened", s.reopened},
+          {"fixed", s.fixed},
+          {"changed", s.changed},
+          {"unchanged", s.unchanged},
+          {"unmatched", s.unmatched},
+          {"skipped", s.skipped},
+          {"stale_scopes", s.stale_scopes},
+          {"warnings", s.warnings}};
 }
 
 }  // namespace
@@ -163,7 +173,8 @@ int RunIngest(const GlobalOptions& g, const IngestArgs& a) {
   const bool progress = StderrIsTerminal() && !g.quiet && a.files.size() > 1;
   for (std::size_t i = 0; i < a.files.size(); ++i) {
     const std::string& file = a.files[i];
-    if (progress) std::cerr << fmt::format("\r[{}/{}] {}\x1b[K", i + 1, a.files.size(), Ellipsize(file, 60)) << std::flush;
+    if (progress)
+      std::cerr << fmt::format("\r[{}/{}] {}\x1b[K", i + 1, a.files.size(), Ellipsize(file, 60)) << std::flush;
     auto r = session->triage->IngestFile(file, opts);
     if (!r.ok()) {
       ++failed;
@@ -178,8 +189,10 @@ int RunIngest(const GlobalOptions& g, const IngestArgs& a) {
       continue;
     }
     const IngestSummary& s = *r;
-    if (s.duplicate) ++duplicates;
-    else ++ok_files;
+    if (s.duplicate)
+      ++duplicates;
+    else
+      ++ok_files;
     total.occurrences += s.occurrences;
     total.findings += s.findings;
     total.opened += s.opened;
@@ -198,9 +211,10 @@ int RunIngest(const GlobalOptions& g, const IngestArgs& a) {
       std::cout << fmt::format("{}: already ingested (report {}): nothing changed\n", file, s.report_id.substr(0, 12));
       continue;
     }
-    std::cout << fmt::format("{}: {} at {}{}: {} findings; opened {}, reopened {}, fixed {}, changed {}, unchanged {}", file,
-                             s.format, FormatTime(s.scan_time), s.scan_time_from_report ? "" : " (no scan time in report: now)",
-                             s.findings, s.opened, s.reopened, s.fixed, s.changed, s.unchanged);
+    std::cout << fmt::format("{}: {} at {}{}: {} findings; opened {}, reopened {}, fixed {}, changed {}, unchanged {}",
+                             file, s.format, FormatTime(s.scan_time),
+                             s.scan_time_from_report ? "" : " (no scan time in report: now)", s.findings, s.opened,
+                             s.reopened, s.fixed, s.changed, s.unchanged);
     if (s.unmatched > 0) std::cout << fmt::format("; {} matched no asset", s.unmatched);
     if (s.skipped > 0) std::cout << fmt::format("; {} skipped", s.skipped);
     std::cout << "\n";
@@ -209,13 +223,19 @@ int RunIngest(const GlobalOptions& g, const IngestArgs& a) {
   if (progress) std::cerr << "\r\x1b[K";
   if (g.output == OutputFormat::kJson) {
     PrintJson(std::cout, json{{"reports", results},
-                              {"totals", {{"ingested", ok_files}, {"duplicates", duplicates}, {"failed", failed},
-                                          {"opened", total.opened}, {"reopened", total.reopened}, {"fixed", total.fixed},
-                                          {"changed", total.changed}, {"unchanged", total.unchanged},
-                                          {"unmatched", total.unmatched}}}});
+                              {"totals",
+                               {{"ingested", ok_files},
+                                {"duplicates", duplicates},
+                                {"failed", failed},
+                                {"opened", total.opened},
+                                {"reopened", total.reopened},
+                                {"fixed", total.fixed},
+                                {"changed", total.changed},
+                                {"unchanged", total.unchanged},
+                                {"unmatched", total.unmatched}}}});
   } else if (!g.quiet && a.files.size() > 1) {
-    std::cout << fmt::format("{} report(s) ingested, {} already known, {} rejected: opened {}, reopened {}, fixed {}\n", ok_files,
-                             duplicates, failed, total.opened, total.reopened, total.fixed);
+    std::cout << fmt::format("{} report(s) ingested, {} already known, {} rejected: opened {}, reopened {}, fixed {}\n",
+                             ok_files, duplicates, failed, total.opened, total.reopened, total.fixed);
   }
   return exit_code;
 }
@@ -226,7 +246,9 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
   FindingFilter filter;
   if (a.status != "all") {
     auto st = ParseFindingStatus(a.status);
-    if (!st) return ReportError(g, Status::InvalidArgument(fmt::format("--status: \"{}\" is not open, fixed or all", a.status)));
+    if (!st)
+      return ReportError(g,
+                         Status::InvalidArgument(fmt::format("--status: \"{}\" is not open, fixed or all", a.status)));
     filter.status = *st;
   }
   for (const auto& list : a.priorities) {
@@ -238,7 +260,10 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
   }
   if (!a.kind.empty()) {
     auto k = ParseFindingKind(a.kind);
-    if (!k) return ReportError(g, Status::InvalidArgument(fmt::format("--kind: \"{}\" is not vulnerability, misconfiguration, secret, code or threat", a.kind)));
+    if (!k)
+      return ReportError(
+          g, Status::InvalidArgument(
+                 fmt::format("--kind: \"{}\" is not vulnerability, misconfiguration, secret, code or threat", a.kind)));
     filter.kind = *k;
   }
   filter.team = a.team;
@@ -263,10 +288,12 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
       items.push_back(FindingJson(f, now, reasons));
       return true;
     }
-    const std::string due = f.status == FindingStatus::kOpen ? Relative(f.due_at, now) : "fixed " + FormatDate(f.status_since);
-    const std::string owner = f.asset_id.empty() ? "(no asset)" : (f.team == f.service ? f.team : f.team + "/" + f.service);
-    table.rows.push_back({HexId(f.id).substr(0, 12), std::string(Name(f.priority)), fmt::format("{:.1f}", f.score), due, What(f),
-                          Where(f), owner, reasons.empty() ? std::string() : reasons.front()});
+    const std::string due =
+        f.status == FindingStatus::kOpen ? Relative(f.due_at, now) : "fixed " + FormatDate(f.status_since);
+    const std::string owner =
+        f.asset_id.empty() ? "(no asset)" : (f.team == f.service ? f.team : f.team + "/" + f.service);
+    table.rows.push_back({HexId(f.id).substr(0, 12), std::string(Name(f.priority)), fmt::format("{:.1f}", f.score), due,
+                          What(f), Where(f), owner, reasons.empty() ? std::string() : reasons.front()});
     return true;
   });
   if (!st.ok()) return ReportError(g, st);
@@ -279,11 +306,13 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
         std::cout << "no findings match\n";
       } else {
         PrintTable(std::cout, table, TerminalWidth());
-        if (!g.quiet) std::cout << fmt::format("{} finding(s); `secbudget explain <ID>` tells why\n", table.rows.size());
+        if (!g.quiet)
+          std::cout << fmt::format("{} finding(s); `secbudget explain <ID>` tells why\n", table.rows.size());
       }
       break;
   }
-  if (stale.ok() && !stale->has_value() && table.rows.empty() && items.empty() && !g.quiet && g.output == OutputFormat::kTable) {
+  if (stale.ok() && !stale->has_value() && table.rows.empty() && items.empty() && !g.quiet &&
+      g.output == OutputFormat::kTable) {
     std::cerr << "hint: the database is empty: `secbudget ingest <reports>` first\n";
   }
   return kExitOk;
@@ -298,15 +327,21 @@ int RunExplain(const GlobalOptions& g, const std::string& id) {
   const Decision& d = ex->decision;
   if (g.output == OutputFormat::kJson) {
     json inputs = json::object();
-    for (const auto& in : d.inputs) inputs[std::string(Name(in.point))] = {{"value", in.value}, {"evidence", in.evidence}};
+    for (const auto& in : d.inputs)
+      inputs[std::string(Name(in.point))] = {{"value", in.value}, {"evidence", in.evidence}};
     json hits = json::array();
     for (const auto& h : d.hits) {
       hits.push_back({{"table", h.table}, {"row", h.row}, {"outcome", h.outcome}, {"priority", Name(h.priority)}});
     }
     json sources = json::array();
     for (const auto& s : ex->sources) {
-      sources.push_back({{"scanner", s.scanner}, {"target", s.target}, {"present", s.present}, {"first_seen", FormatTime(s.first_seen)},
-                         {"changed_at", FormatTime(s.changed_at)}, {"report", s.report_id}, {"pointer", s.pointer}});
+      sources.push_back({{"scanner", s.scanner},
+                         {"target", s.target},
+                         {"present", s.present},
+                         {"first_seen", FormatTime(s.first_seen)},
+                         {"changed_at", FormatTime(s.changed_at)},
+                         {"report", s.report_id},
+                         {"pointer", s.pointer}});
     }
     json events = json::array();
     for (const auto& e : ex->events) {
@@ -318,56 +353,84 @@ int RunExplain(const GlobalOptions& g, const std::string& id) {
       events.push_back(je);
     }
     json out = {{"finding", FindingJson(f, ex->now, d.reasons)},
-                {"decision", {{"priority", Name(d.priority)}, {"score", d.score}, {"deadline_hours", d.deadline / kHour},
-                              {"inputs", inputs}, {"tables", hits}, {"reasons", d.reasons},
-                              {"matches_stored", d.priority == f.priority}}},
+                {"decision",
+                 {{"priority", Name(d.priority)},
+                  {"score", d.score},
+                  {"deadline_hours", d.deadline / kHour},
+                  {"inputs", inputs},
+                  {"tables", hits},
+                  {"reasons", d.reasons},
+                  {"matches_stored", d.priority == f.priority}}},
                 {"sources", sources},
                 {"history", events}};
-    if (ex->advisory) out["advisory"] = {{"title", ex->advisory->title}, {"description", ex->advisory->description}, {"references", ex->advisory->references}};
+    if (ex->advisory)
+      out["advisory"] = {{"title", ex->advisory->title},
+                         {"description", ex->advisory->description},
+                         {"references", ex->advisory->references}};
     if (ex->asset) {
       const Asset& a = *ex->asset;
-      out["asset"] = {{"id", a.id}, {"service", a.service}, {"team", a.team}, {"environment", Name(a.environment)},
-                      {"layer", Name(a.layer)}, {"internet_exposed", Name(a.internet_exposed)},
-                      {"criticality", Name(a.criticality)}, {"defined_at", fmt::format("{}:{}", a.file, a.line)}};
+      out["asset"] = {{"id", a.id},
+                      {"service", a.service},
+                      {"team", a.team},
+                      {"environment", Name(a.environment)},
+                      {"layer", Name(a.layer)},
+                      {"internet_exposed", Name(a.internet_exposed)},
+                      {"criticality", Name(a.criticality)},
+                      {"defined_at", fmt::format("{}:{}", a.file, a.line)}};
     }
     PrintJson(std::cout, out);
     return kExitOk;
   }
   std::cout << fmt::format("{}  {}  {}\n", HexId(f.id), Name(f.priority), SanitizeForTerminal(What(f)));
-  if (!f.title.empty() && f.kind == FindingKind::kVulnerability) std::cout << "  " << SanitizeForTerminal(f.title) << "\n";
+  if (!f.title.empty() && f.kind == FindingKind::kVulnerability)
+    std::cout << "  " << SanitizeForTerminal(f.title) << "\n";
   std::cout << fmt::format("  status     {} since {}", Name(f.status), FormatTime(f.status_since));
-  if (f.status == FindingStatus::kOpen) std::cout << fmt::format("; due {} ({})", FormatTime(f.due_at), Relative(f.due_at, ex->now));
+  if (f.status == FindingStatus::kOpen)
+    std::cout << fmt::format("; due {} ({})", FormatTime(f.due_at), Relative(f.due_at, ex->now));
   std::cout << "\n";
-  std::cout << fmt::format("  where      {} ({} layer)\n", SanitizeForTerminal(f.location.empty() ? f.artifact : f.artifact + "  " + f.location), Name(f.layer));
+  std::cout << fmt::format("  where      {} ({} layer)\n",
+                           SanitizeForTerminal(f.location.empty() ? f.artifact : f.artifact + "  " + f.location),
+                           Name(f.layer));
   if (ex->asset) {
     const Asset& a = *ex->asset;
-    std::cout << fmt::format("  asset      {} (service {}, team {}, {}, criticality {}, internet-exposed: {}) defined at {}:{}\n", a.id,
-                             a.service, a.team, Name(a.environment), Name(a.criticality), Name(a.internet_exposed), a.file, a.line);
+    std::cout << fmt::format(
+        "  asset      {} (service {}, team {}, {}, criticality {}, internet-exposed: {}) defined at {}:{}\n", a.id,
+        a.service, a.team, Name(a.environment), Name(a.criticality), Name(a.internet_exposed), a.file, a.line);
   } else {
     std::cout << "  asset      none matched: add one to the inventory (see `secbudget findings --unmatched`)\n";
   }
   std::string cvss;
   if (f.cvss_score >= 0) {
-    cvss = f.cvss_vector.empty() ? fmt::format(" (CVSS {:.1f})", f.cvss_score) : fmt::format(" (CVSS {:.1f} {})", f.cvss_score, f.cvss_vector);
+    cvss = f.cvss_vector.empty() ? fmt::format(" (CVSS {:.1f})", f.cvss_score)
+                                 : fmt::format(" (CVSS {:.1f} {})", f.cvss_score, f.cvss_vector);
   }
   std::cout << fmt::format("  severity   {}{}\n", Name(f.severity), cvss);
-  std::cout << fmt::format("\nWhy {} (score {:.1f}, deadline {}):\n", Name(d.priority), d.score, FormatDuration(d.deadline));
-  for (const auto& in : d.inputs) std::cout << fmt::format("  {:<17} {:<11} {}\n", Name(in.point), in.value, SanitizeForTerminal(in.evidence));
+  std::cout << fmt::format("\nWhy {} (score {:.1f}, deadline {}):\n", Name(d.priority), d.score,
+                           FormatDuration(d.deadline));
+  for (const auto& in : d.inputs)
+    std::cout << fmt::format("  {:<17} {:<11} {}\n", Name(in.point), in.value, SanitizeForTerminal(in.evidence));
   // Rows are numbered from 0, as in CERT/CC's SSVC CSV files.
-  for (const auto& h : d.hits) std::cout << fmt::format("  table {} row {} -> {} ({})\n", h.table, h.row, h.outcome, Name(h.priority));
+  for (const auto& h : d.hits)
+    std::cout << fmt::format("  table {} row {} -> {} ({})\n", h.table, h.row, h.outcome, Name(h.priority));
   if (d.priority != f.priority) {
-    std::cout << fmt::format("  note: stored priority is {}; run `secbudget rank` to apply the current policy and intel\n", Name(f.priority));
+    std::cout << fmt::format(
+        "  note: stored priority is {}; run `secbudget rank` to apply the current policy and intel\n",
+        Name(f.priority));
   }
   std::cout << "\nSources:\n";
   for (const auto& s : ex->sources) {
-    std::cout << fmt::format("  {:<24} {:<40} {} since {}  ({}#{})\n", s.scanner, Ellipsize(s.target, 40), s.present ? "present" : "absent",
-                             FormatTime(s.changed_at), s.report_id.substr(0, 12), s.pointer);
+    std::cout << fmt::format("  {:<24} {:<40} {} since {}  ({}#{})\n", s.scanner, Ellipsize(s.target, 40),
+                             s.present ? "present" : "absent", FormatTime(s.changed_at), s.report_id.substr(0, 12),
+                             s.pointer);
   }
   std::cout << "\nHistory:\n";
   for (const auto& e : ex->events) {
     std::string extra;
-    if (e.priority) extra = fmt::format(" {}{} due {}", e.previous_priority ? std::string(Name(*e.previous_priority)) + "->" : "", Name(*e.priority), FormatTime(e.due_at));
-    std::cout << fmt::format("  {}  {:<16}{}  {}\n", FormatTime(e.at), Name(e.type), extra, SanitizeForTerminal(e.detail));
+    if (e.priority)
+      extra = fmt::format(" {}{} due {}", e.previous_priority ? std::string(Name(*e.previous_priority)) + "->" : "",
+                          Name(*e.priority), FormatTime(e.due_at));
+    std::cout << fmt::format("  {}  {:<16}{}  {}\n", FormatTime(e.at), Name(e.type), extra,
+                             SanitizeForTerminal(e.detail));
   }
   if (ex->advisory && !ex->advisory->description.empty()) {
     std::cout << "\nDescription:\n  " << SanitizeForTerminal(Ellipsize(ex->advisory->description, 600)) << "\n";
@@ -385,15 +448,22 @@ int RunIntelLoad(const GlobalOptions& g, const std::vector<std::string>& files) 
     auto r = session->triage->LoadIntelFile(file);
     if (!r.ok()) {
       code = std::max(code, ExitCodeFor(r.status()));
-      if (g.output == OutputFormat::kJson) out.push_back({{"file", file}, {"error", StatusJson(r.status())}});
-      else std::cerr << "secbudget: " << r.status().ToString() << "\n";
+      if (g.output == OutputFormat::kJson)
+        out.push_back({{"file", file}, {"error", StatusJson(r.status())}});
+      else
+        std::cerr << "secbudget: " << r.status().ToString() << "\n";
       continue;
     }
     if (g.output == OutputFormat::kJson) {
-      out.push_back({{"file", file}, {"feed", r->feed}, {"version", r->version}, {"entries", r->entries}, {"reranked", r->reranked}});
+      out.push_back({{"file", file},
+                     {"feed", r->feed},
+                     {"version", r->version},
+                     {"entries", r->entries},
+                     {"reranked", r->reranked}});
     } else if (!g.quiet) {
-      std::cout << fmt::format("{}: {} {} with {} entries loaded; {} finding(s) changed priority\n", file, r->feed == "kev" ? "CISA KEV" : "EPSS",
-                               r->version.empty() ? "(no version)" : r->version, r->entries, r->reranked);
+      std::cout << fmt::format("{}: {} {} with {} entries loaded; {} finding(s) changed priority\n", file,
+                               r->feed == "kev" ? "CISA KEV" : "EPSS", r->version.empty() ? "(no version)" : r->version,
+                               r->entries, r->reranked);
     }
   }
   if (g.output == OutputFormat::kJson) PrintJson(std::cout, json{{"loaded", out}});
@@ -415,13 +485,20 @@ int RunIntelStatus(const GlobalOptions& g) {
       continue;
     }
     const IntelSource& s = **src;
-    table.rows.push_back({name, s.version, s.released ? FormatDate(s.released) : "", std::to_string(s.entries), FormatTime(s.loaded_at), s.file});
-    out[name] = {{"version", s.version}, {"released", s.released ? FormatTime(s.released) : ""}, {"entries", s.entries},
-                 {"loaded_at", FormatTime(s.loaded_at)}, {"file", s.file}};
+    table.rows.push_back({name, s.version, s.released ? FormatDate(s.released) : "", std::to_string(s.entries),
+                          FormatTime(s.loaded_at), s.file});
+    out[name] = {{"version", s.version},
+                 {"released", s.released ? FormatTime(s.released) : ""},
+                 {"entries", s.entries},
+                 {"loaded_at", FormatTime(s.loaded_at)},
+                 {"file", s.file}};
   }
-  if (g.output == OutputFormat::kJson) PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv) PrintCsv(std::cout, table);
-  else PrintTable(std::cout, table, TerminalWidth());
+  if (g.output == OutputFormat::kJson)
+    PrintJson(std::cout, out);
+  else if (g.output == OutputFormat::kCsv)
+    PrintCsv(std::cout, table);
+  else
+    PrintTable(std::cout, table, TerminalWidth());
   return kExitOk;
 }
 
@@ -431,15 +508,21 @@ int RunLint(const GlobalOptions& g, const std::string& dir) {
     json errors = json::array(), warnings = json::array();
     for (const auto& e : r.errors) errors.push_back(StatusJson(e));
     for (const auto& w : r.warnings) warnings.push_back(StatusJson(w));
-    PrintJson(std::cout, json{{"directory", dir}, {"ok", r.errors.empty()}, {"files", r.files}, {"assets", r.assets},
-                              {"tables", r.tables}, {"ranking", r.ranking_source}, {"errors", errors}, {"warnings", warnings}});
+    PrintJson(std::cout, json{{"directory", dir},
+                              {"ok", r.errors.empty()},
+                              {"files", r.files},
+                              {"assets", r.assets},
+                              {"tables", r.tables},
+                              {"ranking", r.ranking_source},
+                              {"errors", errors},
+                              {"warnings", warnings}});
     return r.errors.empty() ? kExitOk : kExitInput;
   }
   for (const auto& e : r.errors) std::cerr << "error: " << e.ToString() << "\n";
   for (const auto& w : r.warnings) std::cerr << "warning: " << w.location().ToString() << ": " << w.message() << "\n";
   if (r.errors.empty()) {
-    std::cout << fmt::format("{}: {} file(s) valid: {} asset(s), ranking policy {} ({} decision tables)\n", dir, r.files.size(), r.assets,
-                             r.ranking_source, r.tables);
+    std::cout << fmt::format("{}: {} file(s) valid: {} asset(s), ranking policy {} ({} decision tables)\n", dir,
+                             r.files.size(), r.assets, r.ranking_source, r.tables);
     return kExitOk;
   }
   std::cout << fmt::format("{}: {} error(s)\n", dir, r.errors.size());
@@ -452,9 +535,11 @@ int RunRank(const GlobalOptions& g) {
   auto r = session->triage->Rerank();
   if (!r.ok()) return ReportError(g, r.status());
   if (g.output == OutputFormat::kJson) {
-    PrintJson(std::cout, json{{"examined", r->examined}, {"priority_changed", r->priority_changed}, {"updated", r->updated}});
+    PrintJson(std::cout,
+              json{{"examined", r->examined}, {"priority_changed", r->priority_changed}, {"updated", r->updated}});
   } else if (!g.quiet) {
-    std::cout << fmt::format("{} open finding(s) ranked: {} changed priority, {} updated\n", r->examined, r->priority_changed, r->updated);
+    std::cout << fmt::format("{} open finding(s) ranked: {} changed priority, {} updated\n", r->examined,
+                             r->priority_changed, r->updated);
   }
   return kExitOk;
 }
@@ -467,9 +552,12 @@ int RunFormats(const GlobalOptions& g) {
     table.rows.push_back({std::string(f.name), std::string(f.description)});
     out.push_back({{"name", f.name}, {"description", f.description}});
   }
-  if (g.output == OutputFormat::kJson) PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv) PrintCsv(std::cout, table);
-  else PrintTable(std::cout, table, TerminalWidth());
+  if (g.output == OutputFormat::kJson)
+    PrintJson(std::cout, out);
+  else if (g.output == OutputFormat::kCsv)
+    PrintCsv(std::cout, table);
+  else
+    PrintTable(std::cout, table, TerminalWidth());
   return kExitOk;
 }
 
@@ -484,16 +572,29 @@ int RunReports(const GlobalOptions& g) {
   table.flexible = {8};
   json out = json::array();
   for (const auto& r : reports) {
-    table.rows.push_back({r.id.substr(0, 12), FormatTime(r.scan_time), r.format, std::to_string(r.opened), std::to_string(r.reopened),
-                          std::to_string(r.fixed), std::to_string(r.changed), std::to_string(r.unchanged), r.file});
-    out.push_back({{"id", r.id}, {"file", r.file}, {"format", r.format}, {"scan_time", FormatTime(r.scan_time)},
-                   {"ingested_at", FormatTime(r.ingested_at)}, {"occurrences", r.occurrences}, {"opened", r.opened},
-                   {"reopened", r.reopened}, {"fixed", r.fixed}, {"changed", r.changed}, {"unchanged", r.unchanged},
-                   {"skipped", r.skipped}, {"warnings", r.warnings}});
+    table.rows.push_back({r.id.substr(0, 12), FormatTime(r.scan_time), r.format, std::to_string(r.opened),
+                          std::to_string(r.reopened), std::to_string(r.fixed), std::to_string(r.changed),
+                          std::to_string(r.unchanged), r.file});
+    out.push_back({{"id", r.id},
+                   {"file", r.file},
+                   {"format", r.format},
+                   {"scan_time", FormatTime(r.scan_time)},
+                   {"ingested_at", FormatTime(r.ingested_at)},
+                   {"occurrences", r.occurrences},
+                   {"opened", r.opened},
+                   {"reopened", r.reopened},
+                   {"fixed", r.fixed},
+                   {"changed", r.changed},
+                   {"unchanged", r.unchanged},
+                   {"skipped", r.skipped},
+                   {"warnings", r.warnings}});
   }
-  if (g.output == OutputFormat::kJson) PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv) PrintCsv(std::cout, table);
-  else PrintTable(std::cout, table, TerminalWidth());
+  if (g.output == OutputFormat::kJson)
+    PrintJson(std::cout, out);
+  else if (g.output == OutputFormat::kCsv)
+    PrintCsv(std::cout, table);
+  else
+    PrintTable(std::cout, table, TerminalWidth());
   return kExitOk;
 }
 
@@ -503,7 +604,10 @@ int RunVerify(const GlobalOptions& g) {
   auto r = session->triage->Verify();
   if (!r.ok()) return ReportError(g, r.status());
   if (g.output == OutputFormat::kJson) {
-    PrintJson(std::cout, json{{"findings", r->findings}, {"events", r->events}, {"ok", r->mismatches.empty()}, {"mismatches", r->mismatches}});
+    PrintJson(std::cout, json{{"findings", r->findings},
+                              {"events", r->events},
+                              {"ok", r->mismatches.empty()},
+                              {"mismatches", r->mismatches}});
   } else {
     for (const auto& m : r->mismatches) std::cout << "mismatch: " << m << "\n";
     std::cout << fmt::format("{} finding(s), {} event(s): {}\n", r->findings, r->events,

@@ -1,9 +1,9 @@
 // secbudget: the command-line front end. Parses arguments and calls
 // cli/commands.cc; holds no business logic.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
 #include <sqlite3.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -58,10 +58,13 @@ int main(int argc, char** argv) {
   // ingest
   secbudget::cli::IngestArgs ingest;
   auto* c_ingest = app.add_subcommand("ingest", "ingest scanner reports (format detected from content)");
-  c_ingest->add_option("files", ingest.files, "report files (JSON or SARIF, optionally gzipped; - for stdin)")->required();
+  c_ingest->add_option("files", ingest.files, "report files (JSON or SARIF, optionally gzipped; - for stdin)")
+      ->required();
   c_ingest->add_option("--format", ingest.format, "force a format (see `secbudget formats`)");
-  c_ingest->add_option("--target", ingest.target, "what the report scanned, when it does not say (repository URL, image, cluster)");
-  c_ingest->add_option("--max-report-size", ingest.max_report_bytes, "refuse reports larger than this many bytes (default 1 GiB)");
+  c_ingest->add_option("--target", ingest.target,
+                       "what the report scanned, when it does not say (repository URL, image, cluster)");
+  c_ingest->add_option("--max-report-size", ingest.max_report_bytes,
+                       "refuse reports larger than this many bytes (default 1 GiB)");
   c_ingest->add_flag("--fail-fast", ingest.fail_fast, "stop at the first rejected report");
   c_ingest->footer(R"(
 Each report is ingested whole or not at all. Re-ingesting a report changes
@@ -94,7 +97,8 @@ Examples:
 
   // explain
   std::string explain_id;
-  auto* c_explain = app.add_subcommand("explain", "why a finding has its rank and deadline: inputs, tables, sources, history");
+  auto* c_explain =
+      app.add_subcommand("explain", "why a finding has its rank and deadline: inputs, tables, sources, history");
   c_explain->add_option("id", explain_id, "finding id or a unique prefix (at least 4 hex digits)")->required();
   c_explain->footer("\nExample:\n  secbudget explain 3fa81c2d\n  secbudget explain 3fa81c2d -o json");
 
@@ -123,8 +127,8 @@ Example:
   auto* c_verify = app.add_subcommand("verify", "replay the event log and check it equals the stored state");
   auto* c_version = app.add_subcommand("version", "print versions of secbudget and its libraries");
 
-  for (CLI::App* cmd : {c_ingest, c_findings, c_explain, c_intel_load, c_intel_status, c_lint, c_rank, c_formats, c_reports,
-                        c_verify, c_version}) {
+  for (CLI::App* cmd : {c_ingest, c_findings, c_explain, c_intel_load, c_intel_status, c_lint, c_rank, c_formats,
+                        c_reports, c_verify, c_version}) {
     cmd->fallthrough();
   }
   c_intel->fallthrough();

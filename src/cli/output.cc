@@ -38,7 +38,8 @@ void PrintTable(std::ostream& out, const Table& table, std::size_t width) {
   const std::size_t cols = table.header.size();
   std::vector<std::size_t> w(cols, 0);
   const auto measure = [&](const std::vector<std::string>& row) {
-    for (std::size_t c = 0; c < cols && c < row.size(); ++c) w[c] = std::max(w[c], DisplayWidth(SanitizeForTerminal(row[c])));
+    for (std::size_t c = 0; c < cols && c < row.size(); ++c)
+      w[c] = std::max(w[c], DisplayWidth(SanitizeForTerminal(row[c])));
   };
   measure(table.header);
   for (const auto& row : table.rows) measure(row);

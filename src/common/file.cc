@@ -62,7 +62,8 @@ Result<std::string> ReadFile(const std::string& path, const ReadLimits& limits) 
     while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
       const auto n = static_cast<std::size_t>(std::cin.gcount());
       if (data.size() + n > limits.max_bytes) {
-        return Status::LimitExceeded(fmt::format("input exceeds the limit of {} bytes", limits.max_bytes)).WithFile(path);
+        return Status::LimitExceeded(fmt::format("input exceeds the limit of {} bytes", limits.max_bytes))
+            .WithFile(path);
       }
       data.append(buf, n);
     }

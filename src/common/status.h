@@ -23,16 +23,16 @@ namespace secbudget {
 // never renumber or rename one.
 enum class StatusCode : std::uint8_t {
   kOk = 0,
-  kInvalidArgument,   // bad command-line usage or option value
-  kParseError,        // input is not valid JSON/YAML/CSV
-  kSchemaError,       // valid syntax, wrong shape or value
-  kUnknownFormat,     // a report whose format cannot be recognised
-  kLimitExceeded,     // size, depth or count limit reached
+  kInvalidArgument,  // bad command-line usage or option value
+  kParseError,       // input is not valid JSON/YAML/CSV
+  kSchemaError,      // valid syntax, wrong shape or value
+  kUnknownFormat,    // a report whose format cannot be recognised
+  kLimitExceeded,    // size, depth or count limit reached
   kNotFound,
   kAlreadyExists,
-  kConflict,          // would contradict stored state
+  kConflict,  // would contradict stored state
   kIoError,
-  kStoreError,        // the database refused an operation
+  kStoreError,  // the database refused an operation
   kInternal,
 };
 
@@ -109,7 +109,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -144,11 +144,10 @@ class [[nodiscard]] Result {
     if (!var.ok()) return var;             \
   } while (0)
 
-#define SB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)   \
-  auto tmp = (expr);                               \
+#define SB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)      \
+  auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).take_status(); \
   lhs = std::move(tmp).value()
 
 // Expands to several statements: never use it as the body of an unbraced if.
-#define SB_ASSIGN_OR_RETURN(lhs, expr) \
-  SB_ASSIGN_OR_RETURN_IMPL(SB_CONCAT(sb_result_, __COUNTER__), lhs, expr)
+#define SB_ASSIGN_OR_RETURN(lhs, expr) SB_ASSIGN_OR_RETURN_IMPL(SB_CONCAT(sb_result_, __COUNTER__), lhs, expr)

@@ -129,9 +129,12 @@ std::string EscapePointerToken(std::string_view token) {
   std::string out;
   out.reserve(token.size());
   for (const char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

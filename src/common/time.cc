@@ -67,9 +67,8 @@ Result<TimePoint> ParseTime(std::string_view text) {
   };
   size_t pos = 0;
   unsigned year = 0, month = 0, day = 0;
-  if (!Digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' ||
-      !Digits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-' ||
-      !Digits(text, pos, 2, day)) {
+  if (!Digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' || !Digits(text, pos, 2, month) ||
+      pos >= text.size() || text[pos++] != '-' || !Digits(text, pos, 2, day)) {
     return bad();
   }
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return bad();
@@ -78,8 +77,7 @@ Result<TimePoint> ParseTime(std::string_view text) {
   if (pos < text.size()) {
     if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return bad();
     ++pos;
-    if (!Digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' ||
-        !Digits(text, pos, 2, minute)) {
+    if (!Digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' || !Digits(text, pos, 2, minute)) {
       return bad();
     }
     if (pos < text.size() && text[pos] == ':') {
@@ -125,8 +123,8 @@ std::string FormatTime(TimePoint t) {
     --days;
   }
   const Civil c = CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, rem / 3600,
-                     (rem / 60) % 60, rem % 60);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, rem / 3600, (rem / 60) % 60,
+                     rem % 60);
 }
 
 std::string FormatDate(TimePoint t) {
@@ -181,7 +179,8 @@ std::string FormatDuration(Duration d) {
   }
   const Duration days = d / kDay, hours = (d % kDay) / kHour, minutes = (d % kHour) / 60;
   if (days > 0) return hours > 0 ? fmt::format("{}{}d {}h", sign, days, hours) : fmt::format("{}{}d", sign, days);
-  if (hours > 0) return minutes > 0 ? fmt::format("{}{}h {}m", sign, hours, minutes) : fmt::format("{}{}h", sign, hours);
+  if (hours > 0)
+    return minutes > 0 ? fmt::format("{}{}h {}m", sign, hours, minutes) : fmt::format("{}{}h", sign, hours);
   if (minutes > 0) return fmt::format("{}{}m", sign, minutes);
   return fmt::format("{}{}s", sign, d);
 }

@@ -17,8 +17,8 @@ TEST(TimeTest, ParsesTheTimestampsReportsWrite) {
 }
 
 TEST(TimeTest, RejectsWhatIsNotATime) {
-  for (const char* bad : {"", "2024", "2024-13-01", "2023-02-29", "2024-01-32", "2024-01-01T25:00:00Z", "2024-01-01T10:00Z junk",
-                          "yesterday", "2024-01-01T10:00:00+25:00", "2024-01-01T10:00:00."}) {
+  for (const char* bad : {"", "2024", "2024-13-01", "2023-02-29", "2024-01-32", "2024-01-01T25:00:00Z",
+                          "2024-01-01T10:00Z junk", "yesterday", "2024-01-01T10:00:00+25:00", "2024-01-01T10:00:00."}) {
     auto r = ParseTime(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
@@ -31,7 +31,8 @@ TEST(TimeTest, FormatsAndRoundTrips) {
   EXPECT_EQ(FormatTime(1709294400), "2024-03-01T12:00:00Z");
   EXPECT_EQ(FormatDate(1709294400), "2024-03-01");
   EXPECT_EQ(FormatTime(-1), "1969-12-31T23:59:59Z");
-  for (const TimePoint t : {0LL, 951782400LL, 4102444799LL, 1709294400LL}) EXPECT_EQ(ParseTime(FormatTime(t)).value(), t);
+  for (const TimePoint t : {0LL, 951782400LL, 4102444799LL, 1709294400LL})
+    EXPECT_EQ(ParseTime(FormatTime(t)).value(), t);
 }
 
 TEST(TimeTest, Durations) {

@@ -172,7 +172,8 @@ Status MapReader::Finish() {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
     if (++seen[key] > 1) {
-      return Status::SchemaError(fmt::format("{}: duplicate key \"{}\"", what_, key)).At(NodeLocation(file_, it->first));
+      return Status::SchemaError(fmt::format("{}: duplicate key \"{}\"", what_, key))
+          .At(NodeLocation(file_, it->first));
     }
     if (!known_.count(key)) {
       std::vector<std::string> names(known_.begin(), known_.end());

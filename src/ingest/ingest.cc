@@ -22,16 +22,24 @@ struct FormatEntry {
 // specific enough that at most one matches the samples we know.
 const std::array<FormatEntry, 8>& Registry() {
   static const std::array<FormatEntry, 8> kFormats = {{
-      {{"sarif", "SARIF 2.1.0 from any tool (CodeQL, Semgrep, Checkov, gitleaks, ...)"}, ingest::DetectSarif,
+      {{"sarif", "SARIF 2.1.0 from any tool (CodeQL, Semgrep, Checkov, gitleaks, ...)"},
+       ingest::DetectSarif,
        ingest::ParseSarif},
-      {{"trivy", "Trivy JSON: image, filesystem, repository and Kubernetes reports (vulnerabilities, misconfigurations, secrets)"},
-       ingest::DetectTrivy, ingest::ParseTrivy},
-      {{"trivy-operator", "Trivy Operator CRD reports (Vulnerability, ConfigAudit, ExposedSecret, RbacAssessment, ClusterCompliance)"},
-       ingest::DetectTrivyOperator, ingest::ParseTrivyOperator},
+      {{"trivy",
+        "Trivy JSON: image, filesystem, repository and Kubernetes reports (vulnerabilities, misconfigurations, "
+        "secrets)"},
+       ingest::DetectTrivy,
+       ingest::ParseTrivy},
+      {{"trivy-operator",
+        "Trivy Operator CRD reports (Vulnerability, ConfigAudit, ExposedSecret, RbacAssessment, ClusterCompliance)"},
+       ingest::DetectTrivyOperator,
+       ingest::ParseTrivyOperator},
       {{"grype", "Grype JSON (images and directories)"}, ingest::DetectGrype, ingest::ParseGrype},
       {{"asff", "AWS Security Finding Format (Security Hub, Inspector, GuardDuty, Config, Prowler ASFF)"},
-       ingest::DetectAsff, ingest::ParseAsff},
-      {{"prowler", "Prowler OCSF JSON (Detection Finding) and Prowler v3 JSON"}, ingest::DetectProwler,
+       ingest::DetectAsff,
+       ingest::ParseAsff},
+      {{"prowler", "Prowler OCSF JSON (Detection Finding) and Prowler v3 JSON"},
+       ingest::DetectProwler,
        ingest::ParseProwler},
       {{"kubescape", "Kubescape JSON"}, ingest::DetectKubescape, ingest::ParseKubescape},
       {{"osv-scanner", "OSV-Scanner JSON"}, ingest::DetectOsv, ingest::ParseOsv},
@@ -215,8 +223,8 @@ void SkipItem(ParsedReport& out, std::string_view pointer, std::string_view why)
 Status ExpectRoot(element root, bool object_ok, bool array_ok) {
   if ((object_ok && root.is_object()) || (array_ok && root.is_array())) return Status::OK();
   const std::string_view want = object_ok && array_ok ? "an object or an array" : object_ok ? "an object" : "an array";
-  return Status::SchemaError(fmt::format("the document is of type {}, expected {} for this format",
-                                         json::TypeName(root.type()), want))
+  return Status::SchemaError(
+             fmt::format("the document is of type {}, expected {} for this format", json::TypeName(root.type()), want))
       .At(Location::Pointer("/"));
 }
 

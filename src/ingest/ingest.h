@@ -38,9 +38,9 @@ struct FormatInfo {
 std::vector<FormatInfo> SupportedFormats();
 
 struct ParseOptions {
-  std::string file;          // for error messages and provenance
-  std::string format;        // force a format; empty = detect from content
-  std::string target;        // override the scanned target (SARIF, OSV, directories)
+  std::string file;    // for error messages and provenance
+  std::string format;  // force a format; empty = detect from content
+  std::string target;  // override the scanned target (SARIF, OSV, directories)
 };
 
 class ReportParser {

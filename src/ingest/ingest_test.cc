@@ -119,13 +119,11 @@ TEST(IngestDetect, EveryRegisteredFormatIsCovered) {
 TEST(IngestDetect, ProwlerV3AndLegacyTrivyList) {
   ReportParser parser;
   auto v3 = parser.Detect(
-      Padded(R"([{"CheckID": "iam_root_mfa_enabled", "FindingUniqueId": "prowler-1", "Status": "FAIL"}])"),
-                          "p.json");
+      Padded(R"([{"CheckID": "iam_root_mfa_enabled", "FindingUniqueId": "prowler-1", "Status": "FAIL"}])"), "p.json");
   ASSERT_TRUE(v3.ok());
   EXPECT_EQ(*v3, "prowler");
   auto legacy = parser.Detect(
-      Padded(R"([{"Target": "app/package-lock.json", "Type": "npm", "Vulnerabilities": null}])"),
-                              "t.json");
+      Padded(R"([{"Target": "app/package-lock.json", "Type": "npm", "Vulnerabilities": null}])"), "t.json");
   ASSERT_TRUE(legacy.ok());
   EXPECT_EQ(*legacy, "trivy");
 }
@@ -416,8 +414,8 @@ TEST(IngestErrors, WrongStructuralTypesNameThePointer) {
        "/Results/1/Misconfigurations", ""},
       {R"({"matches": {}, "source": {}})", "/matches", "grype"},
       {R"({"matches": [{"vulnerability": "x", "artifact": {}}], "source": {}})", "/matches/0/vulnerability", ""},
-      {R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [1]}]})",
-       "/runs/0/results/0", ""},
+      {R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [1]}]})", "/runs/0/results/0",
+       ""},
       {R"({"version": "2.1.0", "runs": [{"results": []}]})", "/runs/0/tool", ""},
       {R"({"results": [{"source": {}, "packages": [{"vulnerabilities": "x"}]}]})",
        "/results/0/packages/0/vulnerabilities", ""},
@@ -503,8 +501,8 @@ TEST(IngestLimits, HugeStringFieldsAreCut) {
   const std::string huge(kMaxFieldBytes * 2, 'A');
   const std::string text = R"({"SchemaVersion": 2, "ArtifactName": "app", "ArtifactType": "filesystem", "Results": [
       {"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip", "Vulnerabilities": [
-        {"VulnerabilityID": "CVE-2030-0005", "PkgName": "pkg", "Title": ")" + huge + R"(", "Description": ")" + huge +
-                           R"("}]}]})";
+        {"VulnerabilityID": "CVE-2030-0005", "PkgName": "pkg", "Title": ")" +
+                           huge + R"(", "Description": ")" + huge + R"("}]}]})";
   auto report = ParseText(parser, text);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->occurrences.size(), 1u);
@@ -524,7 +522,8 @@ TEST(IngestLimits, CutDoesNotSplitUtf8) {
   while (text_field.size() < kMaxFieldBytes + 10) text_field += "\xc3\xa9";
   const std::string text = R"({"SchemaVersion": 2, "ArtifactName": "app", "Results": [{"Target": "t",
       "Vulnerabilities": [
-      {"VulnerabilityID": "CVE-2030-0006", "Description": ")" + text_field + R"("}]}]})";
+      {"VulnerabilityID": "CVE-2030-0006", "Description": ")" +
+                           text_field + R"("}]}]})";
   auto report = ParseText(parser, text);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   const std::string_view d = report->occurrences.at(0).description;
@@ -886,7 +885,7 @@ TEST(ReadFileGzip, BombIsALimitErrorWithoutInflatingEverything) {
 
   // The bomb is real: it inflates to 64 MiB.
   auto raw = ReadFile(path, ReadLimits{std::size_t{1} << 20, 64});  // raw bytes are under 1 MiB...
-  ASSERT_FALSE(raw.ok());                                            // ...but inflated they are not
+  ASSERT_FALSE(raw.ok());                                           // ...but inflated they are not
   const std::string bytes = Slurp(path);
   ASSERT_EQ(bytes.size(), compressed);
   EXPECT_EQ(InflatedSize(bytes), kBomb);

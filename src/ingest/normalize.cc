@@ -27,8 +27,8 @@ std::string NormalizeImage(std::string_view ref, std::string* tag, std::string* 
   if (name.empty()) return name;
   const size_t first_slash = name.find('/');
   const std::string first = first_slash == std::string::npos ? std::string() : name.substr(0, first_slash);
-  const bool has_registry =
-      !first.empty() && (first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost");
+  const bool has_registry = !first.empty() && (first.find('.') != std::string::npos ||
+                                               first.find(':') != std::string::npos || first == "localhost");
   if (!has_registry) {
     name = (first_slash == std::string::npos ? "docker.io/library/" : "docker.io/") + name;
   } else if (first == "index.docker.io" || first == "registry-1.docker.io") {
@@ -64,21 +64,66 @@ std::string NormalizeRepository(std::string_view url) {
 
 std::string CanonicalEcosystem(std::string_view type) {
   static const std::array<std::pair<std::string_view, std::string_view>, 60> kMap = {{
-      {"debian", "deb"},     {"ubuntu", "deb"},       {"deb", "deb"},           {"dpkg", "deb"},
-      {"alpine", "apk"},     {"apk", "apk"},          {"wolfi", "apk"},         {"chainguard", "apk"},
-      {"redhat", "rpm"},     {"centos", "rpm"},       {"rocky", "rpm"},         {"alma", "rpm"},
-      {"amazon", "rpm"},     {"oracle", "rpm"},       {"fedora", "rpm"},        {"photon", "rpm"},
-      {"suse", "rpm"},       {"opensuse", "rpm"},     {"cbl-mariner", "rpm"},   {"rpm", "rpm"},
-      {"npm", "npm"},        {"yarn", "npm"},         {"pnpm", "npm"},          {"node-pkg", "npm"},
-      {"javascript", "npm"}, {"pip", "pypi"},         {"pipenv", "pypi"},       {"poetry", "pypi"},
-      {"python-pkg", "pypi"},{"python", "pypi"},      {"pypi", "pypi"},         {"uv", "pypi"},
-      {"gomod", "go"},       {"gobinary", "go"},      {"go-module", "go"},      {"go", "go"},
-      {"jar", "maven"},      {"pom", "maven"},        {"gradle", "maven"},      {"java-archive", "maven"},
-      {"maven", "maven"},    {"sbt", "maven"},        {"composer", "composer"}, {"php-composer", "composer"},
-      {"packagist", "composer"}, {"bundler", "gem"},  {"gemspec", "gem"},       {"gem", "gem"},
-      {"rubygems", "gem"},   {"cargo", "cargo"},      {"rust-binary", "cargo"}, {"rust-crate", "cargo"},
-      {"crates.io", "cargo"},{"nuget", "nuget"},      {"dotnet-core", "nuget"}, {"dotnet", "nuget"},
-      {"conan", "conan"},    {"swift", "swift"},      {"cocoapods", "cocoapods"}, {"pub", "pub"},
+      {"debian", "deb"},
+      {"ubuntu", "deb"},
+      {"deb", "deb"},
+      {"dpkg", "deb"},
+      {"alpine", "apk"},
+      {"apk", "apk"},
+      {"wolfi", "apk"},
+      {"chainguard", "apk"},
+      {"redhat", "rpm"},
+      {"centos", "rpm"},
+      {"rocky", "rpm"},
+      {"alma", "rpm"},
+      {"amazon", "rpm"},
+      {"oracle", "rpm"},
+      {"fedora", "rpm"},
+      {"photon", "rpm"},
+      {"suse", "rpm"},
+      {"opensuse", "rpm"},
+      {"cbl-mariner", "rpm"},
+      {"rpm", "rpm"},
+      {"npm", "npm"},
+      {"yarn", "npm"},
+      {"pnpm", "npm"},
+      {"node-pkg", "npm"},
+      {"javascript", "npm"},
+      {"pip", "pypi"},
+      {"pipenv", "pypi"},
+      {"poetry", "pypi"},
+      {"python-pkg", "pypi"},
+      {"python", "pypi"},
+      {"pypi", "pypi"},
+      {"uv", "pypi"},
+      {"gomod", "go"},
+      {"gobinary", "go"},
+      {"go-module", "go"},
+      {"go", "go"},
+      {"jar", "maven"},
+      {"pom", "maven"},
+      {"gradle", "maven"},
+      {"java-archive", "maven"},
+      {"maven", "maven"},
+      {"sbt", "maven"},
+      {"composer", "composer"},
+      {"php-composer", "composer"},
+      {"packagist", "composer"},
+      {"bundler", "gem"},
+      {"gemspec", "gem"},
+      {"gem", "gem"},
+      {"rubygems", "gem"},
+      {"cargo", "cargo"},
+      {"rust-binary", "cargo"},
+      {"rust-crate", "cargo"},
+      {"crates.io", "cargo"},
+      {"nuget", "nuget"},
+      {"dotnet-core", "nuget"},
+      {"dotnet", "nuget"},
+      {"conan", "conan"},
+      {"swift", "swift"},
+      {"cocoapods", "cocoapods"},
+      {"pub", "pub"},
   }};
   std::string lower = ToLower(Trim(type));
   // OSV ecosystems may carry a release: "Debian:12", "Alpine:v3.18".

@@ -251,11 +251,12 @@ Expected CountTrivyOperator(const Json& doc) {
   for (const Json* rep : OperatorReports(doc)) {
     const std::string kind = Str(*rep, "kind");
     if (kind == "VulnerabilityReport" || kind == "ExposedSecretReport" || IsCheckReport(kind)) {
-      const char* list = kind == "VulnerabilityReport" ? "/report/vulnerabilities"
+      const char* list = kind == "VulnerabilityReport"   ? "/report/vulnerabilities"
                          : kind == "ExposedSecretReport" ? "/report/secrets"
                                                          : "/report/checks";
-      const char* id = kind == "VulnerabilityReport" ? "vulnerabilityID" : kind == "ExposedSecretReport" ? "ruleID"
-                                                                                                      : "checkID";
+      const char* id = kind == "VulnerabilityReport"   ? "vulnerabilityID"
+                       : kind == "ExposedSecretReport" ? "ruleID"
+                                                       : "checkID";
       for (const Json& item : Items(At(*rep, list))) {
         ++*e.items;
         if (Str(item, id).empty()) {
@@ -583,8 +584,8 @@ bool AsffPassed(const Json& f) {
 // evaluated (Compliance.Status INFOED or NOT_AVAILABLE).
 bool AsffHeld(const Json& f) {
   const std::string compliance = Text(At(f, "/Compliance/Status"));
-  return !AsffPassed(f) && (Text(At(f, "/Workflow/Status")) == "SUPPRESSED" || compliance == "INFOED" ||
-                            compliance == "NOT_AVAILABLE");
+  return !AsffPassed(f) &&
+         (Text(At(f, "/Workflow/Status")) == "SUPPRESSED" || compliance == "INFOED" || compliance == "NOT_AVAILABLE");
 }
 
 Expected CountAsff(const Json& doc) {
@@ -861,8 +862,8 @@ const std::vector<FormatSpec>& Specs() {
 
 // Formats secbudget does not read: they must not be mistaken for one it does.
 const std::vector<std::string>& ForeignFolders() {
-  static const std::vector<std::string> kFolders = {"checkov", "gitleaks",         "semgrep",   "snyk",
-                                                     "npm_audit", "npm_audit_7_plus", "kube_bench"};
+  static const std::vector<std::string> kFolders = {"checkov",   "gitleaks",         "semgrep",   "snyk",
+                                                    "npm_audit", "npm_audit_7_plus", "kube_bench"};
   return kFolders;
 }
 

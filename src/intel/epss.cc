@@ -59,7 +59,8 @@ Result<EpssScores> ParseEpss(const std::string& bytes, const std::string& file) 
     EpssEntry e;
     e.cve = ToUpper(Trim(cols[0]));
     if (!IsCveId(e.cve)) {
-      return Status::SchemaError(fmt::format("\"{}\" is not a CVE id", Ellipsize(cols[0], 40))).At(Location::File(file, line_no));
+      return Status::SchemaError(fmt::format("\"{}\" is not a CVE id", Ellipsize(cols[0], 40)))
+          .At(Location::File(file, line_no));
     }
     if (!ParseScore(cols[1], e.epss)) {
       return Status::SchemaError(fmt::format("epss \"{}\" is not a probability in [0, 1]", Ellipsize(cols[1], 40)))

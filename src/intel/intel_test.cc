@@ -70,13 +70,11 @@ void CheckKevCatalog(const std::string& path) {
   EXPECT_GT(ransomware, 0u);
 
   // Log4Shell, field by field.
-  const auto in_file = std::find_if(vulns.begin(), vulns.end(), [](const Json& v) {
-    return v.at("cveID") == "CVE-2021-44228";
-  });
+  const auto in_file =
+      std::find_if(vulns.begin(), vulns.end(), [](const Json& v) { return v.at("cveID") == "CVE-2021-44228"; });
   ASSERT_NE(in_file, vulns.end());
-  const auto parsed = std::find_if(catalog->entries.begin(), catalog->entries.end(), [](const KevEntry& e) {
-    return e.cve == "CVE-2021-44228";
-  });
+  const auto parsed = std::find_if(catalog->entries.begin(), catalog->entries.end(),
+                                   [](const KevEntry& e) { return e.cve == "CVE-2021-44228"; });
   ASSERT_NE(parsed, catalog->entries.end());
   EXPECT_EQ(parsed->vendor, in_file->at("vendorProject").get<std::string>());
   EXPECT_EQ(parsed->product, in_file->at("product").get<std::string>());
@@ -239,8 +237,8 @@ TEST(IntelEpssFile, CompressedScores) {
   EXPECT_EQ(scores->source.released, 0);
 
   // First and last rows against the text.
-  for (const auto& [line, entry] : {std::pair{first_data, scores->entries.front()},
-                                    std::pair{last_data, scores->entries.back()}}) {
+  for (const auto& [line, entry] :
+       {std::pair{first_data, scores->entries.front()}, std::pair{last_data, scores->entries.back()}}) {
     SCOPED_TRACE(std::string(line));
     const auto cols = Split(line, ',');
     ASSERT_EQ(cols.size(), 3u);
@@ -307,9 +305,9 @@ TEST(IntelEpss, CrlfLineEndingsAndBlankLines) {
 
 TEST(IntelEpss, BadValuesNameTheLine) {
   // Line 1 comment, 2 header, 3 good, 4 blank, 5 the bad one.
-  for (const char* bad : {"CVE-2024-0002,1.5,0.5", "CVE-2024-0002,abc,0.5", "CVE-2024-0002,-0.1,0.5",
-                          "CVE-2024-0002,,0.5", "CVE-2024-0002,0.5,2", "CVE-2024-0002", "not-a-cve,0.5,0.5",
-                          "CVE-2024-0002,0.5x,0.5"}) {
+  for (const char* bad :
+       {"CVE-2024-0002,1.5,0.5", "CVE-2024-0002,abc,0.5", "CVE-2024-0002,-0.1,0.5", "CVE-2024-0002,,0.5",
+        "CVE-2024-0002,0.5,2", "CVE-2024-0002", "not-a-cve,0.5,0.5", "CVE-2024-0002,0.5x,0.5"}) {
     SCOPED_TRACE(bad);
     const std::string text = "#model_version:v1,score_date:2024-01-01\ncve,epss,percentile\nCVE-2024-0001,0.1,0.2\n\n" +
                              std::string(bad) + "\nCVE-2024-0003,0.1,0.2\n";

@@ -69,20 +69,23 @@ Result<KevCatalog> ParseKev(const std::string& bytes, const std::string& file) {
     KevEntry e;
     e.cve = ToUpper(Field(vo, "cveID"));
     if (!IsCveId(e.cve)) {
-      return Status::SchemaError(fmt::format("cveID \"{}\" is not a CVE id", e.cve)).At(Location{file, 0, 0, ptr + "/cveID"});
+      return Status::SchemaError(fmt::format("cveID \"{}\" is not a CVE id", e.cve))
+          .At(Location{file, 0, 0, ptr + "/cveID"});
     }
     e.vendor = Field(vo, "vendorProject");
     e.product = Field(vo, "product");
     e.name = Field(vo, "vulnerabilityName");
     auto added = ParseTime(Field(vo, "dateAdded"));
     if (!added.ok()) {
-      return Status::SchemaError(fmt::format("dateAdded: {}", added.status().message())).At(Location{file, 0, 0, ptr + "/dateAdded"});
+      return Status::SchemaError(fmt::format("dateAdded: {}", added.status().message()))
+          .At(Location{file, 0, 0, ptr + "/dateAdded"});
     }
     e.date_added = *added;
     if (const std::string due_text = Field(vo, "dueDate"); !due_text.empty()) {
       auto due = ParseTime(due_text);
       if (!due.ok()) {
-        return Status::SchemaError(fmt::format("dueDate: {}", due.status().message())).At(Location{file, 0, 0, ptr + "/dueDate"});
+        return Status::SchemaError(fmt::format("dueDate: {}", due.status().message()))
+            .At(Location{file, 0, 0, ptr + "/dueDate"});
       }
       e.due_date = *due;
     }

@@ -10,8 +10,8 @@
 namespace secbudget {
 
 const std::vector<std::string>& SelectorKeys() {
-  static const std::vector<std::string> kKeys = {"image",   "repository", "account",  "arn",      "cluster",
-                                                 "namespace", "resource", "path", "provider", "region"};
+  static const std::vector<std::string> kKeys = {"image",     "repository", "account", "arn",      "cluster",
+                                                 "namespace", "resource",   "path",    "provider", "region"};
   return kKeys;
 }
 
@@ -46,19 +46,28 @@ Status ReadAsset(const YAML::Node& node, const std::string& file, Asset* asset) 
   asset->team = r.String("team", true).value_or("");
   if (auto env = r.String("environment")) {
     auto parsed = ParseEnvironment(*env);
-    if (!parsed) r.Fail(r.Get("environment"), fmt::format("asset {}: environment \"{}\" is not prod, staging or dev", asset->id, *env));
-    else asset->environment = *parsed;
+    if (!parsed)
+      r.Fail(r.Get("environment"),
+             fmt::format("asset {}: environment \"{}\" is not prod, staging or dev", asset->id, *env));
+    else
+      asset->environment = *parsed;
   }
   if (auto layer = r.String("layer")) {
     auto parsed = ParseLayer(*layer);
-    if (!parsed) r.Fail(r.Get("layer"), fmt::format("asset {}: layer \"{}\" is not cloud, cluster, container or app", asset->id, *layer));
-    else asset->layer = *parsed;
+    if (!parsed)
+      r.Fail(r.Get("layer"),
+             fmt::format("asset {}: layer \"{}\" is not cloud, cluster, container or app", asset->id, *layer));
+    else
+      asset->layer = *parsed;
   }
   if (auto exposed = r.Bool("internet_exposed")) asset->internet_exposed = *exposed ? Tri::kYes : Tri::kNo;
   if (auto crit = r.String("criticality")) {
     auto parsed = ParseCriticality(*crit);
-    if (!parsed) r.Fail(r.Get("criticality"), fmt::format("asset {}: criticality \"{}\" is not low, medium, high or critical", asset->id, *crit));
-    else asset->criticality = *parsed;
+    if (!parsed)
+      r.Fail(r.Get("criticality"),
+             fmt::format("asset {}: criticality \"{}\" is not low, medium, high or critical", asset->id, *crit));
+    else
+      asset->criticality = *parsed;
   }
   const YAML::Node match = r.Require("match");
   if (match.IsDefined() && !match.IsNull()) {
@@ -133,7 +142,8 @@ Status Inventory::Validate() const {
   for (const auto& a : assets_) {
     auto [it, inserted] = seen.emplace(a.id, &a);
     if (!inserted) {
-      return Status::SchemaError(fmt::format("asset id \"{}\" is also defined at {}:{}", a.id, it->second->file, it->second->line))
+      return Status::SchemaError(
+                 fmt::format("asset id \"{}\" is also defined at {}:{}", a.id, it->second->file, it->second->line))
           .At(Location::File(a.file, static_cast<std::uint64_t>(a.line)));
     }
   }

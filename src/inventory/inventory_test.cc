@@ -101,7 +101,9 @@ TEST(InventoryTest, ErrorsNameTheLine) {
     Inventory inv;
     return inv.AddDocument(docs->front(), "assets.yaml");
   };
-  const std::string head = "apiVersion: secbudget.dev/v1\nkind: AssetInventory\nspec:\n  assets:\n    - id: a\n      service: s\n      team: t\n";
+  const std::string head =
+      "apiVersion: secbudget.dev/v1\nkind: AssetInventory\nspec:\n  assets:\n    - id: a\n      service: s\n      "
+      "team: t\n";
   Status st = error_of(head + "      match:\n        - {}\n");
   EXPECT_NE(st.message().find("empty selector"), std::string::npos) << st.ToString();
   st = error_of(head + "      criticality: extreme\n      match:\n        - image: x\n");

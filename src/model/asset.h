@@ -25,7 +25,7 @@ struct Asset {
   Tri internet_exposed = Tri::kUnknown;
   Criticality criticality = Criticality::kUnknown;
   std::vector<Selector> selectors;
-  std::string file;   // where it was defined
+  std::string file;  // where it was defined
   int line = 0;
 };
 

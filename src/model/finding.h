@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/time.h"
@@ -25,11 +25,11 @@ struct Locator {
   std::string provider;      // "aws", "azure", "gcp", "kubernetes"
   std::string account;       // cloud account / subscription id
   std::string region;
-  std::string arn;           // cloud resource id (ARN for AWS)
+  std::string arn;  // cloud resource id (ARN for AWS)
   std::string cluster;
   std::string k8s_namespace;
-  std::string resource;      // "Deployment/payments-api", "AwsS3Bucket/acme-logs"
-  std::string path;          // file path inside the artifact or repository
+  std::string resource;  // "Deployment/payments-api", "AwsS3Bucket/acme-logs"
+  std::string path;      // file path inside the artifact or repository
 
   bool operator==(const Locator&) const = default;
 };
@@ -38,9 +38,9 @@ struct Locator {
 // that a scope's previous scan reported and its new scan does not is fixed
 // (when `complete`); explicit "passed" results close findings in any scope.
 struct Scope {
-  std::string scanner;  // "trivy", "grype", "sarif:CodeQL", "prowler", ...
-  std::string target;   // "image:docker.io/library/nginx", "k8s:prod-eks", ...
-  bool complete = true; // absence from a new scan means fixed
+  std::string scanner;   // "trivy", "grype", "sarif:CodeQL", "prowler", ...
+  std::string target;    // "image:docker.io/library/nginx", "k8s:prod-eks", ...
+  bool complete = true;  // absence from a new scan means fixed
 };
 
 // One finding as one report states it. Parsers emit these; triage turns them
@@ -50,13 +50,13 @@ struct Occurrence {
   std::size_t scope_index = 0;  // into ParsedReport::scopes
 
   // Identity inputs (see triage/identity.h for how each kind uses them).
-  std::string artifact;         // what the finding is in: image, repository, resource
-  std::string vuln_id;          // as reported: CVE-..., GHSA-..., ALAS-...
+  std::string artifact;  // what the finding is in: image, repository, resource
+  std::string vuln_id;   // as reported: CVE-..., GHSA-..., ALAS-...
   std::vector<std::string> aliases;
   std::string package;
-  std::string ecosystem;        // canonical: deb, rpm, apk, npm, pypi, go, maven, ...
-  std::string rule_id;          // check / rule id for non-vulnerability kinds
-  std::string fingerprint;      // a stable id the tool provides (SARIF, ASFF, OCSF)
+  std::string ecosystem;    // canonical: deb, rpm, apk, npm, pypi, go, maven, ...
+  std::string rule_id;      // check / rule id for non-vulnerability kinds
+  std::string fingerprint;  // a stable id the tool provides (SARIF, ASFF, OCSF)
 
   // Attributes.
   std::string installed_version;
@@ -66,14 +66,14 @@ struct Occurrence {
   // A view, not a copy: into the parser's buffer or ParsedReport::arena; valid
   // until the ReportParser parses its next report (see ParsedReport).
   std::string_view description;
-  std::string location;         // human-readable "path:line" or resource
+  std::string location;  // human-readable "path:line" or resource
   Severity severity = Severity::kUnknown;
-  double cvss_score = -1;       // best available base score, -1 when unknown
-  std::string cvss_vector;      // CVSS v3.x/v4 vector when known
+  double cvss_score = -1;   // best available base score, -1 when unknown
+  std::string cvss_vector;  // CVSS v3.x/v4 vector when known
   Tri fix_available = Tri::kUnknown;
   Tri exploit_available = Tri::kUnknown;  // the report says a public exploit exists
   Tri known_exploited = Tri::kUnknown;    // the report says it is exploited in the wild
-  double epss = -1;             // EPSS probability carried by the report, -1 if none
+  double epss = -1;                       // EPSS probability carried by the report, -1 if none
   std::vector<std::string> exploit_refs;  // URLs of public exploits found in the report
   std::vector<std::string> references;
   Layer layer = Layer::kUnknown;
@@ -94,14 +94,14 @@ struct Occurrence {
 // ReportParser's buffer or into `arena`: use a ParsedReport before the same
 // ReportParser parses another report.
 struct ParsedReport {
-  std::string format;           // "trivy", "grype", "sarif", ...
+  std::string format;  // "trivy", "grype", "sarif", ...
   std::string scanner_version;
   std::optional<TimePoint> scan_time;
   std::vector<Scope> scopes;
   std::vector<Occurrence> occurrences;
   std::vector<std::string> warnings;
-  std::size_t skipped = 0;      // items not turned into findings (held ones included)
-  std::string skipped_reason;   // e.g. "Trivy status not_affected"
+  std::size_t skipped = 0;        // items not turned into findings (held ones included)
+  std::string skipped_reason;     // e.g. "Trivy status not_affected"
   std::deque<std::string> arena;  // storage for texts composed by parsers
 
   // Stores `text` and returns a view of it that lives as long as the report.
@@ -112,9 +112,9 @@ struct ParsedReport {
 // latest attributes its sources reported and the latest ranking.
 struct FindingRecord {
   std::uint64_t id = 0;
-  std::string identity;         // canonical identity string (hashed into id)
+  std::string identity;  // canonical identity string (hashed into id)
   FindingKind kind = FindingKind::kVulnerability;
-  std::string vuln_id;          // canonical id (CVE when known)
+  std::string vuln_id;  // canonical id (CVE when known)
   std::vector<std::string> aliases;
   std::string artifact;
   std::string package;
@@ -138,15 +138,15 @@ struct FindingRecord {
   // Lifecycle (derived from events).
   FindingStatus status = FindingStatus::kOpen;
   TimePoint first_seen = 0;
-  TimePoint period_start = 0;   // start of the current (or last) open period
-  TimePoint status_since = 0;   // time of the last status change
-  TimePoint updated_at = 0;     // latest report that changed this record
+  TimePoint period_start = 0;  // start of the current (or last) open period
+  TimePoint status_since = 0;  // time of the last status change
+  TimePoint updated_at = 0;    // latest report that changed this record
 
   // Ranking (derived from the latest ranking event).
   Priority priority = Priority::kP4;
   double score = 0;
   TimePoint due_at = 0;
-  std::string asset_id;         // empty when no asset matched
+  std::string asset_id;  // empty when no asset matched
   std::string service;
   std::string team;
   Environment environment = Environment::kUnknown;
@@ -162,10 +162,10 @@ struct SourceRecord {
   std::string target;
   bool present = true;
   TimePoint first_seen = 0;
-  TimePoint changed_at = 0;     // when `present` last changed
+  TimePoint changed_at = 0;  // when `present` last changed
   std::uint64_t content_hash = 0;
-  std::string report_id;        // the report that last changed this source
-  std::string pointer;          // where in that report
+  std::string report_id;  // the report that last changed this source
+  std::string pointer;    // where in that report
 };
 
 enum class EventType : std::uint8_t {
@@ -173,24 +173,24 @@ enum class EventType : std::uint8_t {
   kFixed,
   kReopened,
   kPriorityChanged,
-  kSourceAdded,     // another scanner/scope also reports it
-  kSourceAbsent,    // one scope no longer reports it; others still do
+  kSourceAdded,   // another scanner/scope also reports it
+  kSourceAbsent,  // one scope no longer reports it; others still do
 };
 std::string_view Name(EventType t);
 std::optional<EventType> ParseEventType(std::string_view s);
 
 struct EventRecord {
-  std::int64_t seq = 0;         // assigned by the store, strictly increasing
+  std::int64_t seq = 0;  // assigned by the store, strictly increasing
   std::uint64_t finding_id = 0;
   TimePoint at = 0;
   EventType type = EventType::kOpened;
-  std::string report_id;        // empty when not caused by a report
+  std::string report_id;  // empty when not caused by a report
   // Type-specific data. For kOpened/kReopened/kPriorityChanged: the priority
   // and due time that hold from `at` on.
   std::optional<Priority> priority;
   std::optional<Priority> previous_priority;
   TimePoint due_at = 0;
-  std::string detail;           // words: scope, reason
+  std::string detail;  // words: scope, reason
 };
 
 }  // namespace secbudget

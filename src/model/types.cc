@@ -116,8 +116,8 @@ std::optional<Environment> ParseEnvironment(std::string_view s) {
 }
 
 std::optional<Criticality> ParseCriticality(std::string_view s) {
-  for (auto v : {Criticality::kLow, Criticality::kMedium, Criticality::kHigh, Criticality::kCritical,
-                 Criticality::kUnknown}) {
+  for (auto v :
+       {Criticality::kLow, Criticality::kMedium, Criticality::kHigh, Criticality::kCritical, Criticality::kUnknown}) {
     if (IEquals(s, Name(v))) return v;
   }
   return std::nullopt;

@@ -86,7 +86,8 @@ Identity ComputeIdentity(const Occurrence& occ, const Scope& scope) {
     t.append("|").append(out.canonical_vuln_id);
   } else {
     const std::string_view kind = Name(occ.kind);
-    t.reserve(kind.size() + scope.scanner.size() + occ.artifact.size() + occ.rule_id.size() + occ.fingerprint.size() + 4);
+    t.reserve(kind.size() + scope.scanner.size() + occ.artifact.size() + occ.rule_id.size() + occ.fingerprint.size() +
+              4);
     t.append(kind).append("|").append(scope.scanner).append("|").append(occ.artifact).append("|").append(occ.rule_id);
     t.append("|").append(occ.fingerprint);
   }
@@ -98,9 +99,7 @@ Identity ComputeIdentity(const Occurrence& occ, const Scope& scope) {
   return out;
 }
 
-std::uint64_t NextCandidateId(std::uint64_t id) {
-  return (id & kArtifactMask) | ((id + 1) & ~kArtifactMask);
-}
+std::uint64_t NextCandidateId(std::uint64_t id) { return (id & kArtifactMask) | ((id + 1) & ~kArtifactMask); }
 
 std::uint64_t ContentHash(const Occurrence& occ) {
   FieldHasher h;

@@ -49,7 +49,8 @@ TEST(IdentityTest, PackageNamesAreNormalisedPerEcosystem) {
   EXPECT_EQ(NormalizePackage("pypi", "Django_REST.framework"), "django-rest-framework");
   EXPECT_EQ(NormalizePackage("maven", "log4j-core", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
             "org.apache.logging.log4j:log4j-core");
-  EXPECT_EQ(NormalizePackage("maven", "org.apache.logging.log4j:log4j-core", ""), "org.apache.logging.log4j:log4j-core");
+  EXPECT_EQ(NormalizePackage("maven", "org.apache.logging.log4j:log4j-core", ""),
+            "org.apache.logging.log4j:log4j-core");
   EXPECT_EQ(NormalizePackage("npm", "Lodash"), "lodash");
 }
 

@@ -22,7 +22,9 @@ LintReport LintPolicyDirectory(const std::string& dir) {
   for (const auto& a : set->inventory.assets()) {
     const Location loc = Location::File(a.file, static_cast<std::uint64_t>(a.line));
     if (a.internet_exposed == Tri::kUnknown) {
-      report.warnings.push_back(Status::SchemaError(fmt::format("asset {}: internet_exposed not set: its exposure is unknown", a.id)).At(loc));
+      report.warnings.push_back(
+          Status::SchemaError(fmt::format("asset {}: internet_exposed not set: its exposure is unknown", a.id))
+              .At(loc));
     }
     if (a.environment == Environment::kUnknown) {
       report.warnings.push_back(Status::SchemaError(fmt::format("asset {}: environment not set", a.id)).At(loc));
@@ -33,7 +35,8 @@ LintReport LintPolicyDirectory(const std::string& dir) {
   }
   if (set->inventory.empty()) {
     report.warnings.push_back(
-        Status::SchemaError("no AssetInventory: every finding will be unmatched (exposure and business impact unknown)").WithFile(dir));
+        Status::SchemaError("no AssetInventory: every finding will be unmatched (exposure and business impact unknown)")
+            .WithFile(dir));
   }
   return report;
 }

@@ -56,7 +56,8 @@ void MergeAttributes(const Occurrence& o, const std::string& canonical_id, Findi
   if (o.known_exploited != Tri::kUnknown) f.known_exploited = o.known_exploited;
   if (o.epss >= 0) f.report_epss = o.epss;
   for (const auto& r : o.exploit_refs) {
-    if (f.exploit_refs.size() < kMaxExploitRefs && std::find(f.exploit_refs.begin(), f.exploit_refs.end(), r) == f.exploit_refs.end()) {
+    if (f.exploit_refs.size() < kMaxExploitRefs &&
+        std::find(f.exploit_refs.begin(), f.exploit_refs.end(), r) == f.exploit_refs.end()) {
       f.exploit_refs.push_back(r);
     }
   }
@@ -85,12 +86,12 @@ std::string AdvisoryKey(const FindingRecord& f, const std::string& scanner) {
 // one finding in one scope, e.g. the same package at two paths, are one).
 struct Group {
   std::size_t scope = 0;
-  std::size_t first = 0;        // index of the first occurrence
+  std::size_t first = 0;  // index of the first occurrence
   std::size_t count = 0;
   std::uint64_t finding_id = 0;
   std::uint64_t content_hash = 0;
-  bool passed = false;          // no occurrence reports it present or held
-  bool held = false;            // none reports it present; one holds it
+  bool passed = false;  // no occurrence reports it present or held
+  bool held = false;    // none reports it present; one holds it
   std::string identity;
   std::string canonical_id;
 };
@@ -99,7 +100,7 @@ struct ScopeState {
   ScopeRecord record;
   bool stale = false;
   std::unordered_map<std::uint64_t, SourceState> sources;  // by finding id
-  std::unordered_set<std::uint64_t> seen;                   // present in this report
+  std::unordered_set<std::uint64_t> seen;                  // present in this report
 };
 
 }  // namespace
@@ -278,11 +279,13 @@ Result<IngestSummary> Triage::IngestFile(const std::string& path, const IngestOp
   return IngestBytes(bytes, path, options);
 }
 
-Result<IngestSummary> Triage::IngestBytes(const std::string& bytes, const std::string& file, const IngestOptions& options) {
+Result<IngestSummary> Triage::IngestBytes(const std::string& bytes, const std::string& file,
+                                          const IngestOptions& options) {
   return impl_->Ingest(bytes, file, options);
 }
 
-Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options) {
+Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::string& file,
+                                           const IngestOptions& options) {
   IngestSummary summary;
   summary.file = file;
   // The same bytes under another --target or --format are another report.
@@ -324,8 +327,9 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       state.stale = true;
       state.record = *existing;
       ++summary.stale_scopes;
-      summary.warnings.push_back(fmt::format("{} {}: this report ({}) is older than the last scan ({}): it changes nothing there",
-                                             s.scanner, s.target, FormatTime(t), FormatTime(existing->last_scan_at)));
+      summary.warnings.push_back(
+          fmt::format("{} {}: this report ({}) is older than the last scan ({}): it changes nothing there", s.scanner,
+                      s.target, FormatTime(t), FormatTime(existing->last_scan_at)));
       continue;
     }
     state.record = existing.value_or(ScopeRecord{});
@@ -441,7 +445,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     if (known_it == known_ids.end()) {
       std::vector<std::pair<std::uint64_t, std::string>> rows;
       SB_RETURN_IF_ERROR(store.ListIdentities(prefix, prefix | ~kArtifactMask, &rows));
-      known_it = known_ids.emplace(prefix, std::unordered_map<std::uint64_t, std::string>(rows.begin(), rows.end())).first;
+      known_it =
+          known_ids.emplace(prefix, std::unordered_map<std::uint64_t, std::string>(rows.begin(), rows.end())).first;
     }
     auto& known = known_it->second;
     bool exists = false;
@@ -498,7 +503,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       // A scanner may report later what another scan saw earlier.
       f.first_seen = std::min(f.first_seen, t);
       MergeAttributes(o, g.canonical_id, f);
-      if (g.count > 1 && f.location.find(" (+") == std::string::npos) f.location += fmt::format(" (+{} more)", g.count - 1);
+      if (g.count > 1 && f.location.find(" (+") == std::string::npos)
+        f.location += fmt::format(" (+{} more)", g.count - 1);
       f.content_hash = g.content_hash;
       f.updated_at = t;
       if (f.status == FindingStatus::kFixed) {
@@ -536,7 +542,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     ScopeState& scope = scopes[i];
     if (scope.stale || !report.scopes[i].complete) continue;
     for (const auto& [finding_id, state] : scope.sources) {
-      if (state.present && !scope.seen.count(finding_id)) absent.emplace_back(i, finding_id, "absent from the latest scan by");
+      if (state.present && !scope.seen.count(finding_id))
+        absent.emplace_back(i, finding_id, "absent from the latest scan by");
     }
   }
   std::sort(absent.begin(), absent.end());
@@ -564,7 +571,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       SB_RETURN_IF_ERROR(append(EventType::kFixed, f, detail));
       ++summary.fixed;
     } else if (still > 0) {
-      SB_RETURN_IF_ERROR(append(EventType::kSourceAbsent, f, detail + fmt::format(" ({} other source(s) still report it)", still)));
+      SB_RETURN_IF_ERROR(
+          append(EventType::kSourceAbsent, f, detail + fmt::format(" ({} other source(s) still report it)", still)));
     }
   }
 
@@ -600,7 +608,8 @@ Result<IntelSummary> Triage::LoadIntelFile(const std::string& path) {
       summary.feed = "kev";
       summary.version = cat.source.version;
       summary.entries = cat.entries.size();
-      SB_RETURN_IF_ERROR(WithTransaction(impl_->store, [&] { return impl_->store.ReplaceKev(cat.entries, cat.source); }));
+      SB_RETURN_IF_ERROR(
+          WithTransaction(impl_->store, [&] { return impl_->store.ReplaceKev(cat.entries, cat.source); }));
       break;
     }
     case IntelKind::kEpss: {
@@ -609,7 +618,8 @@ Result<IntelSummary> Triage::LoadIntelFile(const std::string& path) {
       summary.feed = "epss";
       summary.version = scores.source.version;
       summary.entries = scores.entries.size();
-      SB_RETURN_IF_ERROR(WithTransaction(impl_->store, [&] { return impl_->store.ReplaceEpss(scores.entries, scores.source); }));
+      SB_RETURN_IF_ERROR(
+          WithTransaction(impl_->store, [&] { return impl_->store.ReplaceEpss(scores.entries, scores.source); }));
       break;
     }
     case IntelKind::kUnknown:
@@ -635,7 +645,8 @@ Result<std::uint64_t> Triage::ResolveId(const std::string& id_or_prefix) {
   SB_RETURN_IF_ERROR(impl_->store.FindIdsByPrefix(prefix, 3, &ids));
   if (ids.empty()) return Status::NotFound(fmt::format("no finding with id {}", prefix));
   if (ids.size() > 1) {
-    return Status::InvalidArgument(fmt::format("id prefix {} is ambiguous ({}, {}, ...): give more digits", prefix, HexId(ids[0]), HexId(ids[1])));
+    return Status::InvalidArgument(
+        fmt::format("id prefix {} is ambiguous ({}, {}, ...): give more digits", prefix, HexId(ids[0]), HexId(ids[1])));
   }
   return ids.front();
 }
@@ -683,7 +694,8 @@ Result<VerifySummary> Triage::Verify() {
     switch (e.type) {
       case EventType::kOpened:
       case EventType::kReopened:
-        if (e.type == EventType::kOpened && r.opened) complain(fmt::format("{}: opened twice (seq {})", HexId(e.finding_id), e.seq));
+        if (e.type == EventType::kOpened && r.opened)
+          complain(fmt::format("{}: opened twice (seq {})", HexId(e.finding_id), e.seq));
         if (e.type == EventType::kReopened && r.status != FindingStatus::kFixed) {
           complain(fmt::format("{}: reopened while open (seq {})", HexId(e.finding_id), e.seq));
         }
@@ -702,8 +714,7 @@ Result<VerifySummary> Triage::Verify() {
         r.due_at = e.due_at;
         break;
       case EventType::kSourceAdded:
-      case EventType::kSourceAbsent:
-        break;
+      case EventType::kSourceAbsent: break;
     }
     return true;
   }));
@@ -715,12 +726,19 @@ Result<VerifySummary> Triage::Verify() {
       return true;
     }
     const Replayed& r = it->second;
-    if (r.status != f.status) complain(fmt::format("{}: status {} but events say {}", HexId(f.id), Name(f.status), Name(r.status)));
-    if (r.status_since != f.status_since) complain(fmt::format("{}: status since {} but events say {}", HexId(f.id), FormatTime(f.status_since), FormatTime(r.status_since)));
+    if (r.status != f.status)
+      complain(fmt::format("{}: status {} but events say {}", HexId(f.id), Name(f.status), Name(r.status)));
+    if (r.status_since != f.status_since)
+      complain(fmt::format("{}: status since {} but events say {}", HexId(f.id), FormatTime(f.status_since),
+                           FormatTime(r.status_since)));
     if (f.status == FindingStatus::kOpen) {
-      if (r.priority != f.priority) complain(fmt::format("{}: priority {} but events say {}", HexId(f.id), Name(f.priority), Name(r.priority)));
-      if (r.due_at != f.due_at) complain(fmt::format("{}: due {} but events say {}", HexId(f.id), FormatTime(f.due_at), FormatTime(r.due_at)));
-      if (r.period_start != f.period_start) complain(fmt::format("{}: open since {} but events say {}", HexId(f.id), FormatTime(f.period_start), FormatTime(r.period_start)));
+      if (r.priority != f.priority)
+        complain(fmt::format("{}: priority {} but events say {}", HexId(f.id), Name(f.priority), Name(r.priority)));
+      if (r.due_at != f.due_at)
+        complain(fmt::format("{}: due {} but events say {}", HexId(f.id), FormatTime(f.due_at), FormatTime(r.due_at)));
+      if (r.period_start != f.period_start)
+        complain(fmt::format("{}: open since {} but events say {}", HexId(f.id), FormatTime(f.period_start),
+                             FormatTime(r.period_start)));
     }
     return true;
   }));

@@ -39,13 +39,13 @@ struct IngestSummary {
   std::string file;
   std::string report_id;
   std::string format;
-  bool duplicate = false;       // these exact bytes were ingested before
+  bool duplicate = false;  // these exact bytes were ingested before
   TimePoint scan_time = 0;
   bool scan_time_from_report = false;
   std::size_t occurrences = 0;  // items the report states (including passes)
   std::size_t findings = 0;     // distinct findings it reports present
   std::size_t opened = 0, reopened = 0, fixed = 0, changed = 0, unchanged = 0;
-  std::size_t unmatched = 0;    // new findings that matched no asset
+  std::size_t unmatched = 0;  // new findings that matched no asset
   std::size_t skipped = 0;
   std::size_t stale_scopes = 0;
   std::vector<std::string> warnings;
@@ -53,10 +53,10 @@ struct IngestSummary {
 
 struct IntelSummary {
   std::string file;
-  std::string feed;             // "kev" or "epss"
+  std::string feed;  // "kev" or "epss"
   std::string version;
   std::size_t entries = 0;
-  std::size_t reranked = 0;     // findings whose priority changed
+  std::size_t reranked = 0;  // findings whose priority changed
 };
 
 struct RerankSummary {

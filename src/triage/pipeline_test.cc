@@ -56,10 +56,12 @@ spec:
     std::vector<FindingRecord> out;
     FindingFilter filter;
     filter.status = status;
-    EXPECT_TRUE(db_->ScanFindings(filter, [&](const FindingRecord& f) {
-                     out.push_back(f);
-                     return true;
-                   }).ok());
+    EXPECT_TRUE(db_->ScanFindings(filter,
+                                  [&](const FindingRecord& f) {
+                                    out.push_back(f);
+                                    return true;
+                                  })
+                    .ok());
     return out;
   }
 
@@ -73,10 +75,12 @@ spec:
 
   std::vector<EventRecord> Events(std::uint64_t id = 0) {
     std::vector<EventRecord> out;
-    EXPECT_TRUE(db_->ScanEvents(id, [&](const EventRecord& e) {
-                     out.push_back(e);
-                     return true;
-                   }).ok());
+    EXPECT_TRUE(db_->ScanEvents(id,
+                                [&](const EventRecord& e) {
+                                  out.push_back(e);
+                                  return true;
+                                })
+                    .ok());
     return out;
   }
 
@@ -321,7 +325,8 @@ TEST_F(PipelineTest, IntelChangesMovePrioritiesAndDeadlines) {
   ASSERT_NE(before, Priority::kP1);
   // CISA adds it to KEV: the finding escalates now, due = min(old, now + 48h).
   clock_.Set(T("2026-11-04T12:00:00Z"));
-  const std::string kev = dir_.Write("kev.json", R"({"catalogVersion": "2026.11.04", "dateReleased": "2026-11-04T00:00:00Z",
+  const std::string kev =
+      dir_.Write("kev.json", R"({"catalogVersion": "2026.11.04", "dateReleased": "2026-11-04T00:00:00Z",
     "count": 1, "vulnerabilities": [{"cveID": "CVE-2023-45853", "vendorProject": "zlib", "product": "zlib",
     "vulnerabilityName": "zlib overflow", "dateAdded": "2026-11-04", "dueDate": "2026-11-25",
     "knownRansomwareCampaignUse": "Unknown"}]})");
@@ -339,7 +344,8 @@ TEST_F(PipelineTest, IntelChangesMovePrioritiesAndDeadlines) {
   // Removed from the catalog again: back to the old priority, due from the
   // start of the open period.
   clock_.Set(T("2026-11-05T12:00:00Z"));
-  const std::string empty = dir_.Write("kev2.json", R"({"catalogVersion": "2026.11.05", "count": 0, "vulnerabilities": []})");
+  const std::string empty =
+      dir_.Write("kev2.json", R"({"catalogVersion": "2026.11.05", "count": 0, "vulnerabilities": []})");
   ASSERT_TRUE(triage_->LoadIntelFile(empty).ok());
   f = Only("CVE-2023-45853");
   EXPECT_EQ(f.priority, before);
@@ -403,7 +409,8 @@ TEST_F(PipelineTest, DueTimeRules) {
   EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP2, start + 30 * kDay, start, start + 29 * kDay, p),
             start + 30 * kDay);
   // De-escalation: from the start of the open period.
-  EXPECT_EQ(DueOnPriorityChange(Priority::kP1, Priority::kP4, start + 2 * kDay, start, start + kDay, p), start + 90 * kDay);
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP1, Priority::kP4, start + 2 * kDay, start, start + kDay, p),
+            start + 90 * kDay);
 }
 
 }  // namespace

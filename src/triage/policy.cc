@@ -80,15 +80,18 @@ Status ReadTable(const YAML::Node& node, const std::string& file, DecisionTable*
     }
     t->inputs.push_back(*p);
   }
-  if (!outcomes.IsMap()) return Status::SchemaError(what + ": outcomes must map outcome names to P1..P4").At(NodeLocation(file, outcomes));
+  if (!outcomes.IsMap())
+    return Status::SchemaError(what + ": outcomes must map outcome names to P1..P4").At(NodeLocation(file, outcomes));
   for (auto it = outcomes.begin(); it != outcomes.end(); ++it) {
     auto p = ParsePriority(Scalar(it->second));
     if (!p) {
-      return Status::SchemaError(fmt::format("{}: outcome \"{}\" must map to P1, P2, P3 or P4", what, Scalar(it->first)))
+      return Status::SchemaError(
+                 fmt::format("{}: outcome \"{}\" must map to P1, P2, P3 or P4", what, Scalar(it->first)))
           .At(NodeLocation(file, it->second));
     }
     if (!t->outcomes.emplace(Scalar(it->first), *p).second) {
-      return Status::SchemaError(fmt::format("{}: duplicate outcome \"{}\"", what, Scalar(it->first))).At(NodeLocation(file, it->first));
+      return Status::SchemaError(fmt::format("{}: duplicate outcome \"{}\"", what, Scalar(it->first)))
+          .At(NodeLocation(file, it->first));
     }
   }
   if (!rows.IsSequence()) return Status::SchemaError(what + ": rows must be a list").At(NodeLocation(file, rows));
@@ -103,8 +106,8 @@ Status ReadTable(const YAML::Node& node, const std::string& file, DecisionTable*
     for (std::size_t i = 0; i < t->inputs.size(); ++i) {
       const std::string v = Scalar(row[i]);
       if (!InDomain(t->inputs[i], v)) {
-        return Status::SchemaError(fmt::format("{}: \"{}\" is not a value of {} (expected {})", what, v, Name(t->inputs[i]),
-                                               Join(Domain(t->inputs[i]), ", ")))
+        return Status::SchemaError(fmt::format("{}: \"{}\" is not a value of {} (expected {})", what, v,
+                                               Name(t->inputs[i]), Join(Domain(t->inputs[i]), ", ")))
             .At(NodeLocation(file, row[i]));
       }
       out.values.push_back(v);
@@ -128,8 +131,9 @@ Status ReadTable(const YAML::Node& node, const std::string& file, DecisionTable*
       std::vector<std::string> values;
       for (std::size_t i = 0; i < idx.size(); ++i) values.push_back(Domain(t->inputs[i])[idx[i]]);
       if (!t->index.count(Join(values, "|"))) {
-        return Status::SchemaError(fmt::format("{}: the rows cover {} of the {} combinations of its inputs; missing [{}]", what,
-                                               t->rows.size(), expected, Join(values, ", ")))
+        return Status::SchemaError(
+                   fmt::format("{}: the rows cover {} of the {} combinations of its inputs; missing [{}]", what,
+                               t->rows.size(), expected, Join(values, ", ")))
             .At(NodeLocation(file, rows));
       }
       std::size_t k = idx.size();
@@ -159,15 +163,18 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
       const std::string key = fmt::format("P{}", i);
       if (auto v = dr.String(key, true)) {
         auto dur = ParseDuration(*v);
-        if (!dur.ok() || *dur <= 0) dr.Fail(dr.Get(key), fmt::format("deadlines.{}: {}", key, dur.ok() ? "must be positive" : dur.status().message()));
-        else p->deadlines[static_cast<std::size_t>(i - 1)] = *dur;
+        if (!dur.ok() || *dur <= 0)
+          dr.Fail(dr.Get(key),
+                  fmt::format("deadlines.{}: {}", key, dur.ok() ? "must be positive" : dur.status().message()));
+        else
+          p->deadlines[static_cast<std::size_t>(i - 1)] = *dur;
       }
     }
     SB_RETURN_IF_ERROR(dr.Finish());
     for (std::size_t i = 1; i < 4; ++i) {
       if (p->deadlines[i] < p->deadlines[i - 1]) {
-        return Status::SchemaError(fmt::format("deadlines: P{} ({}) is shorter than P{} ({})", i + 1, FormatDuration(p->deadlines[i]), i,
-                                               FormatDuration(p->deadlines[i - 1])))
+        return Status::SchemaError(fmt::format("deadlines: P{} ({}) is shorter than P{} ({})", i + 1,
+                                               FormatDuration(p->deadlines[i]), i, FormatDuration(p->deadlines[i - 1])))
             .At(NodeLocation(file, d));
       }
     }
@@ -175,8 +182,10 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
   if (YAML::Node e = r.Get("exploitation"); e.IsDefined()) {
     MapReader er(e, file, "exploitation");
     if (auto t = er.Number("epss_threshold")) {
-      if (*t < 0 || *t > 1) er.Fail(er.Get("epss_threshold"), "exploitation.epss_threshold must be in [0, 1]");
-      else p->epss_threshold = *t;
+      if (*t < 0 || *t > 1)
+        er.Fail(er.Get("epss_threshold"), "exploitation.epss_threshold must be in [0, 1]");
+      else
+        p->epss_threshold = *t;
     }
     SB_RETURN_IF_ERROR(er.Finish());
   }
@@ -186,7 +195,8 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
       MapReader lr(layers, file, "exposure.layers");
       for (auto layer : {Layer::kApp, Layer::kCloud, Layer::kContainer, Layer::kCluster, Layer::kUnknown}) {
         if (auto v = lr.String(std::string(Name(layer)))) {
-          if (*v != "inherit" && *v != "internal") lr.Fail(lr.Get(std::string(Name(layer))), "exposure.layers values are inherit or internal");
+          if (*v != "inherit" && *v != "internal")
+            lr.Fail(lr.Get(std::string(Name(layer))), "exposure.layers values are inherit or internal");
           p->layer_inherits_exposure[layer] = *v == "inherit";
         }
       }
@@ -200,7 +210,8 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
       MapReader cr(c, file, "mission_impact.criticality");
       for (auto crit : {Criticality::kLow, Criticality::kMedium, Criticality::kHigh, Criticality::kCritical}) {
         if (auto v = cr.String(std::string(Name(crit)))) {
-          if (!InDomain(DecisionPoint::kMissionImpact, *v)) cr.Fail(cr.Get(std::string(Name(crit))), "mission impact values are low, medium or high");
+          if (!InDomain(DecisionPoint::kMissionImpact, *v))
+            cr.Fail(cr.Get(std::string(Name(crit))), "mission impact values are low, medium or high");
           p->criticality_mission[crit] = *v;
         }
       }
@@ -210,7 +221,8 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
       MapReader cr(c, file, "mission_impact.environment_cap");
       for (auto env : {Environment::kProd, Environment::kStaging, Environment::kDev}) {
         if (auto v = cr.String(std::string(Name(env)))) {
-          if (!InDomain(DecisionPoint::kMissionImpact, *v)) cr.Fail(cr.Get(std::string(Name(env))), "mission impact values are low, medium or high");
+          if (!InDomain(DecisionPoint::kMissionImpact, *v))
+            cr.Fail(cr.Get(std::string(Name(env))), "mission impact values are low, medium or high");
           p->environment_cap[env] = *v;
         }
       }
@@ -221,7 +233,8 @@ Status ReadRanking(const YAML::Node& doc, const std::string& file, RankingPolicy
   if (YAML::Node u = r.Get("unknown_asset"); u.IsDefined()) {
     MapReader ur(u, file, "unknown_asset");
     if (auto v = ur.String("mission_impact")) {
-      if (!InDomain(DecisionPoint::kMissionImpact, *v)) ur.Fail(ur.Get("mission_impact"), "unknown_asset.mission_impact is low, medium or high");
+      if (!InDomain(DecisionPoint::kMissionImpact, *v))
+        ur.Fail(ur.Get("mission_impact"), "unknown_asset.mission_impact is low, medium or high");
       p->unknown_asset_mission = *v;
     }
     if (auto v = ur.String("exposure")) {
@@ -281,11 +294,14 @@ void ApplyDefaults(RankingPolicy* p) {
 }
 
 Status CheckHeader(const YAML::Node& doc, const std::string& file, std::string* kind) {
-  if (!doc.IsMap()) return Status::SchemaError("a policy document must be a mapping with apiVersion and kind").At(NodeLocation(file, doc));
+  if (!doc.IsMap())
+    return Status::SchemaError("a policy document must be a mapping with apiVersion and kind")
+        .At(NodeLocation(file, doc));
   const YAML::Node api = doc["apiVersion"];
   const YAML::Node k = doc["kind"];
   if (!api.IsDefined() || Scalar(api) != kPolicyApiVersion) {
-    return Status::SchemaError(fmt::format("apiVersion must be {}", kPolicyApiVersion)).At(NodeLocation(file, api.IsDefined() ? api : doc));
+    return Status::SchemaError(fmt::format("apiVersion must be {}", kPolicyApiVersion))
+        .At(NodeLocation(file, api.IsDefined() ? api : doc));
   }
   if (!k.IsDefined() || Scalar(k).empty()) return Status::SchemaError("missing kind").At(NodeLocation(file, doc));
   *kind = Scalar(k);
@@ -323,8 +339,8 @@ Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagno
       return Status::NotFound("policy directory does not exist").WithFile(dir);
     }
     std::vector<std::string> files;
-    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file()) continue;
       const std::string ext = it->path().extension().string();
       if (ext == ".yaml" || ext == ".yml") files.push_back(it->path().string());
@@ -378,7 +394,9 @@ Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagno
   }
   ApplyDefaults(&set.ranking);
   if (failed) {
-    return Status::SchemaError(fmt::format("{} error(s) in the policy directory", diagnostics ? diagnostics->size() : 1)).WithFile(dir);
+    return Status::SchemaError(
+               fmt::format("{} error(s) in the policy directory", diagnostics ? diagnostics->size() : 1))
+        .WithFile(dir);
   }
   set.fingerprint = HexId(fingerprint.Digest());
   return set;

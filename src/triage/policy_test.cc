@@ -29,7 +29,9 @@ std::string Edited(const std::string& from, const std::string& to) {
 
 std::uint64_t LineOf(const std::string& text, const std::string& needle) {
   const size_t pos = text.find(needle);
-  return pos == std::string::npos ? 0 : 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+  return pos == std::string::npos
+             ? 0
+             : 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
 }
 
 TEST(PolicyTest, TheShippedDefaultIsTheFileInTheRepository) {
@@ -91,25 +93,32 @@ TEST_P(PolicyLintTest, RejectsWithFileAndLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, PolicyLintTest,
-    ::testing::Values(
-        LintCase{"MissingRow", Edited("        - [active, \"yes\", total, high, act]\n", ""),
-                 "cover 35 of the 36 combinations of its inputs; missing [active, yes, total, high]", ""},
-        LintCase{"DuplicateRow", Edited("        - [none, \"no\", partial, medium, track]\n", "        - [none, \"no\", partial, low, track]\n"),
-                 "appears twice", ""},
-        LintCase{"UnknownValue", Edited("[none, \"no\", partial, low, track]", "[nothing, \"no\", partial, low, track]"),
-                 "\"nothing\" is not a value of exploitation", "[nothing,"},
-        LintCase{"UnknownOutcome", Edited("[none, \"no\", partial, low, track]", "[none, \"no\", partial, low, ignore]"),
-                 "outcome \"ignore\" is not listed under outcomes", "ignore]"},
-        LintCase{"UnknownKey", Edited("  combine: most_urgent", "  combin: most_urgent"), "unknown key \"combin\"", "combin:"},
-        LintCase{"BadDuration", Edited("    P2: 7d", "    P2: soon"), "invalid duration", "P2: soon"},
-        LintCase{"DeadlinesOutOfOrder", Edited("    P3: 30d", "    P3: 1d"), "P3 (1d) is shorter than P2 (7d)", ""},
-        LintCase{"ThresholdOutOfRange", Edited("epss_threshold: 0.1", "epss_threshold: 2"), "epss_threshold must be in [0, 1]",
-                 "epss_threshold: 2"},
-        LintCase{"DuplicateKey", Edited("    P4: 90d\n", "    P4: 90d\n    P4: 80d\n"), "duplicate key \"P4\"", "P4: 80d"},
-        LintCase{"WrongApiVersion", Edited("apiVersion: secbudget.dev/v1", "apiVersion: v2"), "apiVersion must be", "apiVersion: v2"},
-        LintCase{"UnknownInput", Edited("inputs: [in_kev, exposure", "inputs: [in_kev, exposed"), "unknown input \"exposed\"",
-                 "exposed,"},
-        LintCase{"NotYaml", std::string("spec: [unclosed\n"), "invalid YAML", ""}),
+    ::testing::Values(LintCase{"MissingRow", Edited("        - [active, \"yes\", total, high, act]\n", ""),
+                               "cover 35 of the 36 combinations of its inputs; missing [active, yes, total, high]", ""},
+                      LintCase{"DuplicateRow",
+                               Edited("        - [none, \"no\", partial, medium, track]\n",
+                                      "        - [none, \"no\", partial, low, track]\n"),
+                               "appears twice", ""},
+                      LintCase{"UnknownValue",
+                               Edited("[none, \"no\", partial, low, track]", "[nothing, \"no\", partial, low, track]"),
+                               "\"nothing\" is not a value of exploitation", "[nothing,"},
+                      LintCase{"UnknownOutcome",
+                               Edited("[none, \"no\", partial, low, track]", "[none, \"no\", partial, low, ignore]"),
+                               "outcome \"ignore\" is not listed under outcomes", "ignore]"},
+                      LintCase{"UnknownKey", Edited("  combine: most_urgent", "  combin: most_urgent"),
+                               "unknown key \"combin\"", "combin:"},
+                      LintCase{"BadDuration", Edited("    P2: 7d", "    P2: soon"), "invalid duration", "P2: soon"},
+                      LintCase{"DeadlinesOutOfOrder", Edited("    P3: 30d", "    P3: 1d"),
+                               "P3 (1d) is shorter than P2 (7d)", ""},
+                      LintCase{"ThresholdOutOfRange", Edited("epss_threshold: 0.1", "epss_threshold: 2"),
+                               "epss_threshold must be in [0, 1]", "epss_threshold: 2"},
+                      LintCase{"DuplicateKey", Edited("    P4: 90d\n", "    P4: 90d\n    P4: 80d\n"),
+                               "duplicate key \"P4\"", "P4: 80d"},
+                      LintCase{"WrongApiVersion", Edited("apiVersion: secbudget.dev/v1", "apiVersion: v2"),
+                               "apiVersion must be", "apiVersion: v2"},
+                      LintCase{"UnknownInput", Edited("inputs: [in_kev, exposure", "inputs: [in_kev, exposed"),
+                               "unknown input \"exposed\"", "exposed,"},
+                      LintCase{"NotYaml", std::string("spec: [unclosed\n"), "invalid YAML", ""}),
     [](const ::testing::TestParamInfo<LintCase>& param) { return std::string(param.param.name); });
 
 TEST(PolicyDirectoryTest, CollectsEveryErrorAcrossFiles) {
@@ -141,9 +150,11 @@ spec:
   auto set = LoadPolicy(dir.path().string(), &diagnostics);
   EXPECT_FALSE(set.ok());
   ASSERT_EQ(diagnostics.size(), 3u);
-  EXPECT_NE(diagnostics[0].message().find("environment \"production-ish\""), std::string::npos) << diagnostics[0].ToString();
+  EXPECT_NE(diagnostics[0].message().find("environment \"production-ish\""), std::string::npos)
+      << diagnostics[0].ToString();
   EXPECT_EQ(diagnostics[0].location().line, 8u);
-  EXPECT_NE(diagnostics[1].message().find("unknown selector key \"imag\""), std::string::npos) << diagnostics[1].ToString();
+  EXPECT_NE(diagnostics[1].message().find("unknown selector key \"imag\""), std::string::npos)
+      << diagnostics[1].ToString();
   EXPECT_EQ(diagnostics[1].location().line, 9u);
   EXPECT_NE(diagnostics[1].location().file.find("more/assets2.yaml"), std::string::npos);
   EXPECT_NE(diagnostics[2].message().find("unknown kind \"AlertRoutes\""), std::string::npos);

@@ -34,7 +34,8 @@ struct Derived {
   double epss = -1;
 };
 
-void DeriveExploitation(const RankingPolicy& policy, const FindingRecord& f, const IntelFacts& intel, Derived& d, bool explain) {
+void DeriveExploitation(const RankingPolicy& policy, const FindingRecord& f, const IntelFacts& intel, Derived& d,
+                        bool explain) {
   if (intel.kev) d.in_kev.value = "yes";
   d.epss = intel.epss ? intel.epss->epss : f.report_epss;
   auto& e = d.exploitation;
@@ -109,7 +110,8 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
     if (explain) {
       a.evidence = a.value == "yes" ? "automatable: network, low complexity, no privileges, no user interaction"
                                     : fmt::format("not automatable (AV:{} AC:{} PR:{} UI:{})", av, ac, pr, ui);
-      t.evidence = t.value == "total" ? "total technical impact (confidentiality and integrity high)" : "partial technical impact";
+      t.evidence = t.value == "total" ? "total technical impact (confidentiality and integrity high)"
+                                      : "partial technical impact";
     }
     return;
   }
@@ -118,7 +120,8 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
     a.value = av == "N" && ac == "L" && au == "N" ? "yes" : "no";
     t.value = CvssMetric(vec, "C") == "C" && CvssMetric(vec, "I") == "C" ? "total" : "partial";
     if (explain) {
-      a.evidence = fmt::format("{} (CVSS v2 AV:{} AC:{} Au:{})", a.value == "yes" ? "automatable" : "not automatable", av, ac, au);
+      a.evidence = fmt::format("{} (CVSS v2 AV:{} AC:{} Au:{})", a.value == "yes" ? "automatable" : "not automatable",
+                               av, ac, au);
       t.evidence = fmt::format("{} technical impact (CVSS v2)", t.value);
     }
     return;
@@ -140,15 +143,17 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
   }
 }
 
-void DeriveAssetFacts(const RankingPolicy& policy, const FindingRecord& f, const Asset* asset, Derived& d, Decision& out,
-                      bool explain) {
+void DeriveAssetFacts(const RankingPolicy& policy, const FindingRecord& f, const Asset* asset, Derived& d,
+                      Decision& out, bool explain) {
   auto& m = d.mission_impact;
   auto& x = d.exposure;
   if (asset == nullptr) {
     m.value = policy.unknown_asset_mission;
     if (explain) m.evidence = fmt::format("no asset matched: business impact unknown, assumed {}", m.value);
     x.value = policy.unknown_asset_exposure;
-    if (explain) x.evidence = fmt::format("no asset matched: exposure unknown, assumed {}", x.value == "yes" ? "exposed" : "not exposed");
+    if (explain)
+      x.evidence =
+          fmt::format("no asset matched: exposure unknown, assumed {}", x.value == "yes" ? "exposed" : "not exposed");
     return;
   }
   out.asset_id = asset->id;
@@ -180,8 +185,9 @@ void DeriveAssetFacts(const RankingPolicy& policy, const FindingRecord& f, const
     if (explain) x.evidence = fmt::format("asset {} is not internet-exposed", asset->id);
   } else {
     x.value = policy.unknown_asset_exposure;
-    if (explain) x.evidence = fmt::format("asset {} does not say whether it is internet-exposed: assumed {}", asset->id,
-                             x.value == "yes" ? "exposed" : "not exposed");
+    if (explain)
+      x.evidence = fmt::format("asset {} does not say whether it is internet-exposed: assumed {}", asset->id,
+                               x.value == "yes" ? "exposed" : "not exposed");
   }
 }
 
@@ -198,7 +204,8 @@ double CvssComponent(const FindingRecord& f) {
 
 }  // namespace
 
-Decision Rank(const RankingPolicy& policy, const FindingRecord& f, const Asset* asset, const IntelFacts& intel, bool explain) {
+Decision Rank(const RankingPolicy& policy, const FindingRecord& f, const Asset* asset, const IntelFacts& intel,
+              bool explain) {
   Decision out;
   Derived d;
   DeriveExploitation(policy, f, intel, d, explain);
@@ -229,11 +236,14 @@ Decision Rank(const RankingPolicy& policy, const FindingRecord& f, const Asset* 
   const ScoreWeights& w = policy.weights;
   const double epss = std::clamp(d.epss, 0.0, 1.0);
   double exploit = 0.5 * epss;
-  if (d.exploitation.value == "active") exploit = 1.0;
-  else if (d.exploitation.value == "public poc") exploit = 0.6 + 0.4 * epss;
+  if (d.exploitation.value == "active")
+    exploit = 1.0;
+  else if (d.exploitation.value == "public poc")
+    exploit = 0.6 + 0.4 * epss;
   const double mission = d.mission_impact.value == "high" ? 1.0 : (d.mission_impact.value == "medium" ? 0.5 : 0.2);
   const double fix = f.fix_available == Tri::kYes ? 1.0 : (f.fix_available == Tri::kUnknown ? 0.5 : 0.0);
-  const double total = w.exploitation + w.exposure + w.automatable + w.technical_impact + w.mission_impact + w.cvss + w.fix_available;
+  const double total =
+      w.exploitation + w.exposure + w.automatable + w.technical_impact + w.mission_impact + w.cvss + w.fix_available;
   double score = w.exploitation * exploit + w.exposure * (d.exposure.value == "yes" ? 1.0 : 0.0) +
                  w.automatable * (d.automatable.value == "yes" ? 1.0 : 0.0) +
                  w.technical_impact * (d.technical_impact.value == "total" ? 1.0 : 0.0) + w.mission_impact * mission +
@@ -260,7 +270,8 @@ Decision Rank(const RankingPolicy& policy, const FindingRecord& f, const Asset* 
   out.reasons.push_back(d.automatable.evidence);
   out.reasons.push_back(d.technical_impact.evidence);
   if (f.fix_available == Tri::kYes) {
-    out.reasons.push_back(f.fixed_version.empty() ? "fix available" : fmt::format("fix available: {}", f.fixed_version));
+    out.reasons.push_back(f.fixed_version.empty() ? "fix available"
+                                                  : fmt::format("fix available: {}", f.fixed_version));
   } else if (f.fix_available == Tri::kNo && f.kind == FindingKind::kVulnerability) {
     out.reasons.push_back("no fix available yet");
   }

@@ -63,8 +63,8 @@ struct FindingFilter {
   std::string team;
   std::string service;
   std::optional<FindingKind> kind;
-  bool unmatched_only = false;       // findings that matched no asset
-  std::size_t limit = 0;             // 0 = no limit
+  bool unmatched_only = false;  // findings that matched no asset
+  std::size_t limit = 0;        // 0 = no limit
 };
 
 struct AdvisoryRecord {
@@ -100,7 +100,8 @@ class TriageStore {
   // Findings.
   virtual Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) = 0;
   // (id, identity) of every finding with lo <= id <= hi (unsigned order).
-  virtual Status ListIdentities(std::uint64_t lo, std::uint64_t hi, std::vector<std::pair<std::uint64_t, std::string>>* out) = 0;
+  virtual Status ListIdentities(std::uint64_t lo, std::uint64_t hi,
+                                std::vector<std::pair<std::uint64_t, std::string>>* out) = 0;
   virtual Status InsertFinding(const FindingRecord& finding) = 0;
   virtual Status UpdateFinding(const FindingRecord& finding) = 0;
   // Calls `fn` for each finding matching `filter`, highest priority first,
@@ -129,7 +130,6 @@ class TriageStore {
   // Small key/value settings (schema version lives in the backend).
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
   virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
-
 };
 
 // Runs `fn` inside a transaction: commits when it returns OK, rolls back

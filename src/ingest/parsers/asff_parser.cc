@@ -161,8 +161,8 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
     bool is_image = false;
     const Locator loc = ResourceLocator(f, &artifact, &is_image);
     const std::size_t scope = AddScope(out, "asff:" + product, "aws:" + loc.account, false);
-    const bool passed = json::StrAt(f, "/Compliance/Status") == "PASSED" || json::Str(fo, "RecordState") == "ARCHIVED" ||
-                        json::StrAt(f, "/Workflow/Status") == "RESOLVED";
+    const bool passed = json::StrAt(f, "/Compliance/Status") == "PASSED" ||
+                        json::Str(fo, "RecordState") == "ARCHIVED" || json::StrAt(f, "/Workflow/Status") == "RESOLVED";
     // No verdict: suppressed in Security Hub, or a check that could not be
     // evaluated (INFOED: Prowler's manual checks; NOT_AVAILABLE).
     const std::string compliance = json::StrAt(f, "/Compliance/Status");
@@ -225,10 +225,12 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
         // ("DEBIAN_12" -> deb), so that Inspector merges with Trivy/Grype.
         std::string platform = json::StrAt(f, "/Resources/0/Details/AwsEcrContainerImage/Platform");
         if (platform.empty()) {
-          platform = json::StrAt(f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEcrContainerImageDetails~1platform");
+          platform = json::StrAt(
+              f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEcrContainerImageDetails~1platform");
         }
         if (platform.empty()) {
-          platform = json::StrAt(f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEc2InstanceDetails~1platform");
+          platform = json::StrAt(
+              f, "/ProductFields/aws~1inspector~1resources~11~1resourceDetails~1awsEc2InstanceDetails~1platform");
         }
         const std::string os_ecosystem = CanonicalEcosystem(ToLower(platform.substr(0, platform.find('_'))));
         SB_ASSIGN_OR_RETURN(auto packages, json::OptArray(v, "VulnerablePackages", vptr));
@@ -250,11 +252,12 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
           if (!occ.fixed_version.empty() && occ.fix_available == Tri::kUnknown) occ.fix_available = Tri::kYes;
           const std::string manager = json::Str(p, "PackageManager");
           const bool os = manager == "OS" || manager.empty();
-          occ.ecosystem = os ? os_ecosystem : CanonicalEcosystem(manager == "GOMOD" || manager == "GOBINARY" ? "go"
-                                                            : manager == "NODEPKG" ? "npm"
-                                                            : manager == "PIP" || manager == "PYTHONPKG" ? "pypi"
-                                                            : manager == "JAR" || manager == "POM" ? "maven"
-                                                                                                   : ToLower(manager));
+          occ.ecosystem = os ? os_ecosystem
+                             : CanonicalEcosystem(manager == "GOMOD" || manager == "GOBINARY"  ? "go"
+                                                  : manager == "NODEPKG"                       ? "npm"
+                                                  : manager == "PIP" || manager == "PYTHONPKG" ? "pypi"
+                                                  : manager == "JAR" || manager == "POM"       ? "maven"
+                                                                                               : ToLower(manager));
           occ.layer = os ? (is_image ? Layer::kContainer : Layer::kCloud) : Layer::kApp;
           occ.locator.path = json::Str(p, "FilePath");
           occ.location = occ.locator.path.empty() ? loc.resource : occ.locator.path;
@@ -280,7 +283,8 @@ Status ParseAsff(element root, const ParseOptions& /*options*/, ParsedReport& ou
     occ.locator = loc;
     occ.artifact = artifact;
     occ.location = loc.resource;
-    if (std::string url = json::StrAt(f, "/Remediation/Recommendation/Url"); !url.empty()) occ.references.push_back(url);
+    if (std::string url = json::StrAt(f, "/Remediation/Recommendation/Url"); !url.empty())
+      occ.references.push_back(url);
     out.occurrences.push_back(std::move(occ));
   }
   return Status::OK();

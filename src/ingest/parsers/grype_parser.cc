@@ -120,7 +120,8 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
     target = "path:" + (complete ? dir : std::string("unknown"));
     base.path = dir;
   }
-  if (!complete) out.warnings.push_back("the report names no usable target: pass --target to let later scans close findings");
+  if (!complete)
+    out.warnings.push_back("the report names no usable target: pass --target to let later scans close findings");
   const std::size_t scope = AddScope(out, "grype", target, complete);
 
   SB_ASSIGN_OR_RETURN(array matches, json::ReqArray(o, "matches", ""));
@@ -150,8 +151,8 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
     occ.purl = json::Str(a, "purl");
     const std::string type = json::Str(a, "type");
     occ.ecosystem = CanonicalEcosystem(type);
-    occ.layer = (occ.ecosystem == "deb" || occ.ecosystem == "rpm" || occ.ecosystem == "apk") ? Layer::kContainer
-                                                                                              : Layer::kApp;
+    occ.layer =
+        (occ.ecosystem == "deb" || occ.ecosystem == "rpm" || occ.ecosystem == "apk") ? Layer::kContainer : Layer::kApp;
     occ.severity = ParseSeverity(json::Str(v, "severity")).value_or(Severity::kUnknown);
     occ.description = json::View(v, "description");
     // Fix.
@@ -169,8 +170,10 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
       occ.fixed_version = PickFixedVersion(list, occ.installed_version);
     }
     if (occ.fixed_version.empty()) occ.fixed_version = json::Str(v, "fixedInVersion");
-    if (state == "fixed" || !occ.fixed_version.empty()) occ.fix_available = Tri::kYes;
-    else if (state == "not-fixed" || state == "wont-fix") occ.fix_available = Tri::kNo;
+    if (state == "fixed" || !occ.fixed_version.empty())
+      occ.fix_available = Tri::kYes;
+    else if (state == "not-fixed" || state == "wont-fix")
+      occ.fix_available = Tri::kNo;
     // CVSS: own, then related, then legacy fields.
     ReadCvssArray(v, occ.cvss_score, occ.cvss_vector);
     SB_ASSIGN_OR_RETURN(auto related, json::OptArray(m, "relatedVulnerabilities", ptr));

@@ -24,7 +24,6 @@
 
 namespace secbudget::ingest {
 
-using json::array;
 using json::object;
 
 bool DetectKubescape(element root) {
@@ -120,9 +119,9 @@ Status ParseKubescape(element root, const ParseOptions& options, ParsedReport& o
       occ.held = held;
       occ.rule_id = json::Str(c, "controlID");
       if (occ.rule_id.empty()) {
-      SkipItem(out, ptr, "control without controlID");
-      continue;
-    }
+        SkipItem(out, ptr, "control without controlID");
+        continue;
+      }
       occ.fingerprint = resource_id;
       occ.title = json::Str(c, "name");
       const auto sf = score_factor.find(occ.rule_id);

@@ -29,7 +29,8 @@ using json::object;
 bool DetectOsv(element root) {
   if (!root.is_object()) return false;
   element results;
-  if (root.get_object().value_unsafe()["results"].get(results) != simdjson::SUCCESS || !results.is_array()) return false;
+  if (root.get_object().value_unsafe()["results"].get(results) != simdjson::SUCCESS || !results.is_array())
+    return false;
   for (element r : json::Arr(results)) {
     if (!r.is_object()) return false;
     object ro = r.get_object().value_unsafe();

@@ -27,7 +27,6 @@
 
 namespace secbudget::ingest {
 
-using json::array;
 using json::object;
 
 namespace {
@@ -92,8 +91,8 @@ Status ParseOcsf(element f, const std::string& ptr, const ParseOptions& options,
     loc.region = region;
   }
   const std::string account = loc.provider == "kubernetes" ? loc.cluster : loc.account;
-  const std::size_t scope =
-      AddScope(out, product, fmt::format("{}:{}|check:{}", loc.provider.empty() ? "cloud" : loc.provider, account, check), true);
+  const std::size_t scope = AddScope(
+      out, product, fmt::format("{}:{}|check:{}", loc.provider.empty() ? "cloud" : loc.provider, account, check), true);
   Occurrence occ;
   occ.kind = FindingKind::kMisconfiguration;
   occ.scope_index = scope;
@@ -132,9 +131,9 @@ Status ParseV3(element f, const std::string& ptr, const ParseOptions& /*options*
   }
   const std::string check = json::Str(fo, "CheckID");
   if (check.empty()) {
-      SkipItem(out, ptr, "finding without CheckID");
-      return Status::OK();
-    }
+    SkipItem(out, ptr, "finding without CheckID");
+    return Status::OK();
+  }
   Locator loc;
   loc.provider = ToLower(json::Str(fo, "Provider"));
   if (loc.provider.empty()) loc.provider = "aws";
@@ -144,7 +143,8 @@ Status ParseV3(element f, const std::string& ptr, const ParseOptions& /*options*
   const std::string resource_id = json::Str(fo, "ResourceId");
   if (loc.arn.empty()) loc.arn = resource_id;
   loc.resource = fmt::format("{}/{}", json::Str(fo, "ResourceType"), resource_id);
-  const std::size_t scope = AddScope(out, "prowler", fmt::format("{}:{}|check:{}", loc.provider, loc.account, check), true);
+  const std::size_t scope =
+      AddScope(out, "prowler", fmt::format("{}:{}|check:{}", loc.provider, loc.account, check), true);
   Occurrence occ;
   occ.kind = FindingKind::kMisconfiguration;
   occ.scope_index = scope;

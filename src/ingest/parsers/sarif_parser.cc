@@ -54,9 +54,7 @@ bool DetectSarif(element root) {
 
 namespace {
 
-bool IsVulnId(std::string_view id) {
-  return IStartsWith(id, "CVE-") || IStartsWith(id, "GHSA-");
-}
+bool IsVulnId(std::string_view id) { return IStartsWith(id, "CVE-") || IStartsWith(id, "GHSA-"); }
 
 Severity SeverityFromLevel(std::string_view level) {
   if (level == "error") return Severity::kHigh;
@@ -79,9 +77,12 @@ std::string FingerprintOf(element result) {
     std::vector<std::string> parts;
     for (auto [k, v] : json::Obj(fp)) {
       std::string value;
-      if (v.is_string()) value = std::string(v.get_string().value_unsafe());
-      else if (v.is_object()) value = json::StrAt(v, "/value");  // tolerated non-standard nesting
-      else continue;
+      if (v.is_string())
+        value = std::string(v.get_string().value_unsafe());
+      else if (v.is_object())
+        value = json::StrAt(v, "/value");  // tolerated non-standard nesting
+      else
+        continue;
       // Semgrep OSS without a login writes the same placeholder on every
       // result; such a value identifies nothing.
       if (value.empty() || IEquals(value, "requires login")) continue;
@@ -106,7 +107,8 @@ std::string RenderMessage(element result, std::optional<element> rule) {
     for (element a : json::Arr(args)) {
       const std::string placeholder = fmt::format("{{{}}}", n++);
       const std::string value = a.is_string() ? std::string(a.get_string().value_unsafe()) : std::string();
-      for (size_t pos = tmpl.find(placeholder); pos != std::string::npos; pos = tmpl.find(placeholder, pos + value.size())) {
+      for (size_t pos = tmpl.find(placeholder); pos != std::string::npos;
+           pos = tmpl.find(placeholder, pos + value.size())) {
         tmpl.replace(pos, placeholder.size(), value);
       }
     }
@@ -120,7 +122,7 @@ struct Tool {
   Layer layer = Layer::kApp;
 };
 
-Tool ClassifyTool(std::string name) {
+Tool ClassifyTool(const std::string& name) {
   Tool t{ToLower(name)};
   const std::string& n = t.name;
   if (n.find("gitleaks") != std::string::npos || n.find("trufflehog") != std::string::npos ||
@@ -179,15 +181,16 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     }
   }
   Locator base;
-  std::string repo_url = IsMeaningfulTarget(options.target) ? options.target
-                                                             : json::StrAt(run_el, "/versionControlProvenance/0/repositoryUri");
+  std::string repo_url = IsMeaningfulTarget(options.target)
+                             ? options.target
+                             : json::StrAt(run_el, "/versionControlProvenance/0/repositoryUri");
   const bool complete = !repo_url.empty();
   base.repository = complete ? NormalizeRepository(repo_url) : std::string();
   const std::string target = complete ? "repo:" + base.repository : std::string("repo:unknown");
   const std::size_t scope = AddScope(out, "sarif:" + tool.name, target, complete);
   if (!complete) {
-    out.warnings.push_back(fmt::format("SARIF run of {} names no repository: pass --target so that later scans can close its findings",
-                                       driver_name));
+    out.warnings.push_back(fmt::format(
+        "SARIF run of {} names no repository: pass --target so that later scans can close its findings", driver_name));
   }
 
   SB_ASSIGN_OR_RETURN(auto results, json::OptArray(run, "results", run_ptr));
@@ -199,7 +202,8 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     SB_ASSIGN_OR_RETURN(object res, json::AsObject(res_el, ptr));
     // Suppressed in source (e.g. `// nosemgrep`) and accepted there: held.
     bool suppressed = false;
-    if (auto supp = json::At(res_el, "/suppressions"); supp && supp->is_array() && supp->get_array().value_unsafe().size() > 0) {
+    if (auto supp = json::At(res_el, "/suppressions");
+        supp && supp->is_array() && supp->get_array().value_unsafe().size() > 0) {
       for (element s : json::Arr(*supp)) {
         const std::string status = s.is_object() ? json::Str(s.get_object().value_unsafe(), "status") : std::string();
         if (status.empty() || status == "accepted") suppressed = true;
@@ -219,8 +223,9 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     const double component = json::NumAt(res_el, "/rule/toolComponent/index", -1);
     const std::vector<element>* by_index = &driver_rules;
     if (component >= 0) {
-      by_index = static_cast<std::size_t>(component) < extension_rules.size() ? &extension_rules[static_cast<std::size_t>(component)]
-                                                                              : nullptr;
+      by_index = static_cast<std::size_t>(component) < extension_rules.size()
+                     ? &extension_rules[static_cast<std::size_t>(component)]
+                     : nullptr;
     }
     if (!rule && by_index != nullptr && rule_index >= 0 && static_cast<std::size_t>(rule_index) < by_index->size()) {
       rule = (*by_index)[static_cast<std::size_t>(rule_index)];
@@ -277,10 +282,12 @@ Status ParseRun(element run_el, std::string_view run_ptr, const ParseOptions& op
     std::string uri = json::StrAt(res_el, "/locations/0/physicalLocation/artifactLocation/uri");
     if (uri.empty()) {
       const double index = json::NumAt(res_el, "/locations/0/physicalLocation/artifactLocation/index", -1);
-      if (index >= 0) uri = json::StrAt(run_el, fmt::format("/artifacts/{}/location/uri", static_cast<long long>(index)));
+      if (index >= 0)
+        uri = json::StrAt(run_el, fmt::format("/artifacts/{}/location/uri", static_cast<long long>(index)));
     }
     const auto line = static_cast<long long>(json::NumAt(res_el, "/locations/0/physicalLocation/region/startLine", 0));
-    const auto column = static_cast<long long>(json::NumAt(res_el, "/locations/0/physicalLocation/region/startColumn", 0));
+    const auto column =
+        static_cast<long long>(json::NumAt(res_el, "/locations/0/physicalLocation/region/startColumn", 0));
     std::string logical = json::StrAt(res_el, "/locations/0/logicalLocations/0/fullyQualifiedName");
     occ.location = uri.empty() ? logical : (line > 0 ? fmt::format("{}:{}", uri, line) : uri);
     occ.fingerprint = FingerprintOf(res_el);

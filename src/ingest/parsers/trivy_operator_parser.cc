@@ -129,8 +129,8 @@ Status ParseVulnerabilityReport(element rep, const std::string& ptr, const Workl
     const std::string klass = json::Str(v, "class");
     const std::string package_type = json::Str(v, "packageType");
     occ.ecosystem = CanonicalEcosystem(package_type.empty() ? json::StrAt(rep, "/report/os/family") : package_type);
-    const bool os = klass == "os-pkgs" || (klass.empty() && (occ.ecosystem == "deb" || occ.ecosystem == "rpm" ||
-                                                              occ.ecosystem == "apk"));
+    const bool os = klass == "os-pkgs" ||
+                    (klass.empty() && (occ.ecosystem == "deb" || occ.ecosystem == "rpm" || occ.ecosystem == "apk"));
     occ.layer = os ? Layer::kContainer : Layer::kApp;
     occ.artifact = artifact;
     occ.locator = base;
@@ -140,7 +140,6 @@ Status ParseVulnerabilityReport(element rep, const std::string& ptr, const Workl
   }
   return Status::OK();
 }
-
 
 Status ParseChecks(element rep, const std::string& ptr, const Workload& w, std::size_t scope, ParsedReport& out) {
   auto checks = json::At(rep, "/report/checks");
@@ -204,7 +203,8 @@ Status ParseSecretsReport(element rep, const std::string& ptr, const Workload& w
     occ.description = json::View(s, "match");
     occ.severity = ParseSeverity(json::Str(s, "severity")).value_or(Severity::kUnknown);
     occ.layer = Layer::kContainer;
-    occ.artifact = base.image.empty() ? fmt::format("k8s:{}/{}/{}/{}", w.cluster, w.ns, w.kind, w.name) : "image:" + base.image;
+    occ.artifact =
+        base.image.empty() ? fmt::format("k8s:{}/{}/{}/{}", w.cluster, w.ns, w.kind, w.name) : "image:" + base.image;
     occ.locator = base;
     occ.locator.path = file;
     occ.location = file;
@@ -217,8 +217,7 @@ Status ParseCompliance(element rep, const std::string& ptr, const ParseOptions& 
   const std::string spec = json::StrAt(rep, "/spec/compliance/id").empty() ? json::StrAt(rep, "/metadata/name")
                                                                            : json::StrAt(rep, "/spec/compliance/id");
   const std::string cluster = IsMeaningfulTarget(options.target) ? options.target : std::string();
-  const std::size_t scope =
-      AddScope(out, "trivy-operator", fmt::format("k8s:{}#compliance:{}", cluster, spec), true);
+  const std::size_t scope = AddScope(out, "trivy-operator", fmt::format("k8s:{}#compliance:{}", cluster, spec), true);
   auto results = json::At(rep, "/status/detailReport/results");
   if (!results || results->is_null()) return Status::OK();
   if (!results->is_array()) return json::WrongType(ptr + "/status/detailReport/results", "array", results->type());
@@ -240,7 +239,8 @@ Status ParseCompliance(element rep, const std::string& ptr, const ParseOptions& 
       occ.pointer = cptr;
       occ.passed = json::Bool(c, "success").value_or(false);
       const std::string check = json::Str(c, "checkID");
-      occ.rule_id = check.empty() ? control : control + "/" + check;
+      occ.rule_id = control;
+      if (!check.empty()) occ.rule_id.append("/").append(check);
       const std::string target = json::Str(c, "target");
       occ.fingerprint = target;
       occ.title = json::Str(c, "title");
@@ -253,7 +253,7 @@ Status ParseCompliance(element rep, const std::string& ptr, const ParseOptions& 
       occ.locator.provider = "kubernetes";
       occ.locator.cluster = cluster;
       occ.locator.resource = target;
-      occ.location = target.empty() ? spec + " " + control : target;
+      occ.location = target.empty() ? fmt::format("{} {}", spec, control) : target;
       out.occurrences.push_back(std::move(occ));
     }
   }
@@ -269,7 +269,8 @@ Status ParseOne(element rep, const std::string& ptr, const ParseOptions& options
   const std::string kind = json::Str(o, "kind");
   if (out.scanner_version.empty()) out.scanner_version = json::StrAt(rep, "/report/scanner/version");
   for (const char* key : {"/report/updateTimestamp", "/status/updateTimestamp"}) {
-    if (auto t = json::TimeOrNull(json::StrAt(rep, key)); t && (!out.scan_time || *t > *out.scan_time)) out.scan_time = t;
+    if (auto t = json::TimeOrNull(json::StrAt(rep, key)); t && (!out.scan_time || *t > *out.scan_time))
+      out.scan_time = t;
   }
   if (kind == "ClusterComplianceReport") return ParseCompliance(rep, ptr, options, out);
   const Workload w = WorkloadOf(rep, options);
@@ -320,7 +321,8 @@ Status ParseTrivyOperator(element root, const ParseOptions& options, ParsedRepor
   if (root.is_array()) return parse_list(root.get_array().value_unsafe(), "");
   object o = root.get_object().value_unsafe();
   element items;
-  if (o["items"].get(items) == simdjson::SUCCESS && items.is_array()) return parse_list(items.get_array().value_unsafe(), "/items");
+  if (o["items"].get(items) == simdjson::SUCCESS && items.is_array())
+    return parse_list(items.get_array().value_unsafe(), "/items");
   for (auto [key, value] : o) {
     const std::string kptr = json::Child("", key);
     if (value.is_null()) continue;

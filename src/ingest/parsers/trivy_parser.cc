@@ -46,8 +46,8 @@ bool DetectTrivy(element root) {
   if (root.is_object()) {
     object o = root.get_object().value_unsafe();
     element el;
-    if (o["SchemaVersion"].get(el) == simdjson::SUCCESS && (o["Results"].get(el) == simdjson::SUCCESS ||
-                                                            o["ArtifactName"].get(el) == simdjson::SUCCESS)) {
+    if (o["SchemaVersion"].get(el) == simdjson::SUCCESS &&
+        (o["Results"].get(el) == simdjson::SUCCESS || o["ArtifactName"].get(el) == simdjson::SUCCESS)) {
       return true;
     }
     return o["ClusterName"].get(el) == simdjson::SUCCESS &&
@@ -73,8 +73,8 @@ struct Context {
   const ParseOptions& options;
   ParsedReport& out;
   std::size_t scope = 0;
-  std::string artifact;  // identity artifact for vulnerabilities and secrets
-  Locator base;          // locator shared by everything in the artifact
+  std::string artifact;         // identity artifact for vulnerabilities and secrets
+  Locator base;                 // locator shared by everything in the artifact
   std::string config_artifact;  // identity artifact for misconfigurations
 };
 
@@ -322,8 +322,9 @@ Status ParseClusterResources(Context& ctx, array resources, std::string_view ptr
       // A resource Trivy could not scan is not clean: this report must not
       // close anything in the cluster.
       ctx.out.scopes[ctx.scope].complete = false;
-      ctx.out.warnings.push_back(fmt::format("{}/{}/{} was not scanned ({}): this report closes no finding in the cluster", ns,
-                                             kind, name, Ellipsize(error, 200)));
+      ctx.out.warnings.push_back(
+          fmt::format("{}/{}/{} was not scanned ({}): this report closes no finding in the cluster", ns, kind, name,
+                      Ellipsize(error, 200)));
     }
     Locator loc;
     loc.provider = "kubernetes";
@@ -356,7 +357,8 @@ Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) 
     const std::string target = have_target ? options.target : "unknown";
     ctx.scope = AddScope(out, "trivy", "path:" + target, have_target);
     ctx.artifact = "path:" + target;
-    if (!have_target) out.warnings.push_back("legacy Trivy list names no artifact: pass --target to let later scans close findings");
+    if (!have_target)
+      out.warnings.push_back("legacy Trivy list names no artifact: pass --target to let later scans close findings");
     return ParseResults(ctx, root.get_array().value_unsafe(), "");
   }
   object o = root.get_object().value_unsafe();
@@ -380,8 +382,10 @@ Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) 
   bool complete = true;
   if (IsMeaningfulTarget(options.target)) {
     target = options.target;
-    if (type == "container_image") base.image = NormalizeImage(options.target, &base.image_tag, &base.image_digest);
-    else base.repository = NormalizeRepository(options.target);
+    if (type == "container_image")
+      base.image = NormalizeImage(options.target, &base.image_tag, &base.image_digest);
+    else
+      base.repository = NormalizeRepository(options.target);
     target = type == "container_image" ? "image:" + base.image : "repo:" + base.repository;
   } else if (type == "container_image") {
     base.image = NormalizeImage(name, &base.image_tag, &base.image_digest);
@@ -393,7 +397,8 @@ Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) 
     complete = IsMeaningfulTarget(name);
     target = "path:" + (complete ? name : std::string("unknown"));
     base.path = name;
-    if (!complete) out.warnings.push_back("the report names no artifact: pass --target to let later scans close findings");
+    if (!complete)
+      out.warnings.push_back("the report names no artifact: pass --target to let later scans close findings");
   }
   if (base.image_digest.empty()) {
     element digests;

@@ -107,19 +107,21 @@ std::vector<std::string> DecodeList(std::string_view text) {
   return out;
 }
 
-#define SB_LOCATOR_FIELDS(X)                                                                              \
-  X(image) X(image_tag) X(image_digest) X(repository) X(provider) X(account) X(region) X(arn) X(cluster) \
-  X(k8s_namespace) X(resource) X(path)
+#define SB_LOCATOR_FIELDS(X)                                                                                    \
+  X(image)                                                                                                      \
+  X(image_tag)                                                                                                  \
+  X(image_digest) X(repository) X(provider) X(account) X(region) X(arn) X(cluster) X(k8s_namespace) X(resource) \
+      X(path)
 
 std::string EncodeLocator(const Locator& loc) {
   std::string out = "{";
   bool first = true;
-#define X(field)                     \
-  if (!loc.field.empty()) {          \
-    if (!first) out += ',';          \
-    first = false;                   \
-    AppendJsonString(out, #field);   \
-    out += ':';                      \
+#define X(field)                      \
+  if (!loc.field.empty()) {           \
+    if (!first) out += ',';           \
+    first = false;                    \
+    AppendJsonString(out, #field);    \
+    out += ':';                       \
     AppendJsonString(out, loc.field); \
   }
   SB_LOCATOR_FIELDS(X)
@@ -193,7 +195,8 @@ class Stmt {
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string Text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
   }
 
  private:
@@ -319,9 +322,10 @@ class SqliteStore final : public Database {
   }
 
   Status InsertReport(const ReportRecord& r) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO reports(id, file, format, scanner_version, scan_time, ingested_at, "
-                                            "occurrences, opened, reopened, fixed, changed, unchanged, skipped, warnings) "
-                                            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO reports(id, file, format, scanner_version, scan_time, ingested_at, "
+                                 "occurrences, opened, reopened, fixed, changed, unchanged, skipped, warnings) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     st->Bind(1, r.id).Bind(2, r.file).Bind(3, r.format).Bind(4, r.scanner_version).Bind(5, r.scan_time);
     st->Bind(6, r.ingested_at).Bind(7, r.occurrences).Bind(8, r.opened).Bind(9, r.reopened).Bind(10, r.fixed);
     st->Bind(11, r.changed).Bind(12, r.unchanged).Bind(13, r.skipped).Bind(14, EncodeList(r.warnings));
@@ -329,9 +333,10 @@ class SqliteStore final : public Database {
   }
 
   Status ListReports(std::vector<ReportRecord>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, file, format, scanner_version, scan_time, ingested_at, occurrences, "
-                                            "opened, reopened, fixed, changed, unchanged, skipped, warnings FROM reports "
-                                            "ORDER BY ingested_at, rowid"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("SELECT id, file, format, scanner_version, scan_time, ingested_at, occurrences, "
+                                 "opened, reopened, fixed, changed, unchanged, skipped, warnings FROM reports "
+                                 "ORDER BY ingested_at, rowid"));
     while (true) {
       SB_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
@@ -375,7 +380,11 @@ class SqliteStore final : public Database {
                                             "VALUES(?,?,?,?,?) ON CONFLICT(scanner, target) DO UPDATE SET "
                                             "complete = excluded.complete, last_scan_at = excluded.last_scan_at, "
                                             "last_report = excluded.last_report RETURNING id"));
-    st->Bind(1, s->scanner).Bind(2, s->target).Bind(3, s->complete ? 1 : 0).Bind(4, s->last_scan_at).Bind(5, s->last_report);
+    st->Bind(1, s->scanner)
+        .Bind(2, s->target)
+        .Bind(3, s->complete ? 1 : 0)
+        .Bind(4, s->last_scan_at)
+        .Bind(5, s->last_report);
     auto row = st->Step();
     if (row.ok() && *row) s->id = FromDb(st->Int(0));
     st->Reset();
@@ -384,7 +393,8 @@ class SqliteStore final : public Database {
   }
 
   Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT finding_id, present, content_hash FROM sources WHERE scope_id = ?"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("SELECT finding_id, present, content_hash FROM sources WHERE scope_id = ?"));
     st->Bind(1, ToDb(scope_id));
     while (true) {
       auto row = st->Step();
@@ -400,12 +410,13 @@ class SqliteStore final : public Database {
   }
 
   Status UpsertSource(const SourceRecord& s) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
-                                            "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
-                                            "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
-                                            "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
-                                            "report_id = excluded.report_id, "
-                                            "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
+                                 "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
+                                 "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
+                                 "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
+                                 "report_id = excluded.report_id, "
+                                 "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
     st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).Bind(7, s.report_id).Bind(8, s.pointer);
     return st->Run();
@@ -422,9 +433,10 @@ class SqliteStore final : public Database {
   }
 
   Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
-                                            "s.content_hash, s.report_id, s.pointer FROM sources s JOIN scopes c "
-                                            "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
+                                 "s.content_hash, s.report_id, s.pointer FROM sources s JOIN scopes c "
+                                 "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
     st->Bind(1, ToDb(finding_id));
     while (true) {
       auto row = st->Step();
@@ -450,7 +462,8 @@ class SqliteStore final : public Database {
     return Status::OK();
   }
 
-  Status ListIdentities(std::uint64_t lo, std::uint64_t hi, std::vector<std::pair<std::uint64_t, std::string>>* out) override {
+  Status ListIdentities(std::uint64_t lo, std::uint64_t hi,
+                        std::vector<std::pair<std::uint64_t, std::string>>* out) override {
     // Signed storage: an unsigned range may wrap into two signed ranges.
     const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
       SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, identity FROM findings WHERE id BETWEEN ? AND ?"));
@@ -485,8 +498,9 @@ class SqliteStore final : public Database {
   }
 
   Status InsertFinding(const FindingRecord& f) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
-                                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    SB_ASSIGN_OR_RETURN(
+        Stmt * st, Prepared(fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
+                                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
     BindFinding(*st, f);
     Status s = st->Run();
     if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
@@ -496,8 +510,9 @@ class SqliteStore final : public Database {
   }
 
   Status UpdateFinding(const FindingRecord& f) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("REPLACE INTO findings({}) VALUES({})", kFindingColumns,
-                                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    SB_ASSIGN_OR_RETURN(
+        Stmt * st, Prepared(fmt::format("REPLACE INTO findings({}) VALUES({})", kFindingColumns,
+                                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
     BindFinding(*st, f);
     return st->Run();
   }
@@ -536,7 +551,8 @@ class SqliteStore final : public Database {
   Status FindIdsByPrefix(const std::string& hex_prefix, std::size_t limit, std::vector<std::uint64_t>* out) override {
     // Ids are random 64-bit values: turn the prefix into an id range.
     std::uint64_t lo = 0;
-    if (!ParseHexId(hex_prefix, lo)) return Status::InvalidArgument(fmt::format("\"{}\" is not a finding id", hex_prefix));
+    if (!ParseHexId(hex_prefix, lo))
+      return Status::InvalidArgument(fmt::format("\"{}\" is not a finding id", hex_prefix));
     const unsigned shift = static_cast<unsigned>(64 - 4 * hex_prefix.size());
     lo = shift >= 64 ? 0 : lo << shift;
     const std::uint64_t hi = shift >= 64 ? ~0ULL : lo | ((shift == 0 ? 0 : (~0ULL >> (64 - shift))));
@@ -563,13 +579,18 @@ class SqliteStore final : public Database {
   }
 
   Status AppendEvent(EventRecord* e) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
-                                            "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
+                                 "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
     st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).Bind(3, Name(e->type)).Bind(4, e->report_id);
-    if (e->priority) st->Bind(5, static_cast<std::int64_t>(*e->priority));
-    else st->BindNull(5);
-    if (e->previous_priority) st->Bind(6, static_cast<std::int64_t>(*e->previous_priority));
-    else st->BindNull(6);
+    if (e->priority)
+      st->Bind(5, static_cast<std::int64_t>(*e->priority));
+    else
+      st->BindNull(5);
+    if (e->previous_priority)
+      st->Bind(6, static_cast<std::int64_t>(*e->previous_priority));
+    else
+      st->BindNull(6);
     st->Bind(7, e->due_at).Bind(8, e->detail);
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
@@ -578,11 +599,11 @@ class SqliteStore final : public Database {
 
   Status ScanEvents(std::uint64_t finding_id, const std::function<bool(const EventRecord&)>& fn) override {
     Stmt st;
-    SB_RETURN_IF_ERROR(st.Prepare(db_, finding_id != 0
-                                           ? "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
-                                             "due_at, detail FROM events WHERE finding_id = ? ORDER BY seq"
-                                           : "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
-                                             "due_at, detail FROM events ORDER BY seq"));
+    SB_RETURN_IF_ERROR(
+        st.Prepare(db_, finding_id != 0 ? "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
+                                          "due_at, detail FROM events WHERE finding_id = ? ORDER BY seq"
+                                        : "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
+                                          "due_at, detail FROM events ORDER BY seq"));
     if (finding_id != 0) st.Bind(1, ToDb(finding_id));
     while (true) {
       SB_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -623,8 +644,9 @@ class SqliteStore final : public Database {
 
   Status ReplaceKev(const std::vector<KevEntry>& entries, const IntelSource& source) override {
     SB_RETURN_IF_ERROR(Exec("DELETE FROM kev"));
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT OR REPLACE INTO kev(cve, vendor, product, name, date_added, due_date, "
-                                            "ransomware) VALUES(?,?,?,?,?,?,?)"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT OR REPLACE INTO kev(cve, vendor, product, name, date_added, due_date, "
+                                 "ransomware) VALUES(?,?,?,?,?,?,?)"));
     for (const auto& e : entries) {
       st->Bind(1, e.cve).Bind(2, e.vendor).Bind(3, e.product).Bind(4, e.name).Bind(5, e.date_added);
       st->Bind(6, e.due_date).Bind(7, e.ransomware ? 1 : 0);
@@ -644,7 +666,8 @@ class SqliteStore final : public Database {
   }
 
   Status LoadKev(std::vector<KevEntry>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev"));
     while (true) {
       auto row = st->Step();
       if (!row.ok()) {
@@ -652,7 +675,8 @@ class SqliteStore final : public Database {
         return std::move(row).take_status();
       }
       if (!*row) break;
-      out->push_back(KevEntry{st->Text(0), st->Text(1), st->Text(2), st->Text(3), st->Int(4), st->Int(5), st->Int(6) != 0});
+      out->push_back(
+          KevEntry{st->Text(0), st->Text(1), st->Text(2), st->Text(3), st->Int(4), st->Int(5), st->Int(6) != 0});
     }
     st->Reset();
     return Status::OK();
@@ -670,7 +694,8 @@ class SqliteStore final : public Database {
   }
 
   Result<std::optional<IntelSource>> GetIntelSource(const std::string& name) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT version, released, loaded_at, entries, file FROM intel_sources WHERE name = ?"));
+    SB_ASSIGN_OR_RETURN(
+        Stmt * st, Prepared("SELECT version, released, loaded_at, entries, file FROM intel_sources WHERE name = ?"));
     st->Bind(1, name);
     auto row = st->Step();
     std::optional<IntelSource> out;
@@ -692,7 +717,9 @@ class SqliteStore final : public Database {
   }
 
   Status SetMeta(const std::string& key, const std::string& value) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    SB_ASSIGN_OR_RETURN(
+        Stmt * st,
+        Prepared("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
     st->Bind(1, key).Bind(2, value);
     return st->Run();
   }
@@ -748,28 +775,32 @@ class SqliteStore final : public Database {
   }
 
   Status PutIntelSource(const IntelSource& s) {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT OR REPLACE INTO intel_sources(name, version, released, loaded_at, entries, "
-                                            "file) VALUES(?,?,?,?,?,?)"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT OR REPLACE INTO intel_sources(name, version, released, loaded_at, entries, "
+                                 "file) VALUES(?,?,?,?,?,?)"));
     st->Bind(1, s.name).Bind(2, s.version).Bind(3, s.released).Bind(4, s.loaded_at).Bind(5, s.entries).Bind(6, s.file);
     return st->Run();
   }
 
   Status Migrate() {
-    SB_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
+    SB_RETURN_IF_ERROR(
+        Exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
     Stmt st;
     SB_RETURN_IF_ERROR(st.Prepare(db_, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
     SB_ASSIGN_OR_RETURN(bool row, st.Step());
     const int current = row ? static_cast<int>(st.Int(0)) : 0;
     st.Reset();
     if (current > kSchemaVersion) {
-      return Status::Conflict(fmt::format("database schema {} is newer than this secbudget understands ({}); upgrade secbudget",
-                                          current, kSchemaVersion));
+      return Status::Conflict(
+          fmt::format("database schema {} is newer than this secbudget understands ({}); upgrade secbudget", current,
+                      kSchemaVersion));
     }
     for (int v = current + 1; v <= kSchemaVersion; ++v) {
       SB_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
       Status s = Exec(kMigrations[v - 1]);
       if (s.ok()) {
-        s = Exec(fmt::format("INSERT INTO schema_migrations(version, applied_at) VALUES({}, datetime('now'))", v).c_str());
+        s = Exec(
+            fmt::format("INSERT INTO schema_migrations(version, applied_at) VALUES({}, datetime('now'))", v).c_str());
       }
       if (!s.ok()) {
         Status rb = Exec("ROLLBACK");
@@ -792,7 +823,8 @@ int SqliteSchemaVersion() { return kSchemaVersion; }
 
 Result<std::unique_ptr<Database>> OpenSqliteStore(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);

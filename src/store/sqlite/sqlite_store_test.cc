@@ -64,7 +64,8 @@ TEST(SqliteStoreTest, UsesWalAndRefusesANewerSchema) {
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
   sqlite3_finalize(st);
-  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO schema_migrations VALUES(99, 'future')", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO schema_migrations VALUES(99, 'future')", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(raw);
   auto db = OpenSqliteStore(path);
   ASSERT_FALSE(db.ok());
