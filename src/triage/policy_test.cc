@@ -78,6 +78,8 @@ struct LintCase {
   std::string at;       // text on the line the error must point at ("" = any)
 };
 
+void PrintTo(const LintCase& c, std::ostream* os) { *os << c.name; }
+
 class PolicyLintTest : public ::testing::TestWithParam<LintCase> {};
 
 TEST_P(PolicyLintTest, RejectsWithFileAndLine) {

@@ -107,11 +107,12 @@ std::vector<std::string> DecodeList(std::string_view text) {
   return out;
 }
 
-#define SB_LOCATOR_FIELDS(X)                                                                                    \
-  X(image)                                                                                                      \
-  X(image_tag)                                                                                                  \
-  X(image_digest) X(repository) X(provider) X(account) X(region) X(arn) X(cluster) X(k8s_namespace) X(resource) \
-      X(path)
+// clang-format 14 does not reach a fixed point on this macro.
+// clang-format off
+#define SB_LOCATOR_FIELDS(X)                                                                              \
+  X(image) X(image_tag) X(image_digest) X(repository) X(provider) X(account) X(region) X(arn) X(cluster) \
+  X(k8s_namespace) X(resource) X(path)
+// clang-format on
 
 std::string EncodeLocator(const Locator& loc) {
   std::string out = "{";
