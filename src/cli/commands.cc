@@ -419,9 +419,12 @@ int RunExplain(const GlobalOptions& g, const std::string& id) {
   }
   std::cout << "\nSources:\n";
   for (const auto& s : ex->sources) {
-    std::cout << fmt::format("  {:<24} {:<40} {} since {}  ({}#{})\n", s.scanner, Ellipsize(s.target, 40),
-                             s.present ? "present" : "absent", FormatTime(s.changed_at), s.report_id.substr(0, 12),
-                             s.pointer);
+    // A present source points at the item in the report that last stated it;
+    // an absent one names the report that no longer did.
+    const std::string where = s.present ? fmt::format("report {}, {}", s.report_id.substr(0, 12), s.pointer)
+                                        : fmt::format("report {}", s.report_id.substr(0, 12));
+    std::cout << fmt::format("  {:<24} {:<40} {} since {}  ({})\n", s.scanner, Ellipsize(s.target, 40),
+                             s.present ? "present" : "absent", FormatTime(s.changed_at), where);
   }
   std::cout << "\nHistory:\n";
   for (const auto& e : ex->events) {

@@ -63,7 +63,7 @@ std::string NormalizeRepository(std::string_view url) {
 }
 
 std::string CanonicalEcosystem(std::string_view type) {
-  static const std::array<std::pair<std::string_view, std::string_view>, 60> kMap = {{
+  static const std::array<std::pair<std::string_view, std::string_view>, 61> kMap = {{
       {"debian", "deb"},
       {"ubuntu", "deb"},
       {"deb", "deb"},
@@ -73,6 +73,7 @@ std::string CanonicalEcosystem(std::string_view type) {
       {"wolfi", "apk"},
       {"chainguard", "apk"},
       {"redhat", "rpm"},
+      {"rhel", "rpm"},
       {"centos", "rpm"},
       {"rocky", "rpm"},
       {"alma", "rpm"},

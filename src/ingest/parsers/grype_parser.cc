@@ -14,6 +14,8 @@
 //   cvss: the highest v3 entry of vulnerability.cvss, else of the related
 //     vulnerabilities (old Grype: cvssV3 / cvssV2 objects)
 //   epss[0].epss -> report EPSS;  urls matching exploit sites -> exploit_refs
+//   knownExploited (non-empty) -> known exploited
+//   ignoredMatches[] (same shape) -> held: neither opens nor closes
 //   artifact.type deb/rpm/apk -> layer container, otherwise app
 //
 // Scope: image sources cover "image:<repository>" (from target.userInput or
@@ -125,87 +127,101 @@ Status ParseGrype(element root, const ParseOptions& options, ParsedReport& out) 
   const std::size_t scope = AddScope(out, "grype", target, complete);
 
   SB_ASSIGN_OR_RETURN(array matches, json::ReqArray(o, "matches", ""));
-  std::size_t i = 0;
-  for (element item : matches) {
-    const std::string ptr = json::Child("/matches", i++);
-    SB_ASSIGN_OR_RETURN(object m, json::AsObject(item, ptr));
-    SB_ASSIGN_OR_RETURN(auto vuln_obj, json::OptObject(m, "vulnerability", ptr));
-    SB_ASSIGN_OR_RETURN(auto art_obj, json::OptObject(m, "artifact", ptr));
-    if (!vuln_obj || !art_obj) {
-      return Status::SchemaError("match without \"vulnerability\" or \"artifact\"").At(Location::Pointer(ptr));
-    }
-    object v = *vuln_obj;
-    object a = *art_obj;
-    element v_el = item.at_key("vulnerability").value_unsafe();
-    Occurrence occ;
-    occ.kind = FindingKind::kVulnerability;
-    occ.scope_index = scope;
-    occ.pointer = ptr;
-    SB_ASSIGN_OR_RETURN(occ.vuln_id, json::Text(v, "id", json::Child(ptr, "vulnerability")));
-    if (occ.vuln_id.empty()) {
-      SkipItem(out, ptr + "/vulnerability", "vulnerability without id");
-      continue;
-    }
-    occ.package = json::Str(a, "name");
-    occ.installed_version = json::Str(a, "version");
-    occ.purl = json::Str(a, "purl");
-    const std::string type = json::Str(a, "type");
-    occ.ecosystem = CanonicalEcosystem(type);
-    occ.layer =
-        (occ.ecosystem == "deb" || occ.ecosystem == "rpm" || occ.ecosystem == "apk") ? Layer::kContainer : Layer::kApp;
-    occ.severity = ParseSeverity(json::Str(v, "severity")).value_or(Severity::kUnknown);
-    occ.description = json::View(v, "description");
-    // Fix.
-    const std::string state = json::StrAt(v_el, "/fix/state");
-    element versions;
-    if (v_el.at_pointer("/fix/versions").get(versions) == simdjson::SUCCESS && versions.is_array()) {
-      // Several fix versions (one per release branch): PickFixedVersion
-      // chooses the one to upgrade to.
-      std::string list;
-      for (element fv : json::Arr(versions)) {
-        if (!fv.is_string()) continue;
-        if (!list.empty()) list += ", ";
-        list += fv.get_string().value_unsafe();
+  SB_ASSIGN_OR_RETURN(auto ignored, json::OptArray(o, "ignoredMatches", ""));
+  // Matches ignored by the user's Grype configuration or VEX are held: they
+  // neither open a finding nor close one.
+  for (const bool held : {false, true}) {
+    if (held && !ignored) break;
+    const char* list_name = held ? "/ignoredMatches" : "/matches";
+    std::size_t i = 0;
+    for (element item : held ? *ignored : matches) {
+      const std::string ptr = json::Child(list_name, i++);
+      SB_ASSIGN_OR_RETURN(object m, json::AsObject(item, ptr));
+      SB_ASSIGN_OR_RETURN(auto vuln_obj, json::OptObject(m, "vulnerability", ptr));
+      SB_ASSIGN_OR_RETURN(auto art_obj, json::OptObject(m, "artifact", ptr));
+      if (!vuln_obj || !art_obj) {
+        return Status::SchemaError("match without \"vulnerability\" or \"artifact\"").At(Location::Pointer(ptr));
       }
-      occ.fixed_version = PickFixedVersion(list, occ.installed_version);
-    }
-    if (occ.fixed_version.empty()) occ.fixed_version = json::Str(v, "fixedInVersion");
-    if (state == "fixed" || !occ.fixed_version.empty())
-      occ.fix_available = Tri::kYes;
-    else if (state == "not-fixed" || state == "wont-fix")
-      occ.fix_available = Tri::kNo;
-    // CVSS: own, then related, then legacy fields.
-    ReadCvssArray(v, occ.cvss_score, occ.cvss_vector);
-    SB_ASSIGN_OR_RETURN(auto related, json::OptArray(m, "relatedVulnerabilities", ptr));
-    if (related) {
-      for (element r : *related) {
-        if (!r.is_object()) continue;
-        object ro = r.get_object().value_unsafe();
-        json::AddUnique(occ.aliases, json::Str(ro, "id"));
-        if (occ.cvss_score < 0) ReadCvssArray(ro, occ.cvss_score, occ.cvss_vector);
-        if (occ.description.empty()) occ.description = json::View(ro, "description");
-        if (occ.epss < 0) occ.epss = json::NumAt(r, "/epss/0/epss", -1);
+      object v = *vuln_obj;
+      object a = *art_obj;
+      element v_el = item.at_key("vulnerability").value_unsafe();
+      Occurrence occ;
+      occ.kind = FindingKind::kVulnerability;
+      occ.scope_index = scope;
+      occ.pointer = ptr;
+      SB_ASSIGN_OR_RETURN(occ.vuln_id, json::Text(v, "id", json::Child(ptr, "vulnerability")));
+      if (occ.vuln_id.empty()) {
+        SkipItem(out, ptr + "/vulnerability", "vulnerability without id");
+        continue;
       }
-    }
-    if (occ.cvss_score < 0) ReadLegacyCvss(v_el, occ.cvss_score, occ.cvss_vector);
-    if (occ.epss < 0) occ.epss = json::NumAt(v_el, "/epss/0/epss", -1);
-    // Newer Grype copies CISA KEV membership into the match.
-    if (auto kev = json::At(v_el, "/knownExploited"); kev && kev->is_array() && json::Arr(*kev).size() > 0) {
-      occ.known_exploited = Tri::kYes;
-    }
-    for (const char* key : {"urls", "links"}) {
-      for (auto& url : json::StrArray(v, key)) {
-        if (IsExploitReference(url)) json::AddUnique(occ.exploit_refs, url);
+      occ.package = json::Str(a, "name");
+      occ.installed_version = json::Str(a, "version");
+      occ.purl = json::Str(a, "purl");
+      const std::string type = json::Str(a, "type");
+      occ.ecosystem = CanonicalEcosystem(type);
+      occ.layer = (occ.ecosystem == "deb" || occ.ecosystem == "rpm" || occ.ecosystem == "apk") ? Layer::kContainer
+                                                                                               : Layer::kApp;
+      occ.severity = ParseSeverity(json::Str(v, "severity")).value_or(Severity::kUnknown);
+      occ.description = json::View(v, "description");
+      // Fix.
+      const std::string state = json::StrAt(v_el, "/fix/state");
+      element versions;
+      if (v_el.at_pointer("/fix/versions").get(versions) == simdjson::SUCCESS && versions.is_array()) {
+        // Several fix versions (one per release branch): PickFixedVersion
+        // chooses the one to upgrade to.
+        std::string list;
+        for (element fv : json::Arr(versions)) {
+          if (!fv.is_string()) continue;
+          if (!list.empty()) list += ", ";
+          list += fv.get_string().value_unsafe();
+        }
+        occ.fixed_version = PickFixedVersion(list, occ.installed_version);
       }
+      if (occ.fixed_version.empty()) occ.fixed_version = json::Str(v, "fixedInVersion");
+      if (state == "fixed" || !occ.fixed_version.empty())
+        occ.fix_available = Tri::kYes;
+      else if (state == "not-fixed" || state == "wont-fix")
+        occ.fix_available = Tri::kNo;
+      // CVSS: own, then related, then legacy fields.
+      ReadCvssArray(v, occ.cvss_score, occ.cvss_vector);
+      SB_ASSIGN_OR_RETURN(auto related, json::OptArray(m, "relatedVulnerabilities", ptr));
+      if (related) {
+        for (element r : *related) {
+          if (!r.is_object()) continue;
+          object ro = r.get_object().value_unsafe();
+          json::AddUnique(occ.aliases, json::Str(ro, "id"));
+          if (occ.cvss_score < 0) ReadCvssArray(ro, occ.cvss_score, occ.cvss_vector);
+          if (occ.description.empty()) occ.description = json::View(ro, "description");
+        }
+      }
+      if (occ.cvss_score < 0) ReadLegacyCvss(v_el, occ.cvss_score, occ.cvss_vector);
+      // EPSS: the match's own score, else a related entry's.
+      occ.epss = json::NumAt(v_el, "/epss/0/epss", -1);
+      if (occ.epss < 0 && related) {
+        for (element r : *related) {
+          if ((occ.epss = json::NumAt(r, "/epss/0/epss", -1)) >= 0) break;
+        }
+      }
+      // Newer Grype copies CISA KEV membership into the match.
+      if (auto kev = json::At(v_el, "/knownExploited"); kev && kev->is_array() && json::Arr(*kev).size() > 0) {
+        occ.known_exploited = Tri::kYes;
+      }
+      for (const char* key : {"urls", "links"}) {
+        for (auto& url : json::StrArray(v, key)) {
+          if (IsExploitReference(url)) json::AddUnique(occ.exploit_refs, url);
+        }
+      }
+      if (!occ.exploit_refs.empty()) occ.exploit_available = Tri::kYes;
+      if (std::string ds = json::Str(v, "dataSource"); !ds.empty()) occ.references.push_back(ds);
+      occ.title = occ.vuln_id + " in " + occ.package;
+      occ.artifact = target;
+      occ.locator = base;
+      occ.locator.path = json::StrAt(item, "/artifact/locations/0/path");
+      occ.location = occ.locator.path;
+      occ.held = held;
+      if (held) out.skipped_reason = "ignored by the Grype configuration (ignoredMatches)";
+      out.occurrences.push_back(std::move(occ));
     }
-    if (!occ.exploit_refs.empty()) occ.exploit_available = Tri::kYes;
-    if (std::string ds = json::Str(v, "dataSource"); !ds.empty()) occ.references.push_back(ds);
-    occ.title = occ.vuln_id + " in " + occ.package;
-    occ.artifact = target;
-    occ.locator = base;
-    occ.locator.path = json::StrAt(item, "/artifact/locations/0/path");
-    occ.location = occ.locator.path;
-    out.occurrences.push_back(std::move(occ));
   }
   return Status::OK();
 }

@@ -115,7 +115,7 @@ Status ParseVulnerabilityReport(element rep, const std::string& ptr, const Workl
     }
     occ.package = json::Str(v, "resource");
     occ.installed_version = json::Str(v, "installedVersion");
-    occ.fixed_version = json::Str(v, "fixedVersion");
+    occ.fixed_version = PickFixedVersion(json::Str(v, "fixedVersion"), occ.installed_version);
     occ.fix_available = occ.fixed_version.empty() ? Tri::kNo : Tri::kYes;
     occ.severity = ParseSeverity(json::Str(v, "severity")).value_or(Severity::kUnknown);
     occ.cvss_score = json::Num(v, "score", -1);
