@@ -170,6 +170,11 @@ class Stmt {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // Binds without a copy. REQUIRES: `v` outlives the next Run()/Step().
+  Stmt& BindStatic(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& BindNull(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
@@ -222,12 +227,21 @@ Tri ParseTri(std::string_view s) {
   return Tri::kUnknown;
 }
 
-// Binds consecutive parameters: Binder(st)(a)(b)(c) binds 1, 2, 3.
+// Binds consecutive parameters: Binder(st)(a)(b)(c) binds 1, 2, 3. Text is
+// bound without a copy: every string must outlive the statement's step.
 class Binder {
  public:
   explicit Binder(Stmt& st) : st_(st) {}
-  template <typename T>
-  Binder& operator()(const T& v) {
+  Binder& operator()(std::string_view v) {
+    st_.BindStatic(++index_, v);
+    return *this;
+  }
+  Binder& operator()(const std::string& v) { return (*this)(std::string_view(v)); }
+  Binder& operator()(std::int64_t v) {
+    st_.Bind(++index_, v);
+    return *this;
+  }
+  Binder& operator()(double v) {
     st_.Bind(++index_, v);
     return *this;
   }
@@ -237,12 +251,20 @@ class Binder {
   int index_ = 0;
 };
 
-void BindFinding(Stmt& st, const FindingRecord& f) {
+// The JSON-encoded columns of a finding, kept alive while it is written.
+struct EncodedFinding {
+  std::string aliases, exploit_refs, locator;
+  explicit EncodedFinding(const FindingRecord& f)
+      : aliases(EncodeList(f.aliases)), exploit_refs(EncodeList(f.exploit_refs)), locator(EncodeLocator(f.locator)) {}
+};
+
+// REQUIRES: `f` and `e` outlive the statement's next step.
+void BindFinding(Stmt& st, const FindingRecord& f, const EncodedFinding& e) {
   Binder b(st);
-  b(ToDb(f.id))(f.identity)(Name(f.kind))(f.vuln_id)(EncodeList(f.aliases))(f.artifact)(f.package)(f.ecosystem);
+  b(ToDb(f.id))(f.identity)(Name(f.kind))(f.vuln_id)(e.aliases)(f.artifact)(f.package)(f.ecosystem);
   b(f.installed_version)(f.fixed_version)(f.rule_id)(f.title)(f.location)(Name(f.severity))(f.cvss_score);
   b(f.cvss_vector)(Name(f.fix_available))(Name(f.exploit_available))(Name(f.known_exploited))(f.report_epss);
-  b(EncodeList(f.exploit_refs))(Name(f.layer))(EncodeLocator(f.locator))(Name(f.status))(f.first_seen);
+  b(e.exploit_refs)(Name(f.layer))(e.locator)(Name(f.status))(f.first_seen);
   b(f.period_start)(f.status_since)(f.updated_at)(static_cast<std::int64_t>(f.priority))(f.score)(f.due_at);
   b(f.asset_id)(f.service)(f.team)(Name(f.environment))(ToDb(f.content_hash));
 }
@@ -502,7 +524,8 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(
         Stmt * st, Prepared(fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
-    BindFinding(*st, f);
+    const EncodedFinding encoded(f);
+    BindFinding(*st, f, encoded);
     Status s = st->Run();
     if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
       return Status::Conflict(fmt::format("finding id {} already exists", HexId(f.id)));
@@ -514,7 +537,8 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(
         Stmt * st, Prepared(fmt::format("REPLACE INTO findings({}) VALUES({})", kFindingColumns,
                                         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
-    BindFinding(*st, f);
+    const EncodedFinding encoded(f);
+    BindFinding(*st, f, encoded);
     return st->Run();
   }
 
