@@ -148,6 +148,15 @@ json SummaryJson(const IngestSummary& s) {
           {"warnings", s.warnings}};
 }
 
+// Prints `table` as a table or CSV, or `as_json` with --output json.
+void Emit(const GlobalOptions& g, const Table& table, const json& as_json) {
+  switch (g.output) {
+    case OutputFormat::kJson: PrintJson(std::cout, as_json); break;
+    case OutputFormat::kCsv: PrintCsv(std::cout, table); break;
+    case OutputFormat::kTable: PrintTable(std::cout, table, TerminalWidth()); break;
+  }
+}
+
 }  // namespace
 
 int ReportError(const GlobalOptions& g, const Status& st) {
@@ -496,12 +505,7 @@ int RunIntelStatus(const GlobalOptions& g) {
                  {"loaded_at", FormatTime(s.loaded_at)},
                  {"file", s.file}};
   }
-  if (g.output == OutputFormat::kJson)
-    PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv)
-    PrintCsv(std::cout, table);
-  else
-    PrintTable(std::cout, table, TerminalWidth());
+  Emit(g, table, out);
   return kExitOk;
 }
 
@@ -555,12 +559,7 @@ int RunFormats(const GlobalOptions& g) {
     table.rows.push_back({std::string(f.name), std::string(f.description)});
     out.push_back({{"name", f.name}, {"description", f.description}});
   }
-  if (g.output == OutputFormat::kJson)
-    PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv)
-    PrintCsv(std::cout, table);
-  else
-    PrintTable(std::cout, table, TerminalWidth());
+  Emit(g, table, out);
   return kExitOk;
 }
 
@@ -592,12 +591,7 @@ int RunReports(const GlobalOptions& g) {
                    {"skipped", r.skipped},
                    {"warnings", r.warnings}});
   }
-  if (g.output == OutputFormat::kJson)
-    PrintJson(std::cout, out);
-  else if (g.output == OutputFormat::kCsv)
-    PrintCsv(std::cout, table);
-  else
-    PrintTable(std::cout, table, TerminalWidth());
+  Emit(g, table, out);
   return kExitOk;
 }
 

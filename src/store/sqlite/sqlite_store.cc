@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -210,6 +211,32 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Steps through every row of a cached statement, calling `fn` until it
+// returns false; the statement is reset however the loop ends.
+Status ForEachRow(Stmt& st, const std::function<bool()>& fn) {
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) {
+      st.Reset();
+      return std::move(row).take_status();
+    }
+    if (!*row || !fn()) break;
+  }
+  st.Reset();
+  return Status::OK();
+}
+
+// The first row read by `read`, or nullopt when there is none.
+template <typename T, typename Read>
+Result<std::optional<T>> FirstRow(Stmt& st, Read read) {
+  std::optional<T> out;
+  SB_RETURN_IF_ERROR(ForEachRow(st, [&] {
+    out = read();
+    return false;
+  }));
+  return out;
+}
+
 constexpr const char* kFindingColumns =
     "id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version, fixed_version, rule_id, "
     "title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available, known_exploited, "
@@ -339,9 +366,9 @@ class SqliteStore final : public Database {
   Result<bool> HasReport(const std::string& id) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT 1 FROM reports WHERE id = ?"));
     st->Bind(1, id);
-    auto row = st->Step();
-    st->Reset();
-    return row;
+    bool found = false;
+    SB_RETURN_IF_ERROR(ForEachRow(*st, [&] { return !(found = true); }));
+    return found;
   }
 
   Status InsertReport(const ReportRecord& r) override {
@@ -360,9 +387,7 @@ class SqliteStore final : public Database {
                         Prepared("SELECT id, file, format, scanner_version, scan_time, ingested_at, occurrences, "
                                  "opened, reopened, fixed, changed, unchanged, skipped, warnings FROM reports "
                                  "ORDER BY ingested_at, rowid"));
-    while (true) {
-      SB_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
+    return ForEachRow(*st, [&] {
       ReportRecord r;
       r.id = st->Text(0);
       r.file = st->Text(1);
@@ -379,23 +404,17 @@ class SqliteStore final : public Database {
       r.skipped = st->Int(12);
       r.warnings = DecodeList(st->Text(13));
       out->push_back(std::move(r));
-    }
-    st->Reset();
-    return Status::OK();
+      return true;
+    });
   }
 
   Result<std::optional<ScopeRecord>> GetScope(const std::string& scanner, const std::string& target) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, complete, last_scan_at, last_report FROM scopes "
                                             "WHERE scanner = ? AND target = ?"));
     st->Bind(1, scanner).Bind(2, target);
-    auto row = st->Step();
-    std::optional<ScopeRecord> out;
-    if (row.ok() && *row) {
-      out = ScopeRecord{FromDb(st->Int(0)), scanner, target, st->Int(1) != 0, st->Int(2), st->Text(3)};
-    }
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<ScopeRecord>(*st, [&] {
+      return ScopeRecord{FromDb(st->Int(0)), scanner, target, st->Int(1) != 0, st->Int(2), st->Text(3)};
+    });
   }
 
   Status UpsertScope(ScopeRecord* s) override {
@@ -408,28 +427,20 @@ class SqliteStore final : public Database {
         .Bind(3, s->complete ? 1 : 0)
         .Bind(4, s->last_scan_at)
         .Bind(5, s->last_report);
-    auto row = st->Step();
-    if (row.ok() && *row) s->id = FromDb(st->Int(0));
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return Status::OK();
+    return ForEachRow(*st, [&] {
+      s->id = FromDb(st->Int(0));
+      return false;
+    });
   }
 
   Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT finding_id, present, content_hash FROM sources WHERE scope_id = ?"));
     st->Bind(1, ToDb(scope_id));
-    while (true) {
-      auto row = st->Step();
-      if (!row.ok()) {
-        st->Reset();
-        return std::move(row).take_status();
-      }
-      if (!*row) break;
+    return ForEachRow(*st, [&] {
       out->push_back(SourceState{FromDb(st->Int(0)), st->Int(1) != 0, FromDb(st->Int(2))});
-    }
-    st->Reset();
-    return Status::OK();
+      return true;
+    });
   }
 
   Status UpsertSource(const SourceRecord& s) override {
@@ -448,11 +459,8 @@ class SqliteStore final : public Database {
   Result<std::int64_t> CountPresentSources(std::uint64_t finding_id) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT count(*) FROM sources WHERE finding_id = ? AND present = 1"));
     st->Bind(1, ToDb(finding_id));
-    auto row = st->Step();
-    const std::int64_t n = row.ok() && *row ? st->Int(0) : 0;
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return n;
+    SB_ASSIGN_OR_RETURN(auto n, FirstRow<std::int64_t>(*st, [&] { return st->Int(0); }));
+    return n.value_or(0);
   }
 
   Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
@@ -461,13 +469,7 @@ class SqliteStore final : public Database {
                                  "s.content_hash, s.report_id, s.pointer FROM sources s JOIN scopes c "
                                  "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
     st->Bind(1, ToDb(finding_id));
-    while (true) {
-      auto row = st->Step();
-      if (!row.ok()) {
-        st->Reset();
-        return std::move(row).take_status();
-      }
-      if (!*row) break;
+    return ForEachRow(*st, [&] {
       SourceRecord s;
       s.finding_id = finding_id;
       s.scope_id = FromDb(st->Int(0));
@@ -480,9 +482,8 @@ class SqliteStore final : public Database {
       s.report_id = st->Text(7);
       s.pointer = st->Text(8);
       out->push_back(std::move(s));
-    }
-    st->Reset();
-    return Status::OK();
+      return true;
+    });
   }
 
   Status ListIdentities(std::uint64_t lo, std::uint64_t hi,
@@ -491,17 +492,10 @@ class SqliteStore final : public Database {
     const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
       SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, identity FROM findings WHERE id BETWEEN ? AND ?"));
       st->Bind(1, a).Bind(2, b);
-      while (true) {
-        auto row = st->Step();
-        if (!row.ok()) {
-          st->Reset();
-          return std::move(row).take_status();
-        }
-        if (!*row) break;
+      return ForEachRow(*st, [&] {
         out->emplace_back(FromDb(st->Int(0)), st->Text(1));
-      }
-      st->Reset();
-      return Status::OK();
+        return true;
+      });
     };
     const std::int64_t slo = ToDb(lo), shi = ToDb(hi);
     if (slo <= shi) return query(slo, shi);
@@ -512,12 +506,7 @@ class SqliteStore final : public Database {
   Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns)));
     st->Bind(1, ToDb(id));
-    auto row = st->Step();
-    std::optional<FindingRecord> out;
-    if (row.ok() && *row) out = ReadFinding(*st);
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<FindingRecord>(*st, [&] { return ReadFinding(*st); });
   }
 
   Status InsertFinding(const FindingRecord& f) override {
@@ -585,17 +574,10 @@ class SqliteStore final : public Database {
     const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
       SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id FROM findings WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?"));
       st->Bind(1, a).Bind(2, b).Bind(3, static_cast<std::int64_t>(limit));
-      while (true) {
-        auto row = st->Step();
-        if (!row.ok()) {
-          st->Reset();
-          return std::move(row).take_status();
-        }
-        if (!*row) break;
+      return ForEachRow(*st, [&] {
         out->push_back(FromDb(st->Int(0)));
-      }
-      st->Reset();
-      return Status::OK();
+        return true;
+      });
     };
     const std::int64_t slo = ToDb(lo), shi = ToDb(hi);
     if (slo <= shi) return query(slo, shi);
@@ -659,12 +641,9 @@ class SqliteStore final : public Database {
   Result<std::optional<AdvisoryRecord>> GetAdvisory(const std::string& key) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT title, description, refs FROM advisories WHERE key = ?"));
     st->Bind(1, key);
-    auto row = st->Step();
-    std::optional<AdvisoryRecord> out;
-    if (row.ok() && *row) out = AdvisoryRecord{key, st->Text(0), st->Text(1), DecodeList(st->Text(2))};
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<AdvisoryRecord>(*st, [&] {
+      return AdvisoryRecord{key, st->Text(0), st->Text(1), DecodeList(st->Text(2))};
+    });
   }
 
   Status ReplaceKev(const std::vector<KevEntry>& entries, const IntelSource& source) override {
@@ -693,52 +672,31 @@ class SqliteStore final : public Database {
   Status LoadKev(std::vector<KevEntry>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev"));
-    while (true) {
-      auto row = st->Step();
-      if (!row.ok()) {
-        st->Reset();
-        return std::move(row).take_status();
-      }
-      if (!*row) break;
+    return ForEachRow(*st, [&] {
       out->push_back(
           KevEntry{st->Text(0), st->Text(1), st->Text(2), st->Text(3), st->Int(4), st->Int(5), st->Int(6) != 0});
-    }
-    st->Reset();
-    return Status::OK();
+      return true;
+    });
   }
 
   Result<std::optional<EpssEntry>> LookupEpss(const std::string& cve) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT epss, percentile FROM epss WHERE cve = ?"));
     st->Bind(1, cve);
-    auto row = st->Step();
-    std::optional<EpssEntry> out;
-    if (row.ok() && *row) out = EpssEntry{cve, st->Real(0), st->Real(1)};
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<EpssEntry>(*st, [&] { return EpssEntry{cve, st->Real(0), st->Real(1)}; });
   }
 
   Result<std::optional<IntelSource>> GetIntelSource(const std::string& name) override {
     SB_ASSIGN_OR_RETURN(
         Stmt * st, Prepared("SELECT version, released, loaded_at, entries, file FROM intel_sources WHERE name = ?"));
     st->Bind(1, name);
-    auto row = st->Step();
-    std::optional<IntelSource> out;
-    if (row.ok() && *row) out = IntelSource{name, st->Text(0), st->Int(1), st->Int(2), st->Int(3), st->Text(4)};
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<IntelSource>(
+        *st, [&] { return IntelSource{name, st->Text(0), st->Int(1), st->Int(2), st->Int(3), st->Text(4)}; });
   }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT value FROM meta WHERE key = ?"));
     st->Bind(1, key);
-    auto row = st->Step();
-    std::optional<std::string> out;
-    if (row.ok() && *row) out = st->Text(0);
-    st->Reset();
-    if (!row.ok()) return std::move(row).take_status();
-    return out;
+    return FirstRow<std::string>(*st, [&] { return st->Text(0); });
   }
 
   Status SetMeta(const std::string& key, const std::string& value) override {
