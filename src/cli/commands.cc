@@ -279,7 +279,6 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
   filter.service = a.service;
   filter.unmatched_only = a.unmatched;
   filter.limit = a.limit;
-  auto stale = session->db->GetMeta("rank_fingerprint");
   const TimePoint now = session->clock->Now();
   Table table;
   table.header = {"ID", "PRI", "SCORE", "DUE", "WHAT", "WHERE", "OWNER", "WHY"};
@@ -320,10 +319,11 @@ int RunFindings(const GlobalOptions& g, const FindingsArgs& a) {
       }
       break;
   }
-  if (stale.ok() && !stale->has_value() && table.rows.empty() && items.empty() && !g.quiet &&
-      g.output == OutputFormat::kTable) {
-    std::cerr << "hint: the database is empty: `secbudget ingest <reports>` first\n";
+  if (g.output == OutputFormat::kTable && !g.quiet && table.rows.empty()) {
+    auto total = session->db->CountFindings({});
+    if (total.ok() && *total == 0) std::cerr << "hint: the database is empty: `secbudget ingest <reports>` first\n";
   }
+
   return kExitOk;
 }
 

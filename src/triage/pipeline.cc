@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <unordered_set>
 
 #include "common/hash.h"
@@ -289,7 +288,11 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   IngestSummary summary;
   summary.file = file;
   // The same bytes under another --target or --format are another report.
-  summary.report_id = ContentId(bytes + "\n" + options.format + "\n" + options.target);
+  // Hash the bytes once, in place: a report may be a gigabyte.
+  summary.report_id = ContentId(bytes);
+  if (!options.format.empty() || !options.target.empty()) {
+    summary.report_id = ContentId(summary.report_id + "\n" + options.format + "\n" + options.target);
+  }
   SB_ASSIGN_OR_RETURN(bool seen, store.HasReport(summary.report_id));
   if (seen) {
     summary.duplicate = true;
@@ -745,14 +748,10 @@ Result<VerifySummary> Triage::Verify() {
   return out;
 }
 
-Result<IntelFacts> Triage::IntelFor(const FindingRecord& finding) { return impl_->Intel(finding); }
-
 Result<Decision> Triage::Decide(const FindingRecord& finding) {
   const Asset* asset = impl_->AssetFor(finding.locator);
   SB_ASSIGN_OR_RETURN(IntelFacts intel, impl_->Intel(finding));
   return Rank(impl_->policy.ranking, finding, asset, intel, /*explain=*/true);
 }
-
-const Asset* Triage::AssetFor(const Locator& locator) { return impl_->AssetFor(locator); }
 
 }  // namespace secbudget

@@ -112,13 +112,9 @@ class Triage {
   // derived from the append-only history.
   Result<VerifySummary> Verify();
 
-  // Intel facts for a finding (cached per Triage).
-  Result<IntelFacts> IntelFor(const FindingRecord& finding);
   // The full decision, with words, for a stored finding (current policy and
   // intel): what `findings` and `explain` show as reasons.
   Result<Decision> Decide(const FindingRecord& finding);
-  // The matched asset of a locator, or nullptr.
-  const Asset* AssetFor(const Locator& locator);
 
  private:
   struct Impl;

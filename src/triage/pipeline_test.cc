@@ -155,6 +155,19 @@ TEST_F(PipelineTest, ReingestingTheSameReportChangesNothing) {
   }
 }
 
+TEST_F(PipelineTest, TheSameBytesUnderAnotherTargetAreAnotherReport) {
+  const std::string report = GrypeImage(kImage, "2026-11-02T06:00:00Z", {kSsl});
+  IngestOptions target;
+  target.target = "ghcr.io/acme/other";
+  const auto first = Ingest(report);
+  const auto other = Ingest(report, target);
+  EXPECT_FALSE(other.duplicate);
+  EXPECT_NE(other.report_id, first.report_id);
+  EXPECT_EQ(other.opened, 1u);  // the same vulnerability in another image
+  EXPECT_TRUE(Ingest(report, target).duplicate);
+  EXPECT_EQ(first.report_id, ContentId(Padded(report)));  // no options: the bytes alone
+}
+
 TEST_F(PipelineTest, AbsentFromARescanFixesAndReturningReopens) {
   Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl}));
   const auto fixed = Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", {kCurl}));
