@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/session.h"
 
 #include <fmt/format.h>
 
@@ -39,15 +40,6 @@ json StatusJson(const Status& st) {
   return j;
 }
 
-// Members are heap-allocated so that moving a Session keeps the references
-// Triage holds valid.
-struct Session {
-  std::unique_ptr<Database> db;
-  std::unique_ptr<PolicySet> policy;
-  std::unique_ptr<Clock> clock;
-  std::unique_ptr<Triage> triage;
-};
-
 Result<std::unique_ptr<Clock>> MakeClock(const GlobalOptions& g) {
   if (g.now.empty()) return std::unique_ptr<Clock>(std::make_unique<SystemClock>());
   auto t = ParseTime(g.now);
@@ -55,15 +47,6 @@ Result<std::unique_ptr<Clock>> MakeClock(const GlobalOptions& g) {
   return std::unique_ptr<Clock>(std::make_unique<FixedClock>(*t));
 }
 
-Result<Session> OpenSession(const GlobalOptions& g) {
-  Session s;
-  SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));
-  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir));
-  s.policy = std::make_unique<PolicySet>(std::move(policy));
-  SB_ASSIGN_OR_RETURN(s.db, OpenDatabase(g.db));
-  s.triage = std::make_unique<Triage>(*s.db, *s.policy, *s.clock);
-  return s;
-}
 
 std::string Relative(TimePoint due, TimePoint now) {
   if (due >= now) return "in " + FormatDuration(due - now);
@@ -148,7 +131,8 @@ json SummaryJson(const IngestSummary& s) {
           {"warnings", s.warnings}};
 }
 
-// Prints `table` as a table or CSV, or `as_json` with --output json.
+}  // namespace
+
 void Emit(const GlobalOptions& g, const Table& table, const json& as_json) {
   switch (g.output) {
     case OutputFormat::kJson: PrintJson(std::cout, as_json); break;
@@ -157,7 +141,18 @@ void Emit(const GlobalOptions& g, const Table& table, const json& as_json) {
   }
 }
 
-}  // namespace
+Result<Session> OpenSession(const GlobalOptions& g) {
+  Session s;
+  SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));
+  SloPolicyLoader slo;
+  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo}));
+  s.policy = std::make_unique<PolicySet>(std::move(policy));
+  s.slo_policy = std::make_unique<SloPolicy>(slo.TakePolicy());
+  SB_ASSIGN_OR_RETURN(s.db, OpenDatabase(g.db));
+  s.triage = std::make_unique<Triage>(*s.db, *s.policy, *s.clock);
+  s.slo = std::make_unique<SloService>(*s.db, *s.slo_policy, *s.clock);
+  return s;
+}
 
 int ReportError(const GlobalOptions& g, const Status& st) {
   if (g.output == OutputFormat::kJson) {
@@ -510,7 +505,8 @@ int RunIntelStatus(const GlobalOptions& g) {
 }
 
 int RunLint(const GlobalOptions& g, const std::string& dir) {
-  const LintReport r = LintPolicyDirectory(dir);
+  SloPolicyLoader slo;
+  const LintReport r = LintPolicyDirectory(dir, {&slo});
   if (g.output == OutputFormat::kJson) {
     json errors = json::array(), warnings = json::array();
     for (const auto& e : r.errors) errors.push_back(StatusJson(e));

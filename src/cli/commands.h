@@ -46,6 +46,38 @@ struct FindingsArgs {
   std::size_t limit = 0;
 };
 
+// SLO commands (slo_commands.cc). A scope is "team=payments,service=api,
+// environment=prod" (any subset, exact values).
+struct SloArgs {
+  std::vector<std::string> scope;
+  std::string at;  // evaluate as of this time (default: --now or the clock)
+  bool history = false;
+  std::string from, to;  // history range (default: the 28 days up to --at)
+};
+
+struct GateArgs {
+  std::string service;
+  std::string environment;
+  bool security_fix = false;
+  std::string at;
+};
+
+struct BreachArgs {
+  std::vector<std::string> scope;
+  std::string id;
+  std::string summary;
+  std::string actor;
+  std::string at;
+};
+
+int RunSloStatus(const GlobalOptions& g, const SloArgs& a);
+int RunSloAlerts(const GlobalOptions& g, const SloArgs& a);
+int RunSloExport(const GlobalOptions& g, const SloArgs& a);
+int RunGate(const GlobalOptions& g, const GateArgs& a);
+int RunBreachDeclare(const GlobalOptions& g, const BreachArgs& a);
+int RunBreachResolve(const GlobalOptions& g, const BreachArgs& a);
+int RunBreachList(const GlobalOptions& g);
+
 int RunIngest(const GlobalOptions& g, const IngestArgs& a);
 int RunFindings(const GlobalOptions& g, const FindingsArgs& a);
 int RunExplain(const GlobalOptions& g, const std::string& id);

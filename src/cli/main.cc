@@ -27,6 +27,8 @@ Examples:
   secbudget --policy policy/ ingest reports/*.json
   secbudget findings --status open --priority P1 --team payments
   secbudget explain 3fa81c2d
+  secbudget slo status
+  secbudget gate --service payments
   secbudget lint policy/
 
 Global options go before or after the command. The database defaults to
@@ -121,6 +123,72 @@ Example:
   c_lint->add_option("dir", lint_dir, "policy directory (default: --policy)");
   c_lint->footer("\nExample:\n  secbudget lint policy/");
 
+  // slo
+  secbudget::cli::SloArgs slo;
+  auto* c_slo = app.add_subcommand("slo", "remediation SLOs: status, history, burn-rate alerts, OpenSLO export");
+  c_slo->require_subcommand(1);
+  const auto add_scope = [](CLI::App* cmd, std::vector<std::string>& scope) {
+    cmd->add_option("--scope", scope, "team=..., service=..., environment=... (any subset; comma-separate)");
+  };
+  auto* c_slo_status = c_slo->add_subcommand("status", "per unit: objective, SLI, budget left, burn, overdue, state");
+  add_scope(c_slo_status, slo.scope);
+  c_slo_status->add_option("--at", slo.at, "evaluate as of this time (default: --now or now)");
+  c_slo_status->add_flag("--history", slo.history, "a daily series (one row per unit and day) for burndown charts");
+  c_slo_status->add_option("--from", slo.from, "history start (default: 27 days before --to)");
+  c_slo_status->add_option("--to", slo.to, "history end (default: --at)");
+  c_slo_status->footer(R"(
+A unit is one team/service/environment of the asset inventory. A deadline is
+good when the finding was fixed by its due time, bad when it passed due while
+open; the budget is the bad deadlines the objective allows (docs/slo.md).
+
+Examples:
+  secbudget slo status
+  secbudget slo status --scope team=payments --at 2026-11-01T00:00:00Z
+  secbudget slo status --scope service=checkout --history --from 2026-10-01 -o csv > burndown.csv)");
+  auto* c_slo_alerts = c_slo->add_subcommand("alerts", "burn-rate alerts firing now (multiwindow, per tier)");
+  add_scope(c_slo_alerts, slo.scope);
+  c_slo_alerts->add_option("--at", slo.at, "evaluate as of this time");
+  c_slo_alerts->footer("\nExamples:\n  secbudget slo alerts\n  secbudget slo alerts -o json | jq '.[].dedup_key'");
+  auto* c_slo_export = c_slo->add_subcommand("export", "the SLO definitions as OpenSLO v1 YAML");
+  add_scope(c_slo_export, slo.scope);
+  c_slo_export->add_option("--at", slo.at, "resolve units as of this time");
+  c_slo_export->footer("\nExample:\n  secbudget slo export > openslo.yaml");
+
+  // gate
+  secbudget::cli::GateArgs gate;
+  auto* c_gate = app.add_subcommand("gate", "release gate for CI/CD: exit 0 (pass) or 1 (budget exhausted)");
+  c_gate->add_option("--service", gate.service, "the service being released")->required();
+  c_gate->add_option("--environment", gate.environment, "only this environment's budget (default: all)");
+  c_gate->add_flag("--security-fix", gate.security_fix, "the release is a security fix (ships even when frozen)");
+  c_gate->add_option("--at", gate.at, "decide as of this time");
+  c_gate->footer(R"(
+Fails when a unit of the service has exhausted its error budget (missed
+deadlines, the backlog guard, or a breach) and its policy freezes releases,
+unless a valid GateException (owner, reason, expiry) covers it.
+
+Examples:
+  secbudget gate --service payments || exit 1
+  secbudget gate --service checkout --environment prod -o json
+  secbudget gate --service payments --security-fix)");
+
+  // breach
+  secbudget::cli::BreachArgs breach;
+  auto* c_breach = app.add_subcommand("breach", "record confirmed compromises: the scope's budget goes to zero");
+  c_breach->require_subcommand(1);
+  auto* c_breach_declare = c_breach->add_subcommand("declare", "record a confirmed breach in a scope");
+  add_scope(c_breach_declare, breach.scope);
+  c_breach_declare->add_option("--summary", breach.summary, "what happened")->required();
+  c_breach_declare->add_option("--id", breach.id, "an id (default: breach-N)");
+  c_breach_declare->add_option("--by", breach.actor, "who records it");
+  c_breach_declare->add_option("--at", breach.at, "when it was confirmed (default: now)");
+  c_breach_declare->footer(
+      "\nExample:\n  secbudget breach declare --scope service=payments --summary \"leaked API key used\" --by alice");
+  auto* c_breach_resolve = c_breach->add_subcommand("resolve", "mark a breach resolved (recovery period follows)");
+  c_breach_resolve->add_option("id", breach.id, "breach id")->required();
+  c_breach_resolve->add_option("--by", breach.actor, "who resolves it");
+  c_breach_resolve->add_option("--at", breach.at, "when (default: now)");
+  auto* c_breach_list = c_breach->add_subcommand("list", "every breach, open and resolved");
+
   auto* c_rank = app.add_subcommand("rank", "re-rank every open finding with the current policy and intel");
   auto* c_formats = app.add_subcommand("formats", "list supported report formats");
   auto* c_reports = app.add_subcommand("reports", "list ingested reports and what each changed");
@@ -128,10 +196,13 @@ Example:
   auto* c_version = app.add_subcommand("version", "print versions of secbudget and its libraries");
 
   for (CLI::App* cmd : {c_ingest, c_findings, c_explain, c_intel_load, c_intel_status, c_lint, c_rank, c_formats,
-                        c_reports, c_verify, c_version}) {
+                        c_reports, c_verify, c_version, c_slo_status, c_slo_alerts, c_slo_export, c_gate,
+                        c_breach_declare, c_breach_resolve, c_breach_list}) {
     cmd->fallthrough();
   }
   c_intel->fallthrough();
+  c_slo->fallthrough();
+  c_breach->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -148,6 +219,13 @@ Example:
   if (*c_intel_load) return RunIntelLoad(g, intel_files);
   if (*c_intel_status) return RunIntelStatus(g);
   if (*c_lint) return RunLint(g, lint_dir.empty() ? g.policy_dir : lint_dir);
+  if (*c_slo_status) return RunSloStatus(g, slo);
+  if (*c_slo_alerts) return RunSloAlerts(g, slo);
+  if (*c_slo_export) return RunSloExport(g, slo);
+  if (*c_gate) return RunGate(g, gate);
+  if (*c_breach_declare) return RunBreachDeclare(g, breach);
+  if (*c_breach_resolve) return RunBreachResolve(g, breach);
+  if (*c_breach_list) return RunBreachList(g);
   if (*c_rank) return RunRank(g);
   if (*c_formats) return RunFormats(g);
   if (*c_reports) return RunReports(g);

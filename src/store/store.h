@@ -1,17 +1,18 @@
 // The store module: database backends implementing the persistence ports
-// that the capabilities define (triage/triage_store.h today).
+// that the capabilities define (triage/triage_store.h, slo/slo_store.h).
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common/status.h"
+#include "slo/slo_store.h"
 #include "triage/triage_store.h"
 
 namespace secbudget {
 
 // A database: every port, plus a description.
-class Database : public TriageStore {
+class Database : public TriageStore, public SloStore {
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;

@@ -6,10 +6,10 @@
 
 namespace secbudget {
 
-LintReport LintPolicyDirectory(const std::string& dir) {
+LintReport LintPolicyDirectory(const std::string& dir, const std::vector<PolicyExtension*>& extensions) {
   LintReport report;
   std::vector<Status> diagnostics;
-  auto set = LoadPolicy(dir, &diagnostics);
+  auto set = LoadPolicy(dir, &diagnostics, extensions);
   report.errors = std::move(diagnostics);
   if (!set.ok()) {
     if (report.errors.empty()) report.errors.push_back(set.status());

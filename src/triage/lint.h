@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "triage/policy.h"
 
 namespace secbudget {
 
@@ -18,6 +19,7 @@ struct LintReport {
   std::string ranking_source;
 };
 
-LintReport LintPolicyDirectory(const std::string& dir);
+// `extensions`: the policy kinds of the capabilities right of triage.
+LintReport LintPolicyDirectory(const std::string& dir, const std::vector<PolicyExtension*>& extensions = {});
 
 }  // namespace secbudget

@@ -16,9 +16,9 @@ namespace secbudget {
 TimePoint DueOnOpen(TimePoint period_start, Duration deadline) { return period_start + deadline; }
 
 TimePoint DueOnPriorityChange(Priority from, Priority to, TimePoint current_due, TimePoint period_start, TimePoint at,
-                              const RankingPolicy& policy) {
-  if (static_cast<int>(to) < static_cast<int>(from)) return std::min(current_due, at + policy.Deadline(to));
-  return period_start + policy.Deadline(to);
+                              Duration new_deadline) {
+  if (static_cast<int>(to) < static_cast<int>(from)) return std::min(current_due, at + new_deadline);
+  return period_start + new_deadline;
 }
 
 namespace {
@@ -181,6 +181,7 @@ struct Triage::Impl {
     const Asset* asset = AssetFor(f.locator);
     SB_ASSIGN_OR_RETURN(IntelFacts intel, Intel(f));
     Decision d = Rank(policy.ranking, f, asset, intel, explain);
+    d.deadline = policy.Deadline(d.priority, f);
     f.priority = d.priority;
     f.score = d.score;
     f.asset_id = d.asset_id;
@@ -207,7 +208,7 @@ struct Triage::Impl {
     SB_ASSIGN_OR_RETURN(Decision d, RankInto(f));
     if (f.status == FindingStatus::kOpen && f.priority != before) {
       SB_ASSIGN_OR_RETURN(d, RankInto(f, /*explain=*/true));
-      f.due_at = DueOnPriorityChange(before, f.priority, f.due_at, f.period_start, at, policy.ranking);
+      f.due_at = DueOnPriorityChange(before, f.priority, f.due_at, f.period_start, at, policy.Deadline(f.priority, f));
       EventRecord e;
       e.finding_id = f.id;
       e.at = at;
@@ -495,7 +496,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       f.first_seen = f.period_start = f.status_since = f.updated_at = t;
       f.content_hash = g.content_hash;
       SB_RETURN_IF_ERROR(RankInto(f).take_status());
-      f.due_at = DueOnOpen(t, policy.ranking.Deadline(f.priority));
+      f.due_at = DueOnOpen(t, policy.Deadline(f.priority, f));
       SB_RETURN_IF_ERROR(store.InsertFinding(f));
       SB_RETURN_IF_ERROR(append(EventType::kOpened, f, "first reported by " + where));
       SB_RETURN_IF_ERROR(write_advisory(f, o, s.scanner));
@@ -514,7 +515,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
         f.status = FindingStatus::kOpen;
         f.period_start = f.status_since = t;
         SB_RETURN_IF_ERROR(RankInto(f).take_status());
-        f.due_at = DueOnOpen(t, policy.ranking.Deadline(f.priority));
+        f.due_at = DueOnOpen(t, policy.Deadline(f.priority, f));
         SB_RETURN_IF_ERROR(append(EventType::kReopened, f, "reported again by " + where));
         ++summary.reopened;
       } else {
@@ -751,7 +752,9 @@ Result<VerifySummary> Triage::Verify() {
 Result<Decision> Triage::Decide(const FindingRecord& finding) {
   const Asset* asset = impl_->AssetFor(finding.locator);
   SB_ASSIGN_OR_RETURN(IntelFacts intel, impl_->Intel(finding));
-  return Rank(impl_->policy.ranking, finding, asset, intel, /*explain=*/true);
+  Decision d = Rank(impl_->policy.ranking, finding, asset, intel, /*explain=*/true);
+  d.deadline = impl_->policy.Deadline(d.priority, finding);
+  return d;
 }
 
 }  // namespace secbudget

@@ -8,7 +8,8 @@
 // scan of a scope changes nothing in that scope.
 //
 // Due times (docs/lifecycle.md): opening or reopening at t with priority p
-// sets due = t + deadline(p). A change to a more urgent priority at t sets
+// sets due = t + deadline(p), where deadline(p) is the finding's scope's
+// (PolicySet::Deadline: SLO policy rules over the ranking policy's table). A change to a more urgent priority at t sets
 // due = min(due, t + deadline(new)); to a less urgent one,
 // due = period_start + deadline(new).
 #pragma once
@@ -124,6 +125,6 @@ class Triage {
 // Due-time rules (exposed for tests).
 TimePoint DueOnOpen(TimePoint period_start, Duration deadline);
 TimePoint DueOnPriorityChange(Priority from, Priority to, TimePoint current_due, TimePoint period_start, TimePoint at,
-                              const RankingPolicy& policy);
+                              Duration new_deadline);
 
 }  // namespace secbudget

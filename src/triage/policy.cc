@@ -322,11 +322,42 @@ Result<RankingPolicy> ParseRankingPolicy(const std::string& text, const std::str
   return p;
 }
 
-Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagnostics) {
+int DeadlineRule::Specificity() const {
+  return (team.empty() ? 0 : 1) + (service.empty() ? 0 : 1) + (environment.empty() ? 0 : 1);
+}
+
+bool DeadlineRule::Matches(const FindingRecord& f) const {
+  return (team.empty() || GlobMatch(team, f.team)) && (service.empty() || GlobMatch(service, f.service)) &&
+         (environment.empty() || GlobMatch(environment, Name(f.environment)));
+}
+
+Duration PolicySet::Deadline(Priority p, const FindingRecord& f) const {
+  const std::size_t i = static_cast<std::size_t>(p) - 1;
+  Duration d = ranking.deadlines[i];
+  for (const auto& rule : deadline_rules) {
+    if (rule.deadlines[i] && rule.Matches(f)) d = *rule.deadlines[i];
+  }
+  return d;
+}
+
+Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagnostics,
+                             const std::vector<PolicyExtension*>& extensions) {
   PolicySet set;
   bool have_ranking = false;
   bool failed = false;
   FieldHasher fingerprint;
+  std::string known_kinds = "RankingPolicy, AssetInventory";
+  for (PolicyExtension* ext : extensions) {
+    for (const auto& k : ext->Kinds()) known_kinds += ", " + k;
+  }
+  const auto find_extension = [&](const std::string& kind) -> PolicyExtension* {
+    for (PolicyExtension* ext : extensions) {
+      for (const auto& k : ext->Kinds()) {
+        if (k == kind) return ext;
+      }
+    }
+    return nullptr;
+  };
   const auto report = [&](Status st) -> bool {  // true: stop
     failed = true;
     if (diagnostics == nullptr) return true;
@@ -376,8 +407,10 @@ Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagno
             }
           } else if (kind == "AssetInventory") {
             st = set.inventory.AddDocument(doc, file);
+          } else if (PolicyExtension* ext = find_extension(kind); ext != nullptr) {
+            st = ext->AddDocument(kind, doc, file);
           } else {
-            st = Status::SchemaError(fmt::format("unknown kind \"{}\" (known: RankingPolicy, AssetInventory)", kind))
+            st = Status::SchemaError(fmt::format("unknown kind \"{}\" (known: {})", kind, known_kinds))
                      .At(NodeLocation(file, doc["kind"]));
           }
         }
@@ -393,6 +426,11 @@ Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagno
     fingerprint.Add(DefaultRankingPolicyText());
   }
   ApplyDefaults(&set.ranking);
+  if (!failed) {
+    for (PolicyExtension* ext : extensions) {
+      if (Status st = ext->Finish(set); !st.ok() && report(st)) return st;
+    }
+  }
   if (failed) {
     return Status::SchemaError(
                fmt::format("{} error(s) in the policy directory", diagnostics ? diagnostics->size() : 1))

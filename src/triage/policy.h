@@ -8,10 +8,15 @@
 // when absent) holds the decision tables, deadlines and thresholds;
 // AssetInventory documents (any number) hold assets. The file format of each
 // is documented in docs/ranking.md and in inventory/inventory.h.
+//
+// Capabilities to the right of triage (slo, alerting, ...) add their own
+// kinds through a PolicyExtension, so that one walk of the directory (and
+// one `lint`) covers every policy file without triage depending on them.
 #pragma once
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,7 +24,12 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "inventory/inventory.h"
+#include "model/finding.h"
 #include "model/types.h"
+
+namespace YAML {
+class Node;
+}
 
 namespace secbudget {
 
@@ -70,11 +80,40 @@ struct RankingPolicy {
   Duration Deadline(Priority p) const { return deadlines[static_cast<std::size_t>(p) - 1]; }
 };
 
+// Deadlines for the findings of one scope (set by the SLO policy). Empty
+// selector fields match anything; non-empty ones are glob patterns.
+struct DeadlineRule {
+  std::string team, service, environment;
+  std::array<std::optional<Duration>, 4> deadlines;  // P1..P4; unset = inherit
+  std::string origin;                                // "file:line" for explanations
+
+  int Specificity() const;
+  bool Matches(const FindingRecord& f) const;
+};
+
 struct PolicySet {
   RankingPolicy ranking;
   Inventory inventory;
+  // Applied from least to most specific (ties: file order); a rule's unset
+  // priorities inherit. Without rules, ranking.deadlines hold.
+  std::vector<DeadlineRule> deadline_rules;
   std::string fingerprint;  // hash of every policy input, to detect changes
   std::vector<std::string> files;
+
+  // The remediation deadline of priority `p` for finding `f` (its team,
+  // service and environment select the rule).
+  Duration Deadline(Priority p, const FindingRecord& f) const;
+};
+
+// A capability's policy kinds. LoadPolicy hands it each document of its
+// kinds, then calls Finish once (after every file, only when no error was
+// found so far) to validate across documents and install what triage needs.
+class PolicyExtension {
+ public:
+  virtual ~PolicyExtension() = default;
+  virtual std::vector<std::string> Kinds() const = 0;
+  virtual Status AddDocument(const std::string& kind, const YAML::Node& doc, const std::string& file) = 0;
+  virtual Status Finish(PolicySet& set) = 0;
 };
 
 // The text of the built-in default ranking policy (policy/ranking.yaml).
@@ -83,7 +122,8 @@ std::string_view DefaultRankingPolicyText();
 // Loads a policy directory ("" = built-in defaults only). Stops at the first
 // error unless `diagnostics` is given, in which case every error found is
 // appended there and the result is an error if any was.
-Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagnostics = nullptr);
+Result<PolicySet> LoadPolicy(const std::string& dir, std::vector<Status>* diagnostics = nullptr,
+                             const std::vector<PolicyExtension*>& extensions = {});
 
 // Parses one RankingPolicy document (exposed for tests and lint).
 Result<RankingPolicy> ParseRankingPolicy(const std::string& text, const std::string& file);

@@ -60,6 +60,14 @@ CREATE TABLE intel_sources(
   name TEXT PRIMARY KEY, version TEXT NOT NULL, released INTEGER NOT NULL, loaded_at INTEGER NOT NULL,
   entries INTEGER NOT NULL, file TEXT NOT NULL) STRICT;
 )sql",
+    // 2: budget events (breaches); findings by unit for SLO reads and gates.
+    R"sql(
+CREATE TABLE budget_events(
+  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, breach_id TEXT NOT NULL,
+  team TEXT NOT NULL, service TEXT NOT NULL, environment TEXT NOT NULL, summary TEXT NOT NULL,
+  actor TEXT NOT NULL) STRICT;
+CREATE INDEX findings_by_unit ON findings(service, team, environment);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -200,6 +208,13 @@ class Stmt {
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Real(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // Valid until the next Step() or Reset().
+  std::string_view View(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p == nullptr ? std::string_view()
+                        : std::string_view(reinterpret_cast<const char*>(p),
+                                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
   std::string Text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
     return p == nullptr ? std::string()
@@ -709,6 +724,127 @@ class SqliteStore final : public Database {
 
   std::string Describe() const override {
     return fmt::format("sqlite {} (schema {}) at {}", sqlite3_libversion(), kSchemaVersion, path_);
+  }
+
+  // --- SloStore -------------------------------------------------------------
+
+  Status LoadLifecycle(const UnitFilter& filter, TimePoint until, LifecycleData* out) override {
+    out->units.clear();
+    out->findings.clear();
+    out->events.clear();
+    std::vector<std::string> where, args;
+    for (const auto& [col, val] : {std::pair<const char*, const std::string&>{"service", filter.service},
+                                   {"team", filter.team},
+                                   {"environment", filter.environment}}) {
+      if (val.empty()) continue;
+      where.push_back(fmt::format("{} = ?", col));
+      args.push_back(val);
+    }
+    const std::string cond = where.empty() ? "" : " WHERE " + Join(where, " AND ");
+    // Units are interned: 1M findings share a few thousand (team, service,
+    // environment) triples.
+    std::unordered_map<std::string, std::uint32_t> unit_index;
+    std::unordered_map<std::uint64_t, std::uint32_t> finding_index;
+    std::string key;
+    {
+      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, team, service, environment FROM findings" + cond));
+      for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 1), args[i]);
+      SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
+        key.clear();
+        for (int c = 1; c <= 3; ++c) {
+          key.append(st->View(c));
+          key.push_back('\0');
+        }
+        auto [it, inserted] = unit_index.emplace(key, static_cast<std::uint32_t>(out->units.size()));
+        if (inserted) {
+          out->units.push_back(UnitKey{std::string(st->View(1)), std::string(st->View(2)),
+                                       ParseEnvironment(st->View(3)).value_or(Environment::kUnknown)});
+        }
+        finding_index.emplace(FromDb(st->Int(0)), static_cast<std::uint32_t>(out->findings.size()));
+        out->findings.push_back({FromDb(st->Int(0)), it->second, 0, 0});
+        return true;
+      }));
+    }
+    // Events in append order, then grouped per finding (a counting sort
+    // keeps each finding's order).
+    struct Raw {
+      std::uint32_t finding;
+      LifecycleEvent e;
+    };
+    std::vector<Raw> raw;
+    raw.reserve(out->findings.size() * 2);
+    const std::string types = "type IN ('opened','reopened','priority_changed','fixed') AND at <= ?";
+    const std::string sql =
+        where.empty()
+            ? "SELECT finding_id, at, type, due_at FROM events WHERE " + types + " ORDER BY seq"
+            : "SELECT finding_id, at, type, due_at FROM events WHERE " + types +
+                  " AND finding_id IN (SELECT id FROM findings" + cond + ") ORDER BY finding_id, seq";
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(sql));
+    st->Bind(1, until);
+    for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 2), args[i]);
+    SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
+      const auto it = finding_index.find(FromDb(st->Int(0)));
+      if (it == finding_index.end()) return true;
+      const std::string_view type = st->View(2);
+      LifecycleEvent e;
+      e.at = st->Int(1);
+      e.due_at = st->Int(3);
+      e.type = type == "opened"     ? LifecycleType::kOpened
+               : type == "fixed"    ? LifecycleType::kFixed
+               : type == "reopened" ? LifecycleType::kReopened
+                                    : LifecycleType::kPriorityChanged;
+      raw.push_back({it->second, e});
+      ++out->findings[it->second].event_count;
+      return true;
+    }));
+    std::uint32_t offset = 0;
+    for (auto& f : out->findings) {
+      f.first_event = offset;
+      offset += f.event_count;
+    }
+    out->events.resize(raw.size());
+    std::vector<std::uint32_t> fill(out->findings.size(), 0);
+    for (const auto& r : raw) {
+      const auto& f = out->findings[r.finding];
+      out->events[f.first_event + fill[r.finding]++] = r.e;
+    }
+    return Status::OK();
+  }
+
+  Status AppendBudgetEvent(BudgetEventRecord* e) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO budget_events(at, type, breach_id, team, service, environment, summary, "
+                                 "actor) VALUES(?,?,?,?,?,?,?,?)"));
+    st->Bind(1, e->at)
+        .Bind(2, Name(e->type))
+        .Bind(3, e->breach_id)
+        .Bind(4, e->team)
+        .Bind(5, e->service)
+        .Bind(6, e->environment)
+        .Bind(7, e->summary)
+        .Bind(8, e->actor);
+    SB_RETURN_IF_ERROR(st->Run());
+    e->seq = sqlite3_last_insert_rowid(db_);
+    return Status::OK();
+  }
+
+  Status ListBudgetEvents(std::vector<BudgetEventRecord>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT seq, at, type, breach_id, team, service, environment, summary, "
+                                            "actor FROM budget_events ORDER BY seq"));
+    return ForEachRow(*st, [&] {
+      BudgetEventRecord e;
+      e.seq = st->Int(0);
+      e.at = st->Int(1);
+      e.type = st->View(2) == "breach_resolved" ? BudgetEventType::kBreachResolved : BudgetEventType::kBreachDeclared;
+      e.breach_id = st->Text(3);
+      e.team = st->Text(4);
+      e.service = st->Text(5);
+      e.environment = st->Text(6);
+      e.summary = st->Text(7);
+      e.actor = st->Text(8);
+      out->push_back(std::move(e));
+      return true;
+    });
   }
 
  private:

@@ -1,0 +1,33 @@
+// What every CLI command opens: the database, the policy directory (every
+// capability's kinds), the clock and the services. Internal to src/cli.
+#pragma once
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "slo/service.h"
+#include "store/store.h"
+#include "triage/pipeline.h"
+
+namespace secbudget::cli {
+
+// Members are heap-allocated so that moving a Session keeps the references
+// the services hold valid.
+struct Session {
+  std::unique_ptr<Database> db;
+  std::unique_ptr<PolicySet> policy;
+  std::unique_ptr<SloPolicy> slo_policy;
+  std::unique_ptr<Clock> clock;
+  std::unique_ptr<Triage> triage;
+  std::unique_ptr<SloService> slo;
+};
+
+Result<Session> OpenSession(const GlobalOptions& g);
+
+// Prints `table` as a table or CSV, or `as_json` with --output json.
+void Emit(const GlobalOptions& g, const Table& table, const nlohmann::json& as_json);
+
+}  // namespace secbudget::cli

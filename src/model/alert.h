@@ -1,0 +1,42 @@
+// The one alert model. Every capability that wants a human's attention
+// (SLO burn and budget state now; new findings, detections and incidents
+// later) emits an Alert; routing, grouping, capacity and delivery (the
+// alerting capability) consume them without knowing where they came from.
+//
+// Two alerts with the same dedup_key are the same alert: re-evaluating a
+// condition that still holds yields the same key, so delivery can group and
+// deduplicate (as Alertmanager's fingerprint and PagerDuty's dedup_key do).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/time.h"
+
+namespace secbudget {
+
+// How soon a human must look: page now, a ticket for working hours, or a
+// line in the team's digest.
+enum class Urgency : std::uint8_t { kPage, kTicket, kDigest };
+std::string_view Name(Urgency u);
+std::optional<Urgency> ParseUrgency(std::string_view s);
+
+struct Alert {
+  std::string dedup_key;  // stable identity of the condition
+  std::string source;     // "slo", "triage", "detect", "incident"
+  std::string name;       // "SLOBurnRate", "SLOBudgetExhausted", ...
+  Urgency urgency = Urgency::kTicket;
+  std::string owner;    // the owning team ("" = unowned: routing decides)
+  std::string summary;  // one line a human reads first
+  TimePoint starts_at = 0;
+  // Labels identify and route (team, service, environment, tier, ...);
+  // annotations carry the figures and words (remaining budget, burn rate,
+  // time to exhaustion, reasons).
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+}  // namespace secbudget
