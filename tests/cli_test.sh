@@ -113,6 +113,42 @@ expect "bad intel file" 1 "$sb_bin" intel load "$work/unknown.json"
 expect "formats" 0 "$sb_bin" formats -o json
 [[ $(json_query 'len(d)') == "8" ]] && pass "eight formats" || fail "formats"
 
+# Remediation SLOs, the gate and breaches (state: day 1 and day 2 ingested).
+at=2026-11-20T12:00:00Z
+expect "slo status" 0 "$sb_bin" slo status --at $at
+contains "$work/out" "payments (prod)" "status lists the payments unit"
+expect "slo status json" 0 "$sb_bin" slo status --at $at -o json
+[[ $(json_query '[u["state"] for u in d if u["service"]=="payments"][0], [u["objective"] for u in d if u["service"]=="payments"][0]') == "exhausted 0.99" ]] && pass "payments exhausted at its 99% objective" || fail "slo status json: $(head -c 400 "$work/out")"
+[[ $(json_query 'all(u["good"] + u["bad"] == u["total"] for u in d)') == "True" ]] && pass "good + bad = total per unit" || fail "totals"
+expect "bad --scope is a usage error" 2 "$sb_bin" slo status --scope colour=blue
+expect "history csv" 0 "$sb_bin" slo status --scope service=payments --history --from 2026-11-01 --to 2026-11-10 -o csv
+[[ $(wc -l < "$work/out") -eq 11 ]] && pass "ten daily rows and a header" || fail "history rows: $(wc -l < "$work/out")"
+expect "slo alerts json" 0 "$sb_bin" slo alerts --at $at -o json
+[[ $(json_query 'sorted(set(a["source"] for a in d)), all(a["dedup_key"] for a in d)') == "['slo'] True" ]] && pass "alerts are slo records with dedup keys" || fail "alerts: $(head -c 300 "$work/out")"
+expect "openslo export" 0 "$sb_bin" slo export --at $at
+contains "$work/out" "apiVersion: openslo/v1" "export is OpenSLO v1"
+contains "$work/out" "budgetingMethod: Occurrences" "export states the budgeting method"
+expect "gate fails on an exhausted budget" 1 "$sb_bin" gate --service payments --at $at
+contains "$work/out" "gate FAIL" "gate says FAIL"
+expect "gate json" 1 "$sb_bin" gate --service payments --at $at -o json
+[[ $(json_query 'd["decision"], len(d["reasons"]) > 0') == "fail True" ]] && pass "gate json has decision and reasons" || fail "gate json"
+expect "security fixes still ship" 0 "$sb_bin" gate --service payments --security-fix --at $at
+expect "a valid exception lets checkout through" 0 "$sb_bin" gate --service checkout --at $at -o json
+[[ $(json_query 'd["exception"]["owner"]') == "carol@acme.example" ]] && pass "exception owner reported" || fail "exception: $(head -c 300 "$work/out")"
+expect "the expired exception does not" 1 "$sb_bin" gate --service checkout --at 2026-11-28T00:00:00Z
+contains "$work/out" "expired" "expiry noted"
+expect "declare a breach" 0 "$sb_bin" breach declare --scope service=batch --summary "cryptominer found on a batch node" --by dave --at 2026-11-21T00:00:00Z
+expect "breach list" 0 "$sb_bin" breach list -o json
+[[ $(json_query 'd[0]["id"], d[0]["resolved"]') == "breach-1 None" ]] && pass "breach recorded" || fail "breach list"
+expect "status during the breach" 0 "$sb_bin" slo status --scope service=batch --at 2026-11-22T00:00:00Z -o json
+[[ $(json_query 'd[0]["effective_remaining_budget"] <= 0, len(d[0]["active_breaches"])') == "True 1" ]] && pass "breach zeroes the budget" || fail "breach status"
+expect "resolve the breach" 0 "$sb_bin" breach resolve breach-1 --at 2026-11-23T00:00:00Z
+expect "resolving twice is refused" 1 "$sb_bin" breach resolve breach-1 --at 2026-11-24T00:00:00Z
+mkdir -p "$work/badslo"
+printf 'apiVersion: secbudget.dev/v1\nkind: GateException\nspec:\n  service: api\n  owner: a\n  reason: r\n  created: 2026-11-01\n  expires: 2027-06-01\n' > "$work/badslo/ex.yaml"
+expect "lint rejects a too-long exception" 1 "$sb_bin" lint "$work/badslo"
+contains "$work/err" "ex.yaml:1" "exception error names file:line"
+
 echo
 if [[ $failures -eq 0 ]]; then echo "all CLI tests passed"; else echo "$failures CLI test(s) failed"; fi
 exit $(( failures > 0 ))

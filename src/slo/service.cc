@@ -279,7 +279,7 @@ Result<Breach> SloService::DeclareBreach(const BreachRequest& request, TimePoint
   e.type = BudgetEventType::kBreachDeclared;
   e.breach_id = request.id.empty() ? fmt::format("breach-{}", existing.size() + 1) : request.id;
   for (const auto& b : existing) {
-    if (b.id == e.breach_id) return Status::InvalidArgument(fmt::format("breach {} already exists", b.id));
+    if (b.id == e.breach_id) return Status::AlreadyExists(fmt::format("breach {} already exists", b.id));
   }
   e.team = request.team;
   e.service = request.service;
@@ -303,7 +303,7 @@ Result<Breach> SloService::ResolveBreach(const std::string& id, const std::strin
   for (auto& b : existing) {
     if (b.id != id) continue;
     if (b.resolved) {
-      return Status::InvalidArgument(fmt::format("breach {} was already resolved {}", id, FormatTime(*b.resolved)));
+      return Status::AlreadyExists(fmt::format("breach {} was already resolved {}", id, FormatTime(*b.resolved)));
     }
     if (at < b.declared) {
       return Status::InvalidArgument(
