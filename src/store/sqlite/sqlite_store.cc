@@ -252,6 +252,43 @@ Result<std::optional<T>> FirstRow(Stmt& st, Read read) {
   return out;
 }
 
+// Finding id -> position, open addressing with linear probing: a million
+// lookups per SLO status, where std::unordered_map's node allocations and
+// rehashing cost more than the SQLite reads.
+class IdIndex {
+ public:
+  static constexpr std::uint32_t kMissing = 0xffffffffu;
+
+  void Build(const std::vector<LifecycleData::Finding>& findings) {
+    std::size_t cap = 16;
+    while (cap < findings.size() * 2) cap <<= 1;
+    mask_ = cap - 1;
+    keys_.assign(cap, 0);
+    values_.assign(cap, kMissing);
+    for (std::uint32_t i = 0; i < findings.size(); ++i) {
+      std::size_t slot = Slot(findings[i].id);
+      while (values_[slot] != kMissing && keys_[slot] != findings[i].id) slot = (slot + 1) & mask_;
+      keys_[slot] = findings[i].id;
+      values_[slot] = i;
+    }
+  }
+  std::uint32_t Find(std::uint64_t id) const {
+    if (keys_.empty()) return kMissing;
+    for (std::size_t slot = Slot(id);; slot = (slot + 1) & mask_) {
+      if (values_[slot] == kMissing) return kMissing;
+      if (keys_[slot] == id) return values_[slot];
+    }
+  }
+
+ private:
+  std::size_t Slot(std::uint64_t id) const {
+    return static_cast<std::size_t>((id * 0x9e3779b97f4a7c15ULL) >> 20) & mask_;
+  }
+  std::size_t mask_ = 0;
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> values_;
+};
+
 constexpr const char* kFindingColumns =
     "id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version, fixed_version, rule_id, "
     "title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available, known_exploited, "
@@ -741,29 +778,26 @@ class SqliteStore final : public Database {
       args.push_back(val);
     }
     const std::string cond = where.empty() ? "" : " WHERE " + Join(where, " AND ");
-    // Units are interned: 1M findings share a few thousand (team, service,
-    // environment) triples.
-    std::unordered_map<std::string, std::uint32_t> unit_index;
-    std::unordered_map<std::uint64_t, std::uint32_t> finding_index;
-    std::string key;
+    // Findings come in unit order (the findings_by_unit index covers the
+    // query), so a unit changes only when the triple does: no hashing of
+    // strings for 1M rows.
+    IdIndex finding_index;
     {
-      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, team, service, environment FROM findings" + cond));
+      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, team, service, environment FROM findings" + cond +
+                                              " ORDER BY service, team, environment"));
       for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 1), args[i]);
       SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
-        key.clear();
-        for (int c = 1; c <= 3; ++c) {
-          key.append(st->View(c));
-          key.push_back('\0');
+        const std::string_view team = st->View(1), service = st->View(2), env = st->View(3);
+        if (out->units.empty() || out->units.back().service != service || out->units.back().team != team ||
+            Name(out->units.back().environment) != env) {
+          out->units.push_back(UnitKey{std::string(team), std::string(service),
+                                       ParseEnvironment(env).value_or(Environment::kUnknown)});
         }
-        auto [it, inserted] = unit_index.emplace(key, static_cast<std::uint32_t>(out->units.size()));
-        if (inserted) {
-          out->units.push_back(UnitKey{std::string(st->View(1)), std::string(st->View(2)),
-                                       ParseEnvironment(st->View(3)).value_or(Environment::kUnknown)});
-        }
-        finding_index.emplace(FromDb(st->Int(0)), static_cast<std::uint32_t>(out->findings.size()));
-        out->findings.push_back({FromDb(st->Int(0)), it->second, 0, 0});
+        out->findings.push_back(
+            {FromDb(st->Int(0)), static_cast<std::uint32_t>(out->units.size() - 1), 0, 0});
         return true;
       }));
+      finding_index.Build(out->findings);
     }
     // Events in append order, then grouped per finding (a counting sort
     // keeps each finding's order).
@@ -783,18 +817,20 @@ class SqliteStore final : public Database {
     st->Bind(1, until);
     for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 2), args[i]);
     SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
-      const auto it = finding_index.find(FromDb(st->Int(0)));
-      if (it == finding_index.end()) return true;
+      const std::uint32_t index = finding_index.Find(FromDb(st->Int(0)));
+      if (index == IdIndex::kMissing) return true;
+      // The query admits four types; their first letters differ.
       const std::string_view type = st->View(2);
       LifecycleEvent e;
       e.at = st->Int(1);
       e.due_at = st->Int(3);
-      e.type = type == "opened"     ? LifecycleType::kOpened
-               : type == "fixed"    ? LifecycleType::kFixed
-               : type == "reopened" ? LifecycleType::kReopened
-                                    : LifecycleType::kPriorityChanged;
-      raw.push_back({it->second, e});
-      ++out->findings[it->second].event_count;
+      e.type = type.empty()       ? LifecycleType::kPriorityChanged
+               : type[0] == 'o' ? LifecycleType::kOpened
+               : type[0] == 'f' ? LifecycleType::kFixed
+               : type[0] == 'r' ? LifecycleType::kReopened
+                                : LifecycleType::kPriorityChanged;
+      raw.push_back({index, e});
+      ++out->findings[index].event_count;
       return true;
     }));
     std::uint32_t offset = 0;
