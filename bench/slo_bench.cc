@@ -133,10 +133,9 @@ double ReadRows(const std::string& path, std::size_t* rows) {
   const auto t0 = Clock_::now();
   std::uint64_t sink = 0;
   *rows = 0;
-  for (const char* sql :
-       {"SELECT id, team, service, environment FROM findings",
-        "SELECT finding_id, at, type, due_at FROM events WHERE type IN "
-        "('opened','reopened','priority_changed','fixed') AND at <= ?1 ORDER BY seq"}) {
+  for (const char* sql : {"SELECT id, team, service, environment FROM findings",
+                          "SELECT finding_id, at, type, due_at FROM events WHERE type IN "
+                          "('opened','reopened','priority_changed','fixed') AND at <= ?1 ORDER BY seq"}) {
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
     sqlite3_bind_int64(st, 1, kNow);
@@ -170,10 +169,14 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (!std::strcmp(argv[i], "--findings")) args.findings = std::stoul(next());
-    else if (!std::strcmp(argv[i], "--services")) args.services = std::stoul(next());
-    else if (!std::strcmp(argv[i], "--repeat")) args.repeat = std::stoi(next());
-    else if (!std::strcmp(argv[i], "--dir")) args.dir = next();
+    if (!std::strcmp(argv[i], "--findings"))
+      args.findings = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--services"))
+      args.services = std::stoul(next());
+    else if (!std::strcmp(argv[i], "--repeat"))
+      args.repeat = std::stoi(next());
+    else if (!std::strcmp(argv[i], "--dir"))
+      args.dir = next();
     else {
       std::cerr << "usage: bench_slo [--findings N] [--services S] [--repeat R] [--dir DIR]\n";
       return 2;
@@ -183,8 +186,8 @@ int main(int argc, char** argv) {
     std::cerr << "bench_slo: counts must be positive\n";
     return 2;
   }
-  const fs::path dir = args.dir.empty() ? fs::temp_directory_path() / fmt::format("bench-slo-{}", ::getpid())
-                                        : fs::path(args.dir);
+  const fs::path dir =
+      args.dir.empty() ? fs::temp_directory_path() / fmt::format("bench-slo-{}", ::getpid()) : fs::path(args.dir);
   fs::create_directories(dir);
   const std::string path = (dir / fmt::format("slo-{}-{}.db", args.findings, args.services)).string();
   auto db = OpenDatabase(path);
@@ -230,9 +233,10 @@ int main(int argc, char** argv) {
     }
   }
   const double read = Median(read_s), status = Median(status_s), gate = Median(gate_s);
-  std::cout << fmt::format("history: {} findings, {} lifecycle events, {} services, {} units; {} bad deadlines in "
-                           "the 28-day windows\n",
-                           args.findings, events, args.services, units, bad);
+  std::cout << fmt::format(
+      "history: {} findings, {} lifecycle events, {} services, {} units; {} bad deadlines in "
+      "the 28-day windows\n",
+      args.findings, events, args.services, units, bad);
   std::cout << fmt::format("{:<34} {:>9.3f} s  {:>10.0f} rows/s   1.00x\n", "read rows (baseline)", read,
                            static_cast<double>(rows) / read);
   std::cout << fmt::format("{:<34} {:>9.3f} s  {:>10.0f} rows/s   {:.2f}x the read time   goal < 1 s\n",

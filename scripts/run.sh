@@ -13,7 +13,7 @@ rm -f demo/secbudget.db demo/secbudget.db-wal demo/secbudget.db-shm
 sb() { build/secbudget --db demo/secbudget.db --policy examples/policy "$@"; }
 
 echo
-echo "== validate the policy directory (assets and ranking policy)"
+echo "== validate the policy directory (assets, ranking and SLO policy)"
 sb lint
 echo
 echo "== load threat intelligence (CISA KEV, FIRST EPSS)"
@@ -34,5 +34,15 @@ echo
 first=$(sb --now 2026-11-09T12:00:00Z findings -o csv --priority P1 | sed -n 2p | cut -d, -f1)
 echo "== why is ${first} first?"
 sb --now 2026-11-09T12:00:00Z explain "$first"
+echo
+echo "== remediation SLOs on 2026-11-20: budget per team/service/environment"
+sb --now 2026-11-20T12:00:00Z slo status
+echo
+echo "== burn-rate and budget alerts"
+sb --now 2026-11-20T12:00:00Z slo alerts
+echo
+echo "== release gates: payments is frozen; checkout ships under a documented exception"
+sb --now 2026-11-20T12:00:00Z gate --service payments || true
+sb --now 2026-11-20T12:00:00Z gate --service checkout
 echo
 echo "Database: demo/secbudget.db. Try: build/secbudget --db demo/secbudget.db --policy examples/policy findings --help"

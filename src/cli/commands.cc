@@ -47,7 +47,6 @@ Result<std::unique_ptr<Clock>> MakeClock(const GlobalOptions& g) {
   return std::unique_ptr<Clock>(std::make_unique<FixedClock>(*t));
 }
 
-
 std::string Relative(TimePoint due, TimePoint now) {
   if (due >= now) return "in " + FormatDuration(due - now);
   return FormatDuration(now - due) + " overdue";

@@ -16,6 +16,10 @@ using nlohmann::json;
 
 std::string Pct(double share) { return fmt::format("{:.1f}%", share * 100); }
 
+// Remaining budget for tables: a share, or how many budgets were spent
+// once it is overspent ("-1900%" reads worse than "20.0x spent").
+std::string Remaining(double share) { return share >= 0 ? Pct(share) : fmt::format("{:.1f}x spent", 1 - share); }
+
 Result<UnitFilter> ParseScope(const std::vector<std::string>& items) {
   UnitFilter f;
   for (const auto& item : items) {
@@ -25,8 +29,10 @@ Result<UnitFilter> ParseScope(const std::vector<std::string>& items) {
       const std::size_t eq = p.find('=');
       const std::string key = eq == std::string_view::npos ? "" : std::string(Trim(p.substr(0, eq)));
       const std::string value = eq == std::string_view::npos ? "" : std::string(Trim(p.substr(eq + 1)));
-      std::string* dst = key == "team" ? &f.team : key == "service" ? &f.service : key == "environment" ? &f.environment
-                                                                                                          : nullptr;
+      std::string* dst = key == "team"          ? &f.team
+                         : key == "service"     ? &f.service
+                         : key == "environment" ? &f.environment
+                                                : nullptr;
       if (dst == nullptr || value.empty()) {
         return Status::InvalidArgument(
             fmt::format("--scope \"{}\": expected team=..., service=... or environment=...", std::string(p)));
@@ -135,7 +141,7 @@ int RunSloStatus(const GlobalOptions& g, const SloArgs& a) {
     for (const auto& p : *points) {
       const BudgetFigures& f = p.figures;
       table.rows.push_back({FormatDate(p.at), p.unit.Describe(), Pct(f.sli), std::to_string(f.good),
-                            std::to_string(f.bad), Pct(f.effective_remaining), std::to_string(f.overdue),
+                            std::to_string(f.bad), Remaining(f.effective_remaining), std::to_string(f.overdue),
                             std::string(Name(f.state))});
       json j = UnitJson(p.unit);
       j["date"] = FormatDate(p.at);
@@ -148,18 +154,17 @@ int RunSloStatus(const GlobalOptions& g, const SloArgs& a) {
   auto statuses = session->slo->Statuses(*filter, *at);
   if (!statuses.ok()) return ReportError(g, statuses.status());
   Table table;
-  table.header = {"UNIT",    "OBJECTIVE", "WINDOW", "SLI",   "GOOD/TOTAL", "REMAINING", "BURN (long window)",
+  table.header = {"UNIT",    "OBJECTIVE", "WINDOW",  "SLI",  "GOOD/TOTAL", "REMAINING", "BURN (long window)",
                   "OVERDUE", "OLDEST",    "EXHAUST", "STATE"};
   table.flexible = {0, 6};
   json out = json::array();
   for (const auto& s : *statuses) {
     const BudgetFigures& f = s.figures;
-    table.rows.push_back({s.unit.Describe(), Pct(s.slo.settings.objective), s.slo.settings.window.Describe(),
-                          f.total == 0 ? "-" : Pct(f.sli), fmt::format("{}/{}", f.good, f.total),
-                          Pct(f.effective_remaining), BurnCell(f), std::to_string(f.overdue),
-                          f.oldest_overdue_age ? FormatDuration(*f.oldest_overdue_age) : "-",
-                          f.time_to_exhaustion ? FormatDuration(*f.time_to_exhaustion) : "-",
-                          std::string(Name(f.state))});
+    table.rows.push_back(
+        {s.unit.Describe(), Pct(s.slo.settings.objective), s.slo.settings.window.Describe(),
+         f.total == 0 ? "-" : Pct(f.sli), fmt::format("{}/{}", f.good, f.total), Remaining(f.effective_remaining),
+         BurnCell(f), std::to_string(f.overdue), f.oldest_overdue_age ? FormatDuration(*f.oldest_overdue_age) : "-",
+         f.time_to_exhaustion ? FormatDuration(*f.time_to_exhaustion) : "-", std::string(Name(f.state))});
     out.push_back(StatusJson(s));
   }
   Emit(g, table, out);
@@ -230,9 +235,12 @@ int RunGate(const GlobalOptions& g, const GateArgs& a) {
     for (const auto& u : d->units) units.push_back(StatusJson(u));
     json ex = nullptr;
     if (d->exception) {
-      ex = {{"name", d->exception->name},   {"owner", d->exception->owner},
-            {"approver", d->exception->approver}, {"reason", d->exception->reason},
-            {"expires", FormatTime(d->exception->expires)}, {"origin", d->exception->origin}};
+      ex = {{"name", d->exception->name},
+            {"owner", d->exception->owner},
+            {"approver", d->exception->approver},
+            {"reason", d->exception->reason},
+            {"expires", FormatTime(d->exception->expires)},
+            {"origin", d->exception->origin}};
     }
     PrintJson(std::cout, json{{"service", d->service},
                               {"at", FormatTime(d->at)},
@@ -297,9 +305,10 @@ int RunBreachDeclare(const GlobalOptions& g, const BreachArgs& a) {
   if (g.output == OutputFormat::kJson) {
     PrintJson(std::cout, BreachJson(*b));
   } else {
-    std::cout << fmt::format("breach {} declared at {} for {}: the error budget there is zero until it is "
-                             "resolved (and the policy's recovery period after)\n",
-                             b->id, FormatTime(b->declared), ScopeText(*b));
+    std::cout << fmt::format(
+        "breach {} declared at {} for {}: the error budget there is zero until it is "
+        "resolved (and the policy's recovery period after)\n",
+        b->id, FormatTime(b->declared), ScopeText(*b));
   }
   return kExitOk;
 }

@@ -87,8 +87,10 @@ void AddFindingHistory(std::span<const LifecycleEvent> events, std::span<const R
     switch (e.type) {
       case LifecycleType::kOpened:
       case LifecycleType::kReopened:
-        if (!p.open) p = Period{true, e.due_at, false, false, false};
-        else p.due = e.due_at;  // a repeated open keeps the period
+        if (!p.open)
+          p = Period{true, e.due_at, false, false, false};
+        else
+          p.due = e.due_at;  // a repeated open keeps the period
         break;
       case LifecycleType::kPriorityChanged:
         if (p.open) p.due = e.due_at;
@@ -146,8 +148,8 @@ BudgetFigures Evaluate(const UnitLedger& ledger, const SloSettings& slo, TimePoi
   f.burn_projection = burn_over(slo.projection_window);
   if (f.burn_projection > 0 && f.remaining > 0) {
     // At burn b the whole budget lasts window/b; what remains lasts that share.
-    f.time_to_exhaustion = static_cast<Duration>(
-        std::llround(f.remaining * static_cast<double>(f.window_length) / f.burn_projection));
+    f.time_to_exhaustion =
+        static_cast<Duration>(std::llround(f.remaining * static_cast<double>(f.window_length) / f.burn_projection));
   }
 
   for (const auto& s : ledger.overdue) {
@@ -161,14 +163,15 @@ BudgetFigures Evaluate(const UnitLedger& ledger, const SloSettings& slo, TimePoi
   f.effective_remaining = f.remaining;
   if (slo.max_overdue && f.overdue > *slo.max_overdue) {
     f.backlog_tripped = true;
-    f.reasons.push_back(fmt::format("backlog guard: {} overdue findings, more than the {} allowed", f.overdue,
-                                    *slo.max_overdue));
+    f.reasons.push_back(
+        fmt::format("backlog guard: {} overdue findings, more than the {} allowed", f.overdue, *slo.max_overdue));
   }
   if (slo.max_oldest_overdue && f.oldest_overdue_age && *f.oldest_overdue_age > *slo.max_oldest_overdue) {
     f.backlog_tripped = true;
-    f.reasons.push_back(fmt::format("backlog guard: the oldest overdue finding is {} past due, more than the {} "
-                                    "allowed",
-                                    FormatDuration(*f.oldest_overdue_age), FormatDuration(*slo.max_oldest_overdue)));
+    f.reasons.push_back(
+        fmt::format("backlog guard: the oldest overdue finding is {} past due, more than the {} "
+                    "allowed",
+                    FormatDuration(*f.oldest_overdue_age), FormatDuration(*slo.max_oldest_overdue)));
   }
   for (const auto& b : breaches) {
     if (b.declared <= at && at < b.until) {

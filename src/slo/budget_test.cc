@@ -285,8 +285,8 @@ TEST(BudgetTest, CalendarWindows) {
   SloSettings s = Settings(0.9, 0);
   s.window = month;
   UnitLedger l;
-  Add(l, {{ParseTime("2026-10-30T00:00:00Z").value(), ParseTime("2026-10-31T00:00:00Z").value(),
-           LifecycleType::kOpened}});
+  Add(l,
+      {{ParseTime("2026-10-30T00:00:00Z").value(), ParseTime("2026-10-31T00:00:00Z").value(), LifecycleType::kOpened}});
   Add(l, {Open(0, kDay), Fix(kHour)});  // good on Nov 1
   const BudgetFigures f = Evaluate(l, s, mid, {});
   EXPECT_EQ(f.good, 1);

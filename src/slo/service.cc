@@ -87,7 +87,8 @@ UnitStatus SloService::StatusOf(const Loaded& l, std::size_t unit, TimePoint at)
     case BudgetState::kExhausted:
       s.actions = s.slo.settings.actions_exhausted;
       if (s.slo.settings.freeze_on_exhausted) {
-        s.actions.insert(s.actions.begin(), "feature releases are frozen (`secbudget gate` fails); security fixes ship");
+        s.actions.insert(s.actions.begin(),
+                         "feature releases are frozen (`secbudget gate` fails); security fixes ship");
       }
       if (!s.slo.settings.escalation.empty()) s.actions.push_back("escalate to " + s.slo.settings.escalation);
       break;
@@ -153,11 +154,11 @@ std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
       base(a);
       a.name = "SLOBurnRate";
       a.urgency = t.tier.urgency;
-      a.dedup_key = fmt::format("slo-burn/{}/{}/{}/{}", s.unit.team, s.unit.service, Name(s.unit.environment),
-                                t.tier.name);
+      a.dedup_key =
+          fmt::format("slo-burn/{}/{}/{}/{}", s.unit.team, s.unit.service, Name(s.unit.environment), t.tier.name);
       a.labels["tier"] = t.tier.name;
-      a.summary = fmt::format("{}: remediation budget burning at {:.1f}x over {} ({:.1f}x over {}); {} left",
-                              unit, t.burn_long, FormatDuration(t.tier.long_window), t.burn_short,
+      a.summary = fmt::format("{}: remediation budget burning at {:.1f}x over {} ({:.1f}x over {}); {} left", unit,
+                              t.burn_long, FormatDuration(t.tier.long_window), t.burn_short,
                               FormatDuration(t.tier.short_window), Percent(f.effective_remaining));
       a.annotations["burn_rate_long"] = fmt::format("{:.2f}", t.burn_long);
       a.annotations["burn_rate_short"] = fmt::format("{:.2f}", t.burn_short);
@@ -171,8 +172,7 @@ std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
       base(a);
       a.name = "SLOBudgetExhausted";
       a.urgency = Urgency::kTicket;
-      a.dedup_key =
-          fmt::format("slo-exhausted/{}/{}/{}", s.unit.team, s.unit.service, Name(s.unit.environment));
+      a.dedup_key = fmt::format("slo-exhausted/{}/{}/{}", s.unit.team, s.unit.service, Name(s.unit.environment));
       a.summary = fmt::format("{}: remediation error budget exhausted ({})", unit,
                               f.reasons.empty() ? std::string("no budget left") : f.reasons.front());
       a.annotations["reasons"] = Join(f.reasons, "; ");
@@ -198,10 +198,10 @@ Result<GateDecision> SloService::Gate(const GateRequest& request, TimePoint at) 
   filter.environment = request.environment;
   SB_ASSIGN_OR_RETURN(d.units, Statuses(filter, at));
   if (d.units.empty()) {
-    d.notes.push_back(fmt::format("no finding is attributed to service \"{}\"{}: nothing to hold the release (check "
-                                  "the name against the asset inventory)",
-                                  request.service,
-                                  request.environment.empty() ? "" : " in environment " + request.environment));
+    d.notes.push_back(
+        fmt::format("no finding is attributed to service \"{}\"{}: nothing to hold the release (check "
+                    "the name against the asset inventory)",
+                    request.service, request.environment.empty() ? "" : " in environment " + request.environment));
   }
   std::vector<const UnitStatus*> blocking;
   for (const auto& u : d.units) {
@@ -232,11 +232,10 @@ Result<GateDecision> SloService::Gate(const GateRequest& request, TimePoint at) 
                                       ex.owner, FormatTime(ex.expires), ex.reason));
       return d;
     }
-    d.notes.push_back(at >= ex.expires
-                          ? fmt::format("exception {} expired {}", ex.name.empty() ? ex.origin : ex.name,
-                                        FormatTime(ex.expires))
-                          : fmt::format("exception {} is not valid before {}", ex.name.empty() ? ex.origin : ex.name,
-                                        FormatTime(*ex.created)));
+    d.notes.push_back(at >= ex.expires ? fmt::format("exception {} expired {}", ex.name.empty() ? ex.origin : ex.name,
+                                                     FormatTime(ex.expires))
+                                       : fmt::format("exception {} is not valid before {}",
+                                                     ex.name.empty() ? ex.origin : ex.name, FormatTime(*ex.created)));
   }
   d.pass = false;
   for (const UnitStatus* u : blocking) {
@@ -328,8 +327,10 @@ std::string OpenSloName(std::string_view text) {
   std::string out;
   for (char c : ToLower(text)) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (ok) out += c;
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (ok)
+      out += c;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   if (out.size() > 63) out.resize(63);
@@ -388,9 +389,10 @@ Result<std::string> SloService::ExportOpenSlo(const UnitFilter& filter, TimePoin
         << YAML::EndMap;
       y << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
       y << YAML::Key << "description" << YAML::Value
-        << fmt::format("{} tier: burn rate >= {:.4g} over {} and over {} (multiwindow; OpenSLO has one lookback "
-                       "window, the short window is in the annotation)",
-                       t.name, t.burn_rate, FormatDuration(t.long_window), FormatDuration(t.short_window));
+        << fmt::format(
+               "{} tier: burn rate >= {:.4g} over {} and over {} (multiwindow; OpenSLO has one lookback "
+               "window, the short window is in the annotation)",
+               t.name, t.burn_rate, FormatDuration(t.long_window), FormatDuration(t.short_window));
       y << YAML::Key << "alertWhenBreaching" << YAML::Value << true;
       y << YAML::Key << "conditions" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
       y << YAML::Key << "kind" << YAML::Value << "AlertCondition";
@@ -400,10 +402,10 @@ Result<std::string> SloService::ExportOpenSlo(const UnitFilter& filter, TimePoin
         << YAML::EndMap;
       y << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
       y << YAML::Key << "severity" << YAML::Value << std::string(Name(t.urgency));
-      y << YAML::Key << "condition" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
-        << "burnrate" << YAML::Key << "op" << YAML::Value << "gte" << YAML::Key << "threshold" << YAML::Value
-        << t.burn_rate << YAML::Key << "lookbackWindow" << YAML::Value << FormatDuration(t.long_window)
-        << YAML::Key << "alertAfter" << YAML::Value << "0m" << YAML::EndMap;
+      y << YAML::Key << "condition" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value << "burnrate"
+        << YAML::Key << "op" << YAML::Value << "gte" << YAML::Key << "threshold" << YAML::Value << t.burn_rate
+        << YAML::Key << "lookbackWindow" << YAML::Value << FormatDuration(t.long_window) << YAML::Key << "alertAfter"
+        << YAML::Value << "0m" << YAML::EndMap;
       y << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
       y << YAML::Key << "notificationTargets" << YAML::Value << YAML::BeginSeq << YAML::EndSeq;
       y << YAML::EndMap << YAML::EndMap << YAML::EndDoc;
@@ -419,9 +421,10 @@ Result<std::string> SloService::ExportOpenSlo(const UnitFilter& filter, TimePoin
     y << YAML::EndMap;
     y << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "description" << YAML::Value
-      << fmt::format("Share of remediation deadlines met (fixed, or covered by accepted risk, by the due time). "
-                     "Policy: {}.",
-                     Join(s.slo.applied, " < "));
+      << fmt::format(
+             "Share of remediation deadlines met (fixed, or covered by accepted risk, by the due time). "
+             "Policy: {}.",
+             Join(s.slo.applied, " < "));
     y << YAML::Key << "service" << YAML::Value << service;
     y << YAML::Key << "indicator" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
@@ -434,8 +437,8 @@ Result<std::string> SloService::ExportOpenSlo(const UnitFilter& filter, TimePoin
     y << YAML::Key << "timeWindow" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
     switch (cfg.window.kind) {
       case WindowKind::kRolling:
-        y << YAML::Key << "duration" << YAML::Value << FormatDuration(cfg.window.length) << YAML::Key
-          << "isRolling" << YAML::Value << true;
+        y << YAML::Key << "duration" << YAML::Value << FormatDuration(cfg.window.length) << YAML::Key << "isRolling"
+          << YAML::Value << true;
         break;
       case WindowKind::kMonth:
       case WindowKind::kQuarter:

@@ -296,9 +296,8 @@ bool SloScopeRule::Matches(std::string_view t, std::string_view s, std::string_v
 
 std::string SloScopeRule::Describe() const {
   std::string out;
-  for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"team", team},
-                             {"service", service},
-                             {"environment", environment}}) {
+  for (const auto& [k, v] :
+       {std::pair<const char*, const std::string&>{"team", team}, {"service", service}, {"environment", environment}}) {
     if (v.empty()) continue;
     if (!out.empty()) out += ',';
     out += fmt::format("{}={}", k, v);
@@ -348,7 +347,8 @@ Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& d
     SB_RETURN_IF_ERROR(r.Finish());
     for (const auto* field : {&ex.service, &ex.owner, &ex.reason}) {
       if (Trim(*field).empty()) {
-        return Status::SchemaError("a gate exception needs a service, an owner and a reason").At(NodeLocation(file, spec));
+        return Status::SchemaError("a gate exception needs a service, an owner and a reason")
+            .At(NodeLocation(file, spec));
       }
     }
     if (ex.created && *ex.created >= ex.expires) {
@@ -361,8 +361,8 @@ Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& d
   MapReader r(spec, file, "SLOPolicy spec");
   if (const YAML::Node d = r.Get("defaults"); d.IsDefined()) {
     if (!policy_.defaults_origin_.empty()) {
-      return Status::SchemaError(fmt::format("a second defaults block (the first is at {}): keep one",
-                                             policy_.defaults_origin_))
+      return Status::SchemaError(
+                 fmt::format("a second defaults block (the first is at {}): keep one", policy_.defaults_origin_))
           .At(NodeLocation(file, d));
     }
     MapReader dr(d, file, "defaults");
@@ -372,8 +372,7 @@ Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& d
   }
   if (const YAML::Node scopes = r.Get("scopes"); scopes.IsDefined()) {
     if (!scopes.IsSequence()) {
-      return Status::SchemaError("scopes must be a list of {match: {...}, settings...}")
-          .At(NodeLocation(file, scopes));
+      return Status::SchemaError("scopes must be a list of {match: {...}, settings...}").At(NodeLocation(file, scopes));
     }
     for (const auto& item : scopes) {
       MapReader sr(item, file, "scope");

@@ -64,8 +64,8 @@ struct SloSettings {
   // Backlog guard: the budget counts as spent while either is passed.
   std::optional<std::int64_t> max_overdue;
   std::optional<Duration> max_oldest_overdue;
-  std::vector<BurnTier> tiers;  // DefaultTiers() unless the policy says otherwise
-  double at_risk_below = 0.5;   // remaining budget share under which the state is at risk
+  std::vector<BurnTier> tiers;            // DefaultTiers() unless the policy says otherwise
+  double at_risk_below = 0.5;             // remaining budget share under which the state is at risk
   Duration projection_window = 3 * kDay;  // burn rate used for time to exhaustion
   Duration breach_recovery = 7 * kDay;    // budget stays at zero this long after a breach is resolved
   Duration exception_max = 30 * kDay;     // longest gate exception allowed

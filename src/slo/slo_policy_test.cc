@@ -122,10 +122,13 @@ TEST(SloPolicyTest, ScopedDeadlinesReachTriage) {
                               "r.json", {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::vector<FindingRecord> found;
-  ASSERT_TRUE((*db)->ScanFindings({}, [&](const FindingRecord& r) {
-                     found.push_back(r);
-                     return true;
-                   }).ok());
+  ASSERT_TRUE((*db)
+                  ->ScanFindings({},
+                                 [&](const FindingRecord& r) {
+                                   found.push_back(r);
+                                   return true;
+                                 })
+                  .ok());
   ASSERT_EQ(found.size(), 1u);
   const TimePoint t = ParseTime("2026-11-02T06:00:00Z").value();
   EXPECT_EQ(found[0].due_at - t, with_assets->set.Deadline(found[0].priority, found[0]));

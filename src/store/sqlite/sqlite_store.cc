@@ -790,11 +790,10 @@ class SqliteStore final : public Database {
         const std::string_view team = st->View(1), service = st->View(2), env = st->View(3);
         if (out->units.empty() || out->units.back().service != service || out->units.back().team != team ||
             Name(out->units.back().environment) != env) {
-          out->units.push_back(UnitKey{std::string(team), std::string(service),
-                                       ParseEnvironment(env).value_or(Environment::kUnknown)});
+          out->units.push_back(
+              UnitKey{std::string(team), std::string(service), ParseEnvironment(env).value_or(Environment::kUnknown)});
         }
-        out->findings.push_back(
-            {FromDb(st->Int(0)), static_cast<std::uint32_t>(out->units.size() - 1), 0, 0});
+        out->findings.push_back({FromDb(st->Int(0)), static_cast<std::uint32_t>(out->units.size() - 1), 0, 0});
         return true;
       }));
       finding_index.Build(out->findings);
@@ -809,10 +808,9 @@ class SqliteStore final : public Database {
     raw.reserve(out->findings.size() * 2);
     const std::string types = "type IN ('opened','reopened','priority_changed','fixed') AND at <= ?";
     const std::string sql =
-        where.empty()
-            ? "SELECT finding_id, at, type, due_at FROM events WHERE " + types + " ORDER BY seq"
-            : "SELECT finding_id, at, type, due_at FROM events WHERE " + types +
-                  " AND finding_id IN (SELECT id FROM findings" + cond + ") ORDER BY finding_id, seq";
+        where.empty() ? "SELECT finding_id, at, type, due_at FROM events WHERE " + types + " ORDER BY seq"
+                      : "SELECT finding_id, at, type, due_at FROM events WHERE " + types +
+                            " AND finding_id IN (SELECT id FROM findings" + cond + ") ORDER BY finding_id, seq";
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(sql));
     st->Bind(1, until);
     for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 2), args[i]);
@@ -824,7 +822,7 @@ class SqliteStore final : public Database {
       LifecycleEvent e;
       e.at = st->Int(1);
       e.due_at = st->Int(3);
-      e.type = type.empty()       ? LifecycleType::kPriorityChanged
+      e.type = type.empty()     ? LifecycleType::kPriorityChanged
                : type[0] == 'o' ? LifecycleType::kOpened
                : type[0] == 'f' ? LifecycleType::kFixed
                : type[0] == 'r' ? LifecycleType::kReopened
