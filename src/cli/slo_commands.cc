@@ -50,6 +50,22 @@ Result<TimePoint> AtOr(const std::string& text, const Session& s, const char* fl
   return *t;
 }
 
+// What every slo command starts from: a session, the --scope filter and the
+// evaluation time.
+struct SloCommand {
+  Session session;
+  UnitFilter filter;
+  TimePoint at = 0;
+};
+
+Result<SloCommand> OpenSlo(const GlobalOptions& g, const std::vector<std::string>& scope, const std::string& at) {
+  SloCommand c;
+  SB_ASSIGN_OR_RETURN(c.session, OpenSession(g));
+  SB_ASSIGN_OR_RETURN(c.filter, ParseScope(scope));
+  SB_ASSIGN_OR_RETURN(c.at, AtOr(at, c.session, "--at"));
+  return c;
+}
+
 json FiguresJson(const BudgetFigures& f) {
   json tiers = json::array();
   for (const auto& t : f.tiers) {
@@ -122,12 +138,11 @@ std::string BurnCell(const BudgetFigures& f) {
 }  // namespace
 
 int RunSloStatus(const GlobalOptions& g, const SloArgs& a) {
-  auto session = OpenSession(g);
-  if (!session.ok()) return ReportError(g, session.status());
-  auto filter = ParseScope(a.scope);
-  if (!filter.ok()) return ReportError(g, filter.status());
-  auto at = AtOr(a.at, *session, "--at");
-  if (!at.ok()) return ReportError(g, at.status());
+  auto c = OpenSlo(g, a.scope, a.at);
+  if (!c.ok()) return ReportError(g, c.status());
+  Session* session = &c->session;
+  const UnitFilter* filter = &c->filter;
+  const TimePoint* at = &c->at;
   if (a.history) {
     auto to = a.to.empty() ? Result<TimePoint>(*at) : AtOr(a.to, *session, "--to");
     if (!to.ok()) return ReportError(g, to.status());
@@ -180,12 +195,11 @@ int RunSloStatus(const GlobalOptions& g, const SloArgs& a) {
 }
 
 int RunSloAlerts(const GlobalOptions& g, const SloArgs& a) {
-  auto session = OpenSession(g);
-  if (!session.ok()) return ReportError(g, session.status());
-  auto filter = ParseScope(a.scope);
-  if (!filter.ok()) return ReportError(g, filter.status());
-  auto at = AtOr(a.at, *session, "--at");
-  if (!at.ok()) return ReportError(g, at.status());
+  auto c = OpenSlo(g, a.scope, a.at);
+  if (!c.ok()) return ReportError(g, c.status());
+  Session* session = &c->session;
+  const UnitFilter* filter = &c->filter;
+  const TimePoint* at = &c->at;
   auto alerts = session->slo->Alerts(*filter, *at);
   if (!alerts.ok()) return ReportError(g, alerts.status());
   Table table;
@@ -210,12 +224,11 @@ int RunSloAlerts(const GlobalOptions& g, const SloArgs& a) {
 }
 
 int RunSloExport(const GlobalOptions& g, const SloArgs& a) {
-  auto session = OpenSession(g);
-  if (!session.ok()) return ReportError(g, session.status());
-  auto filter = ParseScope(a.scope);
-  if (!filter.ok()) return ReportError(g, filter.status());
-  auto at = AtOr(a.at, *session, "--at");
-  if (!at.ok()) return ReportError(g, at.status());
+  auto c = OpenSlo(g, a.scope, a.at);
+  if (!c.ok()) return ReportError(g, c.status());
+  Session* session = &c->session;
+  const UnitFilter* filter = &c->filter;
+  const TimePoint* at = &c->at;
   auto yaml = session->slo->ExportOpenSlo(*filter, *at);
   if (!yaml.ok()) return ReportError(g, yaml.status());
   std::cout << *yaml;

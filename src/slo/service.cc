@@ -30,6 +30,18 @@ bool BreachCovers(const Breach& b, const UnitKey& u) {
 
 std::string Percent(double share) { return fmt::format("{:.1f}%", share * 100); }
 
+Breach FromDeclaration(const BudgetEventRecord& e) {
+  Breach b;
+  b.id = e.breach_id;
+  b.team = e.team;
+  b.service = e.service;
+  b.environment = e.environment;
+  b.summary = e.summary;
+  b.actor = e.actor;
+  b.declared = e.at;
+  return b;
+}
+
 }  // namespace
 
 struct SloService::Loaded {
@@ -252,15 +264,7 @@ Result<std::vector<Breach>> SloService::ListBreaches() {
   std::vector<Breach> out;
   for (const auto& e : events) {
     if (e.type == BudgetEventType::kBreachDeclared) {
-      Breach b;
-      b.id = e.breach_id;
-      b.team = e.team;
-      b.service = e.service;
-      b.environment = e.environment;
-      b.summary = e.summary;
-      b.actor = e.actor;
-      b.declared = e.at;
-      out.push_back(std::move(b));
+      out.push_back(FromDeclaration(e));
     } else {
       for (auto& b : out) {
         if (b.id == e.breach_id && !b.resolved) b.resolved = e.at;
@@ -286,15 +290,7 @@ Result<Breach> SloService::DeclareBreach(const BreachRequest& request, TimePoint
   e.summary = request.summary;
   e.actor = request.actor;
   SB_RETURN_IF_ERROR(store_.AppendBudgetEvent(&e));
-  Breach b;
-  b.id = e.breach_id;
-  b.team = e.team;
-  b.service = e.service;
-  b.environment = e.environment;
-  b.summary = e.summary;
-  b.actor = e.actor;
-  b.declared = at;
-  return b;
+  return FromDeclaration(e);
 }
 
 Result<Breach> SloService::ResolveBreach(const std::string& id, const std::string& actor, TimePoint at) {

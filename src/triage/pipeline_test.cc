@@ -416,13 +416,16 @@ TEST_F(PipelineTest, DueTimeRules) {
   const TimePoint start = T("2026-11-01T00:00:00Z");
   EXPECT_EQ(DueOnOpen(start, p.Deadline(Priority::kP3)), start + 30 * kDay);
   // Escalation at day 10 from P3 (due day 30) to P1: day 10 + 48h.
-  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP1, start + 30 * kDay, start, start + 10 * kDay, p.Deadline(Priority::kP1)),
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP1, start + 30 * kDay, start, start + 10 * kDay,
+                                p.Deadline(Priority::kP1)),
             start + 10 * kDay + 48 * kHour);
   // Escalation that would push the deadline out keeps the earlier one.
-  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP2, start + 30 * kDay, start, start + 29 * kDay, p.Deadline(Priority::kP2)),
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP3, Priority::kP2, start + 30 * kDay, start, start + 29 * kDay,
+                                p.Deadline(Priority::kP2)),
             start + 30 * kDay);
   // De-escalation: from the start of the open period.
-  EXPECT_EQ(DueOnPriorityChange(Priority::kP1, Priority::kP4, start + 2 * kDay, start, start + kDay, p.Deadline(Priority::kP4)),
+  EXPECT_EQ(DueOnPriorityChange(Priority::kP1, Priority::kP4, start + 2 * kDay, start, start + kDay,
+                                p.Deadline(Priority::kP4)),
             start + 90 * kDay);
 }
 
