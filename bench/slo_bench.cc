@@ -207,8 +207,7 @@ int main(int argc, char** argv) {
   }
 
   SloPolicy policy;  // built-in defaults
-  FixedClock clock(kNow);
-  SloService service(**db, policy, clock);
+  SloService service(**db, policy);
 
   std::vector<double> read_s, status_s, gate_s;
   std::size_t rows = 0, units = 0;

@@ -149,7 +149,7 @@ Result<Session> OpenSession(const GlobalOptions& g) {
   s.slo_policy = std::make_unique<SloPolicy>(slo.TakePolicy());
   SB_ASSIGN_OR_RETURN(s.db, OpenDatabase(g.db));
   s.triage = std::make_unique<Triage>(*s.db, *s.policy, *s.clock);
-  s.slo = std::make_unique<SloService>(*s.db, *s.slo_policy, *s.clock);
+  s.slo = std::make_unique<SloService>(*s.db, *s.slo_policy);
   return s;
 }
 

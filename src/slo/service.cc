@@ -51,8 +51,7 @@ struct SloService::Loaded {
   std::vector<Breach> breaches;
 };
 
-SloService::SloService(SloStore& store, const SloPolicy& policy, const Clock& clock)
-    : store_(store), policy_(policy), clock_(clock) {}
+SloService::SloService(SloStore& store, const SloPolicy& policy) : store_(store), policy_(policy) {}
 
 Status SloService::Load(const UnitFilter& filter, TimePoint until, Loaded* out) {
   SB_RETURN_IF_ERROR(store_.LoadLifecycle(filter, until, &out->data));

@@ -68,7 +68,8 @@ struct BreachRequest {
 
 class SloService {
  public:
-  SloService(SloStore& store, const SloPolicy& policy, const Clock& clock);
+  // Every computation takes its time explicitly (`at`): there is no clock.
+  SloService(SloStore& store, const SloPolicy& policy);
 
   // Accepted risk per finding. Suppressions (the alerting capability) feed
   // this; until then it is empty unless a caller sets it.
@@ -96,7 +97,6 @@ class SloService {
 
   SloStore& store_;
   const SloPolicy& policy_;
-  const Clock& clock_;
   AcceptanceSource acceptances_;
 };
 

@@ -53,7 +53,7 @@ spec:
     auto set = LoadPolicy(dir_.File("policy"), nullptr, {&loader});
     ASSERT_TRUE(set.ok()) << set.status().ToString();
     policy_ = std::make_unique<SloPolicy>(loader.TakePolicy());
-    service_ = std::make_unique<SloService>(*db_, *policy_, clock_);
+    service_ = std::make_unique<SloService>(*db_, *policy_);
   }
 
   // A finding of `service` (team payments, prod) opened at `open` due at

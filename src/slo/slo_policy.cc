@@ -260,7 +260,8 @@ void SloOverrides::ApplyTo(SloSettings& s) const {
   if (window) s.window = *window;
   if (max_overdue) s.max_overdue = max_overdue;
   if (max_oldest_overdue) s.max_oldest_overdue = max_oldest_overdue;
-  for (const auto& [name, t] : tiers) {
+  for (const auto& [tier_name, t] : tiers) {
+    const std::string& name = tier_name;  // clang 14 cannot capture a structured binding
     auto it = std::find_if(s.tiers.begin(), s.tiers.end(), [&](const BurnTier& b) { return b.name == name; });
     if (it == s.tiers.end()) {
       BurnTier b;
