@@ -21,6 +21,22 @@ struct Vuln {
 // Trivy image report: OS packages (debian) unless `lang` is set (jar).
 std::string TrivyImage(const std::string& image, const std::string& created_at, const std::vector<Vuln>& vulns,
                        bool lang = false);
+// An inventory of one asset, "api" (team payments, prod, internet-facing,
+// high criticality), matching the image ghcr.io/acme/api.
+inline constexpr const char* kApiAssetInventory = R"(apiVersion: secbudget.dev/v1
+kind: AssetInventory
+spec:
+  assets:
+    - id: api
+      service: api
+      team: payments
+      environment: prod
+      layer: app
+      internet_exposed: true
+      criticality: high
+      match:
+        - image: ghcr.io/acme/api
+)";
 // Grype image report.
 std::string GrypeImage(const std::string& image, const std::string& timestamp, const std::vector<Vuln>& vulns);
 // One ASFF Security Hub control finding.

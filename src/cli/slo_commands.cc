@@ -293,11 +293,8 @@ json BreachJson(const Breach& b) {
 }
 
 std::string ScopeText(const Breach& b) {
-  std::vector<std::string> parts;
-  if (!b.team.empty()) parts.push_back("team=" + b.team);
-  if (!b.service.empty()) parts.push_back("service=" + b.service);
-  if (!b.environment.empty()) parts.push_back("environment=" + b.environment);
-  return parts.empty() ? "(everything)" : Join(parts, ",");
+  const std::string scope = ScopeSelector{b.team, b.service, b.environment}.Describe();
+  return scope.empty() ? "(everything)" : scope;
 }
 
 }  // namespace

@@ -84,10 +84,10 @@ struct BudgetFigures {
   TimePoint window_start = 0;  // events after this count (rolling: at - length)
   Duration window_length = 0;
   std::int64_t good = 0, bad = 0, total = 0, accepted = 0;
-  double sli = 1;              // good / total (1 with no events)
-  double allowed_bad = 0;      // (1 - objective) * total
-  double remaining = 1;        // (allowed - bad) / allowed; negative = overspent
-  double effective_remaining;  // 0 (or less) while the backlog guard or a breach holds
+  double sli = 1;                  // good / total (1 with no events)
+  double allowed_bad = 0;          // (1 - objective) * total
+  double remaining = 1;            // (allowed - bad) / allowed; negative = overspent
+  double effective_remaining = 1;  // 0 (or less) while the backlog guard or a breach holds
   std::vector<TierFigures> tiers;
   double burn_projection = 0;  // burn over the projection window
   std::optional<Duration> time_to_exhaustion;

@@ -24,8 +24,7 @@ std::string_view Name(BudgetEventType t) {
 namespace {
 
 bool BreachCovers(const Breach& b, const UnitKey& u) {
-  return (b.team.empty() || GlobMatch(b.team, u.team)) && (b.service.empty() || GlobMatch(b.service, u.service)) &&
-         (b.environment.empty() || GlobMatch(b.environment, Name(u.environment)));
+  return ScopeSelector{b.team, b.service, b.environment}.Matches(u.team, u.service, Name(u.environment));
 }
 
 std::string Percent(double share) { return fmt::format("{:.1f}%", share * 100); }
@@ -59,15 +58,10 @@ Status SloService::Load(const UnitFilter& filter, TimePoint until, Loaded* out) 
   out->slos.clear();
   out->slos.reserve(out->data.units.size());
   for (const auto& u : out->data.units) out->slos.push_back(policy_.Resolve(u.team, u.service, Name(u.environment)));
-  std::vector<RiskAcceptance> none;
   for (const auto& f : out->data.findings) {
     const std::span<const LifecycleEvent> events(out->data.events.data() + f.first_event, f.event_count);
-    if (acceptances_) {
-      const std::vector<RiskAcceptance> acc = acceptances_(f.id);
-      AddFindingHistory(events, acc, out->ledgers[f.unit]);
-    } else {
-      AddFindingHistory(events, none, out->ledgers[f.unit]);
-    }
+    const std::vector<RiskAcceptance> acc = acceptances_ ? acceptances_(f.id) : std::vector<RiskAcceptance>{};
+    AddFindingHistory(events, acc, out->ledgers[f.unit]);
   }
   SB_ASSIGN_OR_RETURN(out->breaches, ListBreaches());
   return Status::OK();
@@ -138,6 +132,8 @@ Result<std::vector<HistoryPoint>> SloService::History(const UnitFilter& filter, 
   return out;
 }
 
+namespace {
+
 std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
   std::vector<Alert> out;
   for (const auto& s : statuses) {
@@ -193,6 +189,8 @@ std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
   }
   return out;
 }
+
+}  // namespace
 
 Result<std::vector<Alert>> SloService::Alerts(const UnitFilter& filter, TimePoint at) {
   SB_ASSIGN_OR_RETURN(auto statuses, Statuses(filter, at));

@@ -10,7 +10,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -99,8 +98,5 @@ class SloService {
   const SloPolicy& policy_;
   AcceptanceSource acceptances_;
 };
-
-// Alerts from statuses (exposed for tests and the benchmark).
-std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses);
 
 }  // namespace secbudget

@@ -59,13 +59,13 @@ spec:
   // A finding of `service` (team payments, prod) opened at `open` due at
   // `due`, fixed at `fixed` when given.
   void AddFinding(const std::string& service, TimePoint open, TimePoint due, std::optional<TimePoint> fixed = {},
-                  const std::string& team = "payments") {
+                  const std::string& team = "payments", Environment environment = Environment::kProd) {
     FindingRecord f;
     f.id = ++next_id_;
     f.identity = "finding-" + std::to_string(f.id);
     f.service = service;
     f.team = team;
-    f.environment = Environment::kProd;
+    f.environment = environment;
     f.status = fixed ? FindingStatus::kFixed : FindingStatus::kOpen;
     f.first_seen = f.period_start = open;
     f.due_at = due;
@@ -181,6 +181,58 @@ TEST_F(SloServiceTest, GateFailsOnExhaustedBudgetAndHonoursExceptions) {
   ASSERT_TRUE(unknown.ok());
   EXPECT_TRUE(unknown->pass);
   ASSERT_EQ(unknown->notes.size(), 1u);
+}
+
+TEST_F(SloServiceTest, GateByEnvironmentAndPoliciesThatDoNotFreeze) {
+  LoadPolicyText(R"(apiVersion: secbudget.dev/v1
+kind: SLOPolicy
+spec:
+  defaults:
+    objective: 90%
+    window: month
+  scopes:
+    - match: {environment: dev}
+      freeze_on_exhausted: false
+)");
+  // prod: 9 in time, 1 missed -> allowed 1, remaining 0: exhausted.
+  for (int i = 0; i < 9; ++i) AddFinding("api", T0, T0 + 2 * kDay, T0 + kDay);
+  AddFinding("api", T0, T0 + 2 * kDay);
+  // dev: every deadline missed, but dev does not freeze releases.
+  AddFinding("api", T0, T0 + 2 * kDay, std::nullopt, "payments", Environment::kDev);
+  const TimePoint at = T0 + 5 * kDay;
+  EXPECT_FALSE(service_->Gate({"api", "", false}, at)->pass);
+  EXPECT_FALSE(service_->Gate({"api", "prod", false}, at)->pass);
+  auto dev = service_->Gate({"api", "dev", false}, at);
+  ASSERT_TRUE(dev.ok());
+  ASSERT_EQ(dev->units.size(), 1u);
+  EXPECT_EQ(dev->units[0].figures.state, BudgetState::kExhausted);
+  EXPECT_TRUE(dev->pass);
+  // 9 in time, none missed yet (day 1): healthy; with one more miss in a
+  // larger set: under the 50% line -> at risk.
+  auto early = service_->Statuses({"payments", "api", "prod"}, T0 + kDay);
+  ASSERT_TRUE(early.ok());
+  ASSERT_EQ(early->size(), 1u);
+  EXPECT_EQ((*early)[0].figures.state, BudgetState::kHealthy);
+  for (int i = 0; i < 9; ++i) AddFinding("api", T0, T0 + 2 * kDay, T0 + kDay);
+  // prod now: 18 good, 1 bad; allowed 1.9; remaining 0.9/1.9 = 47% < 50%.
+  auto later = service_->Statuses({"payments", "api", "prod"}, at);
+  ASSERT_TRUE(later.ok());
+  EXPECT_NEAR((*later)[0].figures.remaining, 0.9 / 1.9, 1e-9);
+  EXPECT_EQ((*later)[0].figures.state, BudgetState::kAtRisk);
+  // The calendar window reaches OpenSLO as a non-rolling 1M window.
+  auto y = service_->ExportOpenSlo({"payments", "api", "prod"}, at);
+  ASSERT_TRUE(y.ok());
+  auto docs = ParseYamlDocuments(*y, "export.yaml");
+  ASSERT_TRUE(docs.ok());
+  bool found = false;
+  for (const auto& d : *docs) {
+    if (d["kind"].as<std::string>() != "SLO") continue;
+    found = true;
+    EXPECT_EQ(d["spec"]["timeWindow"][0]["duration"].as<std::string>(), "1M");
+    EXPECT_FALSE(d["spec"]["timeWindow"][0]["isRolling"].as<bool>());
+    EXPECT_EQ(d["spec"]["timeWindow"][0]["calendar"]["timeZone"].as<std::string>(), "UTC");
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST_F(SloServiceTest, BreachRecordedAsEventsZeroesTheBudget) {

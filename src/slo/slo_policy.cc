@@ -171,7 +171,7 @@ Status ReadOverrides(MapReader& r, const std::string& file, SloOverrides* o) {
       }
     }
   }
-  if (const YAML::Node n = r.Get("at_risk_below"); n.IsDefined()) o->at_risk_below = ParseShare(r, "at_risk_below");
+  o->at_risk_below = ParseShare(r, "at_risk_below");
   o->projection_window = ReadDuration(r, "projection_window");
   o->breach_recovery = ReadDuration(r, "breach_recovery", /*allow_zero=*/true);
   o->exception_max = ReadDuration(r, "exception_max");
@@ -188,11 +188,11 @@ Status ReadOverrides(MapReader& r, const std::string& file, SloOverrides* o) {
 
 Status ReadSelector(const YAML::Node& match, const std::string& file, SloScopeRule* rule) {
   MapReader mr(match, file, "match");
-  if (auto v = mr.String("team")) rule->team = *v;
-  if (auto v = mr.String("service")) rule->service = *v;
-  if (auto v = mr.String("environment")) rule->environment = *v;
+  if (auto v = mr.String("team")) rule->scope.team = *v;
+  if (auto v = mr.String("service")) rule->scope.service = *v;
+  if (auto v = mr.String("environment")) rule->scope.environment = *v;
   SB_RETURN_IF_ERROR(mr.Finish());
-  if (rule->Specificity() == 0) {
+  if (rule->scope.Specificity() == 0) {
     return Status::SchemaError("match needs at least one of team, service, environment (use defaults otherwise)")
         .At(NodeLocation(file, match));
   }
@@ -286,26 +286,6 @@ void SloOverrides::ApplyTo(SloSettings& s) const {
   if (escalation) s.escalation = *escalation;
 }
 
-int SloScopeRule::Specificity() const {
-  return (team.empty() ? 0 : 1) + (service.empty() ? 0 : 1) + (environment.empty() ? 0 : 1);
-}
-
-bool SloScopeRule::Matches(std::string_view t, std::string_view s, std::string_view e) const {
-  return (team.empty() || GlobMatch(team, t)) && (service.empty() || GlobMatch(service, s)) &&
-         (environment.empty() || GlobMatch(environment, e));
-}
-
-std::string SloScopeRule::Describe() const {
-  std::string out;
-  for (const auto& [k, v] :
-       {std::pair<const char*, const std::string&>{"team", team}, {"service", service}, {"environment", environment}}) {
-    if (v.empty()) continue;
-    if (!out.empty()) out += ',';
-    out += fmt::format("{}={}", k, v);
-  }
-  return out;
-}
-
 ResolvedSlo SloPolicy::Resolve(std::string_view team, std::string_view service, std::string_view environment) const {
   ResolvedSlo r;
   r.settings.tiers = DefaultTiers();
@@ -315,9 +295,9 @@ ResolvedSlo SloPolicy::Resolve(std::string_view team, std::string_view service, 
     r.applied.push_back("defaults (" + defaults_origin_ + ")");
   }
   for (const auto& rule : rules_) {
-    if (!rule.Matches(team, service, environment)) continue;
+    if (!rule.scope.Matches(team, service, environment)) continue;
     rule.overrides.ApplyTo(r.settings);
-    r.applied.push_back(rule.Describe() + " (" + rule.origin + ")");
+    r.applied.push_back(rule.scope.Describe() + " (" + rule.origin + ")");
   }
   return r;
 }
@@ -390,8 +370,9 @@ Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& d
 }
 
 Status SloPolicyLoader::Finish(PolicySet& set) {
-  std::stable_sort(policy_.rules_.begin(), policy_.rules_.end(),
-                   [](const SloScopeRule& a, const SloScopeRule& b) { return a.Specificity() < b.Specificity(); });
+  std::stable_sort(policy_.rules_.begin(), policy_.rules_.end(), [](const SloScopeRule& a, const SloScopeRule& b) {
+    return a.scope.Specificity() < b.scope.Specificity();
+  });
   // Every combination of settings a unit can end up with must make sense:
   // check the defaults alone and each rule over them.
   const auto check = [&](const ResolvedSlo& r, const std::string& where) -> Status {
@@ -407,7 +388,8 @@ Status SloPolicyLoader::Finish(PolicySet& set) {
   };
   SB_RETURN_IF_ERROR(check(policy_.Resolve("", "", ""), policy_.defaults_origin_));
   for (const auto& rule : policy_.rules_) {
-    SB_RETURN_IF_ERROR(check(policy_.Resolve(rule.team, rule.service, rule.environment), rule.origin));
+    SB_RETURN_IF_ERROR(
+        check(policy_.Resolve(rule.scope.team, rule.scope.service, rule.scope.environment), rule.origin));
   }
   for (const auto& ex : policy_.exceptions_) {
     const ResolvedSlo r = policy_.Resolve("", ex.service, ex.environment);
@@ -434,9 +416,7 @@ Status SloPolicyLoader::Finish(PolicySet& set) {
       continue;
     }
     DeadlineRule d;
-    d.team = rule.team;
-    d.service = rule.service;
-    d.environment = rule.environment;
+    d.scope = rule.scope;
     d.deadlines = rule.overrides.deadlines;
     d.origin = rule.origin;
     set.deadline_rules.push_back(d);

@@ -102,13 +102,9 @@ struct SloOverrides {
 };
 
 struct SloScopeRule {
-  std::string team, service, environment;  // glob patterns; empty = any
+  ScopeSelector scope;
   SloOverrides overrides;
   std::string origin;  // "file:line"
-
-  int Specificity() const;
-  bool Matches(std::string_view team, std::string_view service, std::string_view environment) const;
-  std::string Describe() const;  // "team=payments,service=*"
 };
 
 struct GateException {
@@ -132,8 +128,6 @@ class SloPolicy {
  public:
   ResolvedSlo Resolve(std::string_view team, std::string_view service, std::string_view environment) const;
   const std::vector<GateException>& exceptions() const { return exceptions_; }
-  const std::vector<SloScopeRule>& rules() const { return rules_; }
-  bool has_defaults() const { return !defaults_origin_.empty(); }
 
  private:
   friend class SloPolicyLoader;

@@ -16,21 +16,6 @@ namespace {
 using testing::Padded;
 using testing::TempDir;
 
-constexpr const char* kAssets = R"(apiVersion: secbudget.dev/v1
-kind: AssetInventory
-spec:
-  assets:
-    - id: api
-      service: api
-      team: payments
-      environment: prod
-      layer: app
-      internet_exposed: true
-      criticality: high
-      match:
-        - image: ghcr.io/acme/api
-)";
-
 constexpr const char* kSlo = R"(apiVersion: secbudget.dev/v1
 kind: SLOPolicy
 spec:
@@ -106,7 +91,7 @@ TEST(SloPolicyTest, ScopedDeadlinesReachTriage) {
   EXPECT_EQ(l->set.Deadline(Priority::kP1, f), 48 * kHour);
 
   // Ingest: a new finding of the payments api gets the scope's deadline.
-  dir.Write("policy/assets.yaml", kAssets);
+  dir.Write("policy/assets.yaml", testing::kApiAssetInventory);
   auto with_assets = Load(dir);
   ASSERT_TRUE(with_assets.ok()) << with_assets.status().ToString();
   auto db = OpenDatabase(dir.File("t.db"));

@@ -28,7 +28,6 @@ struct UnitKey {
   Environment environment = Environment::kUnknown;
 
   std::string Describe() const;  // "payments/payments-api (prod)"
-  bool operator==(const UnitKey&) const = default;
 };
 
 struct LifecycleData {

@@ -26,20 +26,7 @@ TimePoint T(const char* text) { return ParseTime(text).value(); }
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    policy_dir_ = dir_.Write("policy/assets.yaml", R"(apiVersion: secbudget.dev/v1
-kind: AssetInventory
-spec:
-  assets:
-    - id: api
-      service: api
-      team: payments
-      environment: prod
-      layer: app
-      internet_exposed: true
-      criticality: high
-      match:
-        - image: ghcr.io/acme/api
-)");
+    policy_dir_ = dir_.Write("policy/assets.yaml", testing::kApiAssetInventory);
     policy_ = std::make_unique<PolicySet>(LoadPolicy(dir_.File("policy")).value());
     db_path_ = dir_.File("findings.db");
     db_ = OpenDatabase(db_path_).value();

@@ -322,20 +322,32 @@ Result<RankingPolicy> ParseRankingPolicy(const std::string& text, const std::str
   return p;
 }
 
-int DeadlineRule::Specificity() const {
+int ScopeSelector::Specificity() const {
   return (team.empty() ? 0 : 1) + (service.empty() ? 0 : 1) + (environment.empty() ? 0 : 1);
 }
 
-bool DeadlineRule::Matches(const FindingRecord& f) const {
-  return (team.empty() || GlobMatch(team, f.team)) && (service.empty() || GlobMatch(service, f.service)) &&
-         (environment.empty() || GlobMatch(environment, Name(f.environment)));
+bool ScopeSelector::Matches(std::string_view team_name, std::string_view service_name,
+                            std::string_view environment_name) const {
+  return (team.empty() || GlobMatch(team, team_name)) && (service.empty() || GlobMatch(service, service_name)) &&
+         (environment.empty() || GlobMatch(environment, environment_name));
+}
+
+std::string ScopeSelector::Describe() const {
+  std::string out;
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string&>{"team", team}, {"service", service}, {"environment", environment}}) {
+    if (value.empty()) continue;
+    if (!out.empty()) out += ',';
+    out += fmt::format("{}={}", key, value);
+  }
+  return out;
 }
 
 Duration PolicySet::Deadline(Priority p, const FindingRecord& f) const {
   const std::size_t i = static_cast<std::size_t>(p) - 1;
   Duration d = ranking.deadlines[i];
   for (const auto& rule : deadline_rules) {
-    if (rule.deadlines[i] && rule.Matches(f)) d = *rule.deadlines[i];
+    if (rule.deadlines[i] && rule.scope.Matches(f)) d = *rule.deadlines[i];
   }
   return d;
 }

@@ -80,15 +80,23 @@ struct RankingPolicy {
   Duration Deadline(Priority p) const { return deadlines[static_cast<std::size_t>(p) - 1]; }
 };
 
-// Deadlines for the findings of one scope (set by the SLO policy). Empty
-// selector fields match anything; non-empty ones are glob patterns.
-struct DeadlineRule {
+// Which findings a policy rule covers, by the owner the asset inventory
+// gives them. Fields are glob patterns; an empty field matches anything.
+// Shared by deadline rules, SLO scope rules and breaches.
+struct ScopeSelector {
   std::string team, service, environment;
+
+  int Specificity() const;  // how many fields are set
+  bool Matches(std::string_view team_name, std::string_view service_name, std::string_view environment_name) const;
+  bool Matches(const FindingRecord& f) const { return Matches(f.team, f.service, Name(f.environment)); }
+  std::string Describe() const;  // "team=payments,environment=prod"; "" when empty
+};
+
+// Deadlines for the findings of one scope (set by the SLO policy).
+struct DeadlineRule {
+  ScopeSelector scope;
   std::array<std::optional<Duration>, 4> deadlines;  // P1..P4; unset = inherit
   std::string origin;                                // "file:line" for explanations
-
-  int Specificity() const;
-  bool Matches(const FindingRecord& f) const;
 };
 
 struct PolicySet {

@@ -73,6 +73,41 @@ TEST(SqliteStoreTest, UsesWalAndRefusesANewerSchema) {
   EXPECT_NE(db.status().message().find("newer"), std::string::npos);
 }
 
+TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
+  TempDir dir;
+  const std::string path = dir.File("old.db");
+  {
+    auto db = OpenSqliteStore(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Begin().ok());
+    ASSERT_TRUE((*db)->InsertFinding(MakeFinding(7)).ok());
+    ASSERT_TRUE((*db)->Commit().ok());
+  }
+  // Take the file back to what a schema-1 binary wrote.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
+                         "DELETE FROM schema_migrations WHERE version = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_NE((*db)->Describe().find("schema 2"), std::string::npos);
+  auto f = (*db)->GetFinding(7);
+  ASSERT_TRUE(f.ok() && f->has_value());  // the old data survives
+  BudgetEventRecord e;
+  e.at = 100;
+  e.breach_id = "breach-1";
+  e.summary = "x";
+  ASSERT_TRUE((*db)->AppendBudgetEvent(&e).ok());  // the new table exists
+  std::vector<BudgetEventRecord> events;
+  ASSERT_TRUE((*db)->ListBudgetEvents(&events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].breach_id, "breach-1");
+}
+
 TEST(SqliteStoreTest, RollbackDiscardsAndEventsAreOrdered) {
   TempDir dir;
   auto db = OpenSqliteStore(dir.File("s.db"));
