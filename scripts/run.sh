@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECBUDGET_TESTS=OFF >/dev/null
-cmake --build build --target secbudget
+# Its own build directory: reconfiguring build/ (the developers' tree, with
+# tests) as Release without tests would leave stale test binaries behind.
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECBUDGET_TESTS=OFF >/dev/null
+cmake --build build-release --target secbudget
 
 mkdir -p demo
 rm -f demo/secbudget.db demo/secbudget.db-wal demo/secbudget.db-shm
-sb() { build/secbudget --db demo/secbudget.db --policy examples/policy "$@"; }
+sb() { build-release/secbudget --db demo/secbudget.db --policy examples/policy "$@"; }
 
 echo
 echo "== validate the policy directory (assets, ranking and SLO policy)"
@@ -45,4 +47,4 @@ echo "== release gates: payments is frozen; checkout ships under a documented ex
 sb --now 2026-11-20T12:00:00Z gate --service payments || true
 sb --now 2026-11-20T12:00:00Z gate --service checkout
 echo
-echo "Database: demo/secbudget.db. Try: build/secbudget --db demo/secbudget.db --policy examples/policy findings --help"
+echo "Database: demo/secbudget.db. Try: build-release/secbudget --db demo/secbudget.db --policy examples/policy findings --help"
