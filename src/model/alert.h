@@ -24,6 +24,9 @@ enum class Urgency : std::uint8_t { kPage, kTicket, kDigest };
 std::string_view Name(Urgency u);
 std::optional<Urgency> ParseUrgency(std::string_view s);
 
+// Labels and annotations: sorted, looked up by string_view.
+using Labels = std::map<std::string, std::string, std::less<>>;
+
 struct Alert {
   std::string dedup_key;  // stable identity of the condition
   std::string source;     // "slo", "triage", "detect", "incident"
@@ -35,8 +38,11 @@ struct Alert {
   // Labels identify and route (team, service, environment, tier, ...);
   // annotations carry the figures and words (remaining budget, burn rate,
   // time to exhaustion, reasons).
-  std::map<std::string, std::string> labels;
-  std::map<std::string, std::string> annotations;
+  Labels labels;
+  Labels annotations;
+  // Orders alerts of the same urgency when capacity runs out: higher ranks
+  // are delivered first (a finding's score, a burn tier's weight).
+  double rank = 0;
 };
 
 }  // namespace secbudget

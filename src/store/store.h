@@ -1,10 +1,12 @@
 // The store module: database backends implementing the persistence ports
-// that the capabilities define (triage/triage_store.h, slo/slo_store.h).
+// that the capabilities define (triage/triage_store.h, slo/slo_store.h,
+// alert/alert_store.h).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "alert/alert_store.h"
 #include "common/status.h"
 #include "slo/slo_store.h"
 #include "triage/triage_store.h"
@@ -12,7 +14,7 @@
 namespace secbudget {
 
 // A database: every port, plus a description.
-class Database : public TriageStore, public SloStore {
+class Database : public TriageStore, public SloStore, public AlertStore {
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "alert/notification.h"
 #include "common/hash.h"
 #include "common/strings.h"
 
@@ -67,6 +68,26 @@ CREATE TABLE budget_events(
   team TEXT NOT NULL, service TEXT NOT NULL, environment TEXT NOT NULL, summary TEXT NOT NULL,
   actor TEXT NOT NULL) STRICT;
 CREATE INDEX findings_by_unit ON findings(service, team, environment);
+)sql",
+    // 3: alerting: engine state, the decision log, the outbox, the audit trail.
+    R"sql(
+CREATE TABLE alert_state(kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key))
+  STRICT, WITHOUT ROWID;
+CREATE TABLE alert_decisions(
+  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, dedup_key TEXT NOT NULL, episode INTEGER NOT NULL,
+  team TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL, urgency TEXT NOT NULL, outcome TEXT NOT NULL,
+  reason TEXT NOT NULL, ref TEXT NOT NULL) STRICT;
+CREATE INDEX alert_decisions_by_time ON alert_decisions(at);
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, receiver TEXT NOT NULL, kind TEXT NOT NULL,
+  target TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, state TEXT NOT NULL,
+  attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, delivered_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL) STRICT;
+CREATE INDEX outbox_pending ON outbox(state, next_attempt_at, id);
+CREATE TABLE audit_events(
+  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, object TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+  detail TEXT NOT NULL) STRICT;
+CREATE INDEX audit_by_object ON audit_events(object, seq);
 )sql",
 };
 
@@ -389,6 +410,27 @@ FindingRecord ReadFinding(const Stmt& st) {
   f.environment = ParseOr(ParseEnvironment(st.Text(i++)), Environment::kUnknown);
   f.content_hash = FromDb(st.Int(i++));
   return f;
+}
+
+constexpr std::string_view kOutboxColumns =
+    "SELECT id, idempotency_key, receiver, kind, target, body, created_at, state, attempts, next_attempt_at, "
+    "delivered_at, last_error FROM outbox";
+
+OutboxEntry ReadOutbox(const Stmt& st) {
+  OutboxEntry e;
+  e.id = st.Int(0);
+  e.idempotency_key = st.Text(1);
+  e.receiver = st.Text(2);
+  e.kind = st.Text(3);
+  e.target = st.Text(4);
+  e.body = st.Text(5);
+  e.created_at = st.Int(6);
+  e.state = ParseOutboxState(st.View(7)).value_or(OutboxState::kPending);
+  e.attempts = static_cast<int>(st.Int(8));
+  e.next_attempt_at = st.Int(9);
+  e.delivered_at = st.Int(10);
+  e.last_error = st.Text(11);
+  return e;
 }
 
 class SqliteStore final : public Database {
@@ -860,6 +902,151 @@ class SqliteStore final : public Database {
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
+  }
+
+  // ---- AlertStore ----
+
+  Status LoadAlertState(std::vector<StateRow>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT kind, key, body FROM alert_state ORDER BY kind, key"));
+    return ForEachRow(*st, [&] {
+      out->push_back(StateRow{st->Text(0), st->Text(1), st->Text(2)});
+      return true;
+    });
+  }
+
+  Status SaveAlertState(const std::vector<StateRow>& rows, const std::vector<StateRow>& removed) override {
+    SB_ASSIGN_OR_RETURN(Stmt * up, Prepared("INSERT INTO alert_state(kind, key, body) VALUES(?,?,?) "
+                                            "ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body"));
+    for (const StateRow& r : rows) {
+      up->BindStatic(1, r.kind).BindStatic(2, r.key).BindStatic(3, r.body);
+      SB_RETURN_IF_ERROR(up->Run());
+    }
+    SB_ASSIGN_OR_RETURN(Stmt * del, Prepared("DELETE FROM alert_state WHERE kind = ? AND key = ?"));
+    for (const StateRow& r : removed) {
+      del->BindStatic(1, r.kind).BindStatic(2, r.key);
+      SB_RETURN_IF_ERROR(del->Run());
+    }
+    return Status::OK();
+  }
+
+  Status AppendAlertDecisions(std::vector<AlertDecision>* decisions) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO alert_decisions(at, dedup_key, episode, team, source, name, "
+                                            "urgency, outcome, reason, ref) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    for (AlertDecision& d : *decisions) {
+      st->Bind(1, d.at)
+          .BindStatic(2, d.dedup_key)
+          .Bind(3, d.episode)
+          .BindStatic(4, d.team)
+          .BindStatic(5, d.source)
+          .BindStatic(6, d.name)
+          .Bind(7, Name(d.urgency))
+          .Bind(8, Name(d.outcome))
+          .BindStatic(9, d.reason)
+          .BindStatic(10, d.ref);
+      SB_RETURN_IF_ERROR(st->Run());
+      d.seq = sqlite3_last_insert_rowid(db_);
+    }
+    return Status::OK();
+  }
+
+  Status ScanAlertDecisions(TimePoint since, TimePoint until,
+                            const std::function<bool(const AlertDecision&)>& fn) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT seq, at, dedup_key, episode, team, source, name, urgency, "
+                                            "outcome, reason, ref FROM alert_decisions WHERE at >= ? AND at < ? "
+                                            "ORDER BY seq"));
+    st->Bind(1, since).Bind(2, until);
+    return ForEachRow(*st, [&] {
+      AlertDecision d;
+      d.seq = st->Int(0);
+      d.at = st->Int(1);
+      d.dedup_key = st->Text(2);
+      d.episode = st->Int(3);
+      d.team = st->Text(4);
+      d.source = st->Text(5);
+      d.name = st->Text(6);
+      d.urgency = ParseUrgency(st->View(7)).value_or(Urgency::kTicket);
+      d.outcome = ParseAlertOutcome(st->View(8)).value_or(AlertOutcome::kPending);
+      d.reason = st->Text(9);
+      d.ref = st->Text(10);
+      return fn(d);
+    });
+  }
+
+  Status EnqueueOutbox(std::vector<OutboxEntry>* entries) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO outbox(idempotency_key, receiver, kind, target, body, created_at, state, "
+                                 "attempts, next_attempt_at, delivered_at, last_error) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
+                                 "ON CONFLICT(idempotency_key) DO NOTHING"));
+    for (OutboxEntry& e : *entries) {
+      st->BindStatic(1, e.idempotency_key)
+          .BindStatic(2, e.receiver)
+          .BindStatic(3, e.kind)
+          .BindStatic(4, e.target)
+          .BindStatic(5, e.body)
+          .Bind(6, e.created_at)
+          .Bind(7, Name(e.state))
+          .Bind(8, e.attempts)
+          .Bind(9, e.next_attempt_at)
+          .Bind(10, e.delivered_at)
+          .BindStatic(11, e.last_error);
+      SB_RETURN_IF_ERROR(st->Run());
+      e.id = sqlite3_changes(db_) == 1 ? sqlite3_last_insert_rowid(db_) : 0;
+    }
+    return Status::OK();
+  }
+
+  Status DueOutbox(TimePoint now, std::size_t limit, std::vector<OutboxEntry>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(std::string(kOutboxColumns) +
+                                            " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?"));
+    st->Bind(1, now).Bind(2, static_cast<std::int64_t>(limit));
+    return ForEachRow(*st, [&] {
+      out->push_back(ReadOutbox(*st));
+      return true;
+    });
+  }
+
+  Status ListOutbox(std::optional<OutboxState> state, std::vector<OutboxEntry>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared(std::string(kOutboxColumns) + " WHERE (?1 = '' OR state = ?1) ORDER BY id"));
+    st->Bind(1, state ? Name(*state) : std::string_view());
+    return ForEachRow(*st, [&] {
+      out->push_back(ReadOutbox(*st));
+      return true;
+    });
+  }
+
+  Status UpdateOutbox(const OutboxEntry& e) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                                            "delivered_at = ?, last_error = ? WHERE id = ?"));
+    st->Bind(1, Name(e.state))
+        .Bind(2, e.attempts)
+        .Bind(3, e.next_attempt_at)
+        .Bind(4, e.delivered_at)
+        .BindStatic(5, e.last_error)
+        .Bind(6, e.id);
+    SB_RETURN_IF_ERROR(st->Run());
+    if (sqlite3_changes(db_) != 1) return Status::NotFound(fmt::format("no outbox entry {}", e.id));
+    return Status::OK();
+  }
+
+  Status AppendAudit(AuditEvent* e) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO audit_events(at, object, action, actor, detail) VALUES(?,?,?,?,?)"));
+    st->Bind(1, e->at).BindStatic(2, e->object).BindStatic(3, e->action).BindStatic(4, e->actor).BindStatic(5,
+                                                                                                         e->detail);
+    SB_RETURN_IF_ERROR(st->Run());
+    e->seq = sqlite3_last_insert_rowid(db_);
+    return Status::OK();
+  }
+
+  Status ListAudit(const std::string& object_prefix, std::vector<AuditEvent>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT seq, at, object, action, actor, detail FROM audit_events "
+                                            "WHERE substr(object, 1, length(?1)) = ?1 ORDER BY seq"));
+    st->Bind(1, object_prefix);
+    return ForEachRow(*st, [&] {
+      out->push_back(AuditEvent{st->Int(0), st->Int(1), st->Text(2), st->Text(3), st->Text(4), st->Text(5)});
+      return true;
+    });
   }
 
   Status ListBudgetEvents(std::vector<BudgetEventRecord>* out) override {

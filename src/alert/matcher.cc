@@ -1,0 +1,133 @@
+#include "alert/matcher.h"
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+namespace secbudget {
+
+namespace {
+
+bool NameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '-';
+}
+
+std::string_view OpText(MatchOp op) {
+  switch (op) {
+    case MatchOp::kEqual: return "=";
+    case MatchOp::kNotEqual: return "!=";
+    case MatchOp::kRegex: return "=~";
+    case MatchOp::kNotRegex: return "!~";
+  }
+  return "=";
+}
+
+}  // namespace
+
+Result<Matcher> Matcher::Make(std::string name, MatchOp op, std::string value) {
+  if (name.empty()) return Status::SchemaError("a matcher needs a label name");
+  for (char c : name) {
+    if (!NameChar(c)) return Status::SchemaError(fmt::format("\"{}\" is not a label name", name));
+  }
+  Matcher m;
+  m.name_ = std::move(name);
+  m.op_ = op;
+  m.value_ = std::move(value);
+  if (op == MatchOp::kRegex || op == MatchOp::kNotRegex) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(8 << 20);
+    auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", options);
+    if (!re->ok()) {
+      return Status::SchemaError(fmt::format("matcher {}: bad regular expression: {}", m.name_, re->error()));
+    }
+    m.re_ = std::move(re);
+  }
+  return m;
+}
+
+Result<Matcher> Matcher::Parse(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  const std::size_t name_start = i;
+  while (i < text.size() && NameChar(text[i])) ++i;
+  std::string name(text.substr(name_start, i - name_start));
+  while (i < text.size() && text[i] == ' ') ++i;
+  MatchOp op;
+  if (text.substr(i, 2) == "=~") {
+    op = MatchOp::kRegex;
+    i += 2;
+  } else if (text.substr(i, 2) == "!~") {
+    op = MatchOp::kNotRegex;
+    i += 2;
+  } else if (text.substr(i, 2) == "!=") {
+    op = MatchOp::kNotEqual;
+    i += 2;
+  } else if (text.substr(i, 1) == "=") {
+    op = MatchOp::kEqual;
+    i += 1;
+  } else {
+    return Status::SchemaError(
+        fmt::format("\"{}\" is not a matcher (write name=\"value\", with =, !=, =~ or !~)", std::string(text)));
+  }
+  while (i < text.size() && text[i] == ' ') ++i;
+  std::string value;
+  if (i < text.size() && text[i] == '"') {
+    ++i;
+    bool closed = false;
+    for (; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        value.push_back(text[++i]);
+      } else if (text[i] == '"') {
+        closed = true;
+        ++i;
+        break;
+      } else {
+        value.push_back(text[i]);
+      }
+    }
+    if (!closed) return Status::SchemaError(fmt::format("matcher \"{}\": unterminated quote", std::string(text)));
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i != text.size()) {
+      return Status::SchemaError(fmt::format("matcher \"{}\": text after the closing quote", std::string(text)));
+    }
+  } else {
+    std::string_view rest = text.substr(i);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
+    value = std::string(rest);
+  }
+  return Make(std::move(name), op, std::move(value));
+}
+
+bool Matcher::MatchesValue(std::string_view v) const {
+  switch (op_) {
+    case MatchOp::kEqual: return v == value_;
+    case MatchOp::kNotEqual: return v != value_;
+    case MatchOp::kRegex: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+    case MatchOp::kNotRegex: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+  }
+  return false;
+}
+
+bool Matcher::Matches(const Labels& labels) const {
+  const auto it = labels.find(name_);
+  return MatchesValue(it == labels.end() ? std::string_view() : std::string_view(it->second));
+}
+
+std::string Matcher::ToString() const {
+  std::string quoted;
+  for (char c : value_) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  return fmt::format("{}{}\"{}\"", name_, OpText(op_), quoted);
+}
+
+bool MatchesAll(const std::vector<Matcher>& matchers, const Labels& labels) {
+  for (const Matcher& m : matchers) {
+    if (!m.Matches(labels)) return false;
+  }
+  return true;
+}
+
+}  // namespace secbudget
