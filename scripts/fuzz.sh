@@ -20,13 +20,14 @@ seed() {  # target -> seed directory
       fi ;;
     policy) cp examples/policy/*.yaml policy/*.yaml "$dir"/ ;;
     intel) cp examples/intel/* "$dir"/ ;;
+    vex) cp tests/data/vex/* "$dir"/ ;;
     time) printf '2024-03-01T12:00:00Z' > "$dir/a"; printf '2026-01-21T10:19:22.4+01:00' > "$dir/b"; printf '48h' > "$dir/c" ;;
   esac
   echo "$dir"
 }
 
 status=0
-for target in report policy intel time; do
+for target in report policy intel time vex; do
   bin="$build/fuzz_$target"
   [[ -x "$bin" ]] || { echo "missing $bin" >&2; exit 1; }
   corpus=$(seed "$target")

@@ -9,6 +9,11 @@
 // - pagerduty: PagerDuty Events API v2 (trigger / acknowledge / resolve,
 //              with routing_key, dedup_key and payload.summary/source/
 //              severity/timestamp/component/group/class/custom_details);
+//              dedup_key is the group key (hashed when over 255 chars),
+//              source the common "service" label (else "secbudget"),
+//              component the alerts' source, group the team, class the
+//              alert name, severity a common "severity" label or the
+//              urgency (page critical, ticket warning, digest info);
 // - jsonl:     one JSON object per line, appended to a file or stdout ("-").
 //
 // Outbox rules: entries of one receiver are delivered in order; when one
@@ -23,6 +28,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +67,7 @@ std::vector<OutboxEntry> RenderNotification(const Notification& n, const Receive
 
 // A PagerDuty acknowledge or resolve for an incident opened by a group
 // (`dedup_key` = the group's key as sent in the trigger).
+// REQUIRES: `action` is "acknowledge" or "resolve".
 OutboxEntry RenderPagerDutyAction(const Receiver& r, const std::string& dedup_key, std::string_view action,
                                   TimePoint now);
 
@@ -86,7 +94,7 @@ std::unique_ptr<Transport> MakeTransport();
 struct RetryPolicy {
   Duration initial_backoff = 30;    // after the first failure
   Duration max_backoff = kHour;     // doubling, capped here
-  Duration give_up_after = 7 * kDay;  // pending longer than this -> dead
+  Duration give_up_after = 7 * kDay;  // a failure after pending this long -> dead
 };
 
 // The delay before attempt `attempts + 1` after `attempts` failures.
@@ -97,7 +105,9 @@ struct DeliveryReport {
   std::size_t failed = 0;   // attempts that failed and will be retried
   std::size_t dead = 0;     // entries given up on in this round
   std::size_t waiting = 0;  // pending entries left (due later or held behind a failure)
-  std::optional<TimePoint> next_attempt;  // earliest next_attempt_at still pending
+  // Earliest next_attempt_at still pending among each receiver's first
+  // pending entry (later entries wait behind it).
+  std::optional<TimePoint> next_attempt;
 };
 
 // One round: every due entry, oldest first, each receiver in order.

@@ -1,1 +1,606 @@
-// placeholder
+#include "alert/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/hash.h"
+
+namespace secbudget {
+
+namespace {
+
+using nlohmann::json;
+
+bool Firing(const AlertEntry& e) { return e.resolved_at == 0; }
+
+std::string GroupKey(const std::string& path, const std::string& team, Urgency urgency, const Labels& group_labels) {
+  std::string key;
+  key.reserve(64);
+  key.append(path).append("|").append(team).append("|").append(Name(urgency)).append("|{");
+  bool first = true;
+  for (const auto& [k, v] : group_labels) {
+    if (!first) key.push_back(',');
+    first = false;
+    key.append(k).append("=\"").append(v).append("\"");
+  }
+  key.push_back('}');
+  return key;
+}
+
+std::string EqualValues(const std::vector<std::string>& equal, const Labels& labels) {
+  std::string out;
+  for (const std::string& name : equal) {
+    const auto it = labels.find(name);
+    if (it != labels.end()) out += it->second;
+    out.push_back('\x1f');
+  }
+  return out;
+}
+
+json LabelsJson(const Labels& labels) {
+  json j = json::object();
+  for (const auto& [k, v] : labels) j[k] = v;
+  return j;
+}
+
+Labels LabelsFrom(const json& j) {
+  Labels out;
+  if (!j.is_object()) return out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.value().is_string()) out.emplace(it.key(), it.value().get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+int CapacityPolicy::PagesFor(const std::string& team) const {
+  const auto it = team_pages.find(team);
+  return it == team_pages.end() ? default_pages : it->second;
+}
+
+TimePoint CapacityPolicy::ShiftStart(TimePoint t) const {
+  const Duration len = shift > 0 ? shift : kDay;
+  TimePoint rel = t - shift_start;
+  TimePoint k = rel >= 0 ? rel / len : -((-rel + len - 1) / len);
+  return k * len + shift_start;
+}
+
+AlertEngine::AlertEngine(const AlertPolicy& policy)
+    : policy_(policy),
+      suppressions_(&policy.suppressions, policy.limits),
+      inhibitors_(policy.inhibit_rules.size()),
+      inhibitor_example_(policy.inhibit_rules.size()) {}
+
+void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
+                              std::vector<RouteMatch>* out) const {
+  RouteMatch here = inherited;
+  here.route = &node;
+  if (!node.receiver.empty()) here.receiver = node.receiver;
+  if (!node.team.empty()) here.team = node.team;
+  if (node.urgency) here.urgency = node.urgency;
+  if (!node.group_by.empty() || here.group_by == nullptr) here.group_by = &node.group_by;
+  here.group_wait = node.group_wait;
+  here.group_interval = node.group_interval;
+  here.repeat_interval = node.repeat_interval;
+  bool matched_child = false;
+  for (const Route& child : node.routes) {
+    if (!MatchesAll(child.matchers, labels)) continue;
+    MatchRoutes(child, here, labels, out);
+    matched_child = true;
+    if (!child.continue_matching) break;
+  }
+  if (!matched_child) out->push_back(here);
+}
+
+void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now) {
+  if (e.outcome == outcome && e.ref == ref && outcome != AlertOutcome::kPending) return;
+  if (e.outcome == outcome && outcome == AlertOutcome::kPending && e.ref == ref) return;
+  e.outcome = outcome;
+  e.ref = ref;
+  AlertDecision d;
+  d.at = now;
+  d.dedup_key = e.alert.dedup_key;
+  d.episode = e.episode;
+  d.team = e.team;
+  d.source = e.alert.source;
+  d.name = e.alert.name;
+  d.urgency = e.urgency;
+  d.outcome = outcome;
+  d.reason = std::move(reason);
+  d.ref = std::move(ref);
+  decisions_.push_back(std::move(d));
+}
+
+void AlertEngine::LeaveGroups(AlertEntry& e) {
+  for (const std::string& key : e.groups) {
+    auto it = groups_.find(key);
+    if (it == groups_.end()) continue;
+    it->second.members.erase(e.alert.dedup_key);
+  }
+  e.groups.clear();
+}
+
+void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
+  for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
+    const InhibitRule& rule = policy_.inhibit_rules[i];
+    if (!MatchesAll(rule.source, e.alert.labels)) continue;
+    const std::string key = EqualValues(rule.equal, e.alert.labels);
+    int& count = inhibitors_[i][key];
+    count += delta;
+    if (delta > 0) inhibitor_example_[i][key] = e.alert.dedup_key;
+    if (count <= 0) {
+      inhibitors_[i].erase(key);
+      inhibitor_example_[i].erase(key);
+    }
+  }
+}
+
+bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
+  for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
+    const InhibitRule& rule = policy_.inhibit_rules[i];
+    if (!MatchesAll(rule.target, e.alert.labels)) continue;
+    const std::string key = EqualValues(rule.equal, e.alert.labels);
+    const auto it = inhibitors_[i].find(key);
+    if (it == inhibitors_[i].end()) continue;
+    int count = it->second;
+    // An alert matching both sides does not inhibit itself.
+    if (Firing(e) && MatchesAll(rule.source, e.alert.labels)) --count;
+    if (count > 0) {
+      const auto ex = inhibitor_example_[i].find(key);
+      *by = ex != inhibitor_example_[i].end() ? ex->second : std::string();
+      return true;
+    }
+  }
+  return false;
+}
+
+void AlertEngine::BeginEvaluation(TimePoint /*now*/) { ++eval_; }
+
+void AlertEngine::Fire(Alert alert, TimePoint now) {
+  alert.labels.try_emplace("alertname", alert.name);
+  alert.labels.try_emplace("source", alert.source);
+  alert.labels.try_emplace("urgency", std::string(Name(alert.urgency)));
+  if (!alert.owner.empty()) alert.labels.try_emplace("team", alert.owner);
+
+  auto [it, inserted] = alerts_.try_emplace(alert.dedup_key);
+  AlertEntry& e = it->second;
+  const bool new_episode = inserted || !Firing(e);
+  if (!inserted && Firing(e)) InhibitAdd(e, -1);
+  if (new_episode) {
+    e = AlertEntry{};
+    e.episode = alert.starts_at != 0 ? alert.starts_at : now;
+  }
+  e.alert = std::move(alert);
+  e.resolved_at = 0;
+  e.last_eval = eval_;
+  InhibitAdd(e, +1);
+
+  // Accepted risk first: a suppressed alert is never routed.
+  const SuppressionMatch sm = suppressions_.Match(e.alert.labels, now);
+  if (sm.applied != nullptr) {
+    const Suppression& s = *sm.applied;
+    ++hits_[s.id];
+    if (e.team.empty()) e.team = e.alert.owner.empty() ? e.alert.labels["team"] : e.alert.owner;
+    e.urgency = e.alert.urgency;
+    LeaveGroups(e);
+    Decide(e,
+           AlertOutcome::kSuppressed,
+           fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires),
+                       s.owner, s.approver.empty() ? "nobody" : s.approver, s.reason),
+           s.id,
+           now);
+    return;
+  }
+
+  std::vector<RouteMatch> matches;
+  RouteMatch root;
+  MatchRoutes(policy_.root, root, e.alert.labels, &matches);
+  const RouteMatch& primary = matches.front();
+  e.team = !primary.team.empty() ? primary.team : !e.alert.owner.empty() ? e.alert.owner : e.alert.labels["team"];
+  if (e.team.empty()) e.team = "unowned";
+  e.urgency = primary.urgency.value_or(e.alert.urgency);
+  e.alert.labels["urgency"] = std::string(Name(e.urgency));
+
+  if (e.urgency == Urgency::kDigest) {
+    LeaveGroups(e);
+    Decide(e, AlertOutcome::kDigested, fmt::format("digest urgency: listed in {}'s digest", e.team), "", now);
+    return;
+  }
+
+  std::vector<std::string> keys;
+  for (const RouteMatch& m : matches) {
+    Labels group_labels;
+    if (m.group_by != nullptr) {
+      for (const std::string& name : *m.group_by) {
+        if (name == "...") {
+          group_labels = e.alert.labels;
+          break;
+        }
+        const auto lit = e.alert.labels.find(name);
+        if (lit != e.alert.labels.end()) group_labels.emplace(name, lit->second);
+      }
+    }
+    const std::string team = !m.team.empty() ? m.team : e.team;
+    const Urgency urgency = m.urgency.value_or(e.alert.urgency);
+    std::string key = GroupKey(m.route->path, team, urgency, group_labels);
+    auto [git, created] = groups_.try_emplace(key);
+    AlertGroup& g = git->second;
+    if (created) {
+      g.key = key;
+      g.route_path = m.route->path;
+      g.receiver = m.receiver;
+      g.team = team;
+      g.urgency = urgency;
+      g.group_labels = std::move(group_labels);
+      g.created_at = now;
+      g.next_flush = now + m.group_wait;
+    }
+    g.group_interval = m.group_interval;
+    g.repeat_interval = m.repeat_interval;
+    g.members.insert(e.alert.dedup_key);
+    keys.push_back(std::move(key));
+  }
+  // Groups it no longer routes to (labels changed) lose it.
+  for (const std::string& old : e.groups) {
+    if (std::find(keys.begin(), keys.end(), old) == keys.end()) {
+      auto git = groups_.find(old);
+      if (git != groups_.end()) git->second.members.erase(e.alert.dedup_key);
+    }
+  }
+  e.groups = std::move(keys);
+
+  std::string by;
+  if (Inhibited(e, &by)) {
+    Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
+  } else if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
+             e.outcome == AlertOutcome::kDigested) {
+    const AlertGroup& g = groups_.at(e.groups.front());
+    Decide(e,
+           AlertOutcome::kPending,
+           g.last_notified == 0 ? "waiting for its group's first notification (group_wait)"
+                                : "joins a notified group: goes out with its next notification (group_interval)",
+           g.key,
+           now);
+  }
+}
+
+void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
+  auto it = alerts_.find(std::string(dedup_key));
+  if (it == alerts_.end() || !Firing(it->second)) return;
+  AlertEntry& e = it->second;
+  InhibitAdd(e, -1);
+  e.resolved_at = now;
+  // Only alerts some notification announced need a resolved notification.
+  if (!e.notified) {
+    if (e.outcome == AlertOutcome::kPending) {
+      Decide(e, AlertOutcome::kResolvedUnsent, "resolved before its group's first notification", "", now);
+    }
+    LeaveGroups(e);
+    alerts_.erase(it);
+  }
+}
+
+void AlertEngine::EndEvaluation(std::string_view source, TimePoint now) {
+  std::vector<std::string> gone;
+  for (const auto& [key, e] : alerts_) {
+    if (Firing(e) && e.alert.source == source && e.last_eval != eval_) gone.push_back(key);
+  }
+  for (const std::string& key : gone) Resolve(key, now);
+}
+
+double AlertEngine::GroupRank(const AlertGroup& g) const {
+  double best = -1e300;
+  for (const std::string& key : g.members) {
+    const auto it = alerts_.find(key);
+    if (it != alerts_.end() && Firing(it->second)) best = std::max(best, it->second.alert.rank);
+  }
+  return best;
+}
+
+void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
+  Notification n;
+  n.id = fmt::format("{}#{}", g.key, g.seq + 1);
+  n.receiver = g.receiver;
+  n.team = g.team;
+  n.urgency = g.urgency;
+  n.group_key = g.key;
+  n.at = now;
+  n.group_labels = g.group_labels;
+
+  std::vector<AlertEntry*> firing, resolved, fresh;
+  for (const std::string& key : g.members) {
+    auto it = alerts_.find(key);
+    if (it == alerts_.end()) continue;
+    AlertEntry& e = it->second;
+    if (!Firing(e)) {
+      if (g.notified.count(key) != 0) resolved.push_back(&e);
+      continue;
+    }
+    std::string by;
+    if (Inhibited(e, &by)) {
+      Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
+      continue;
+    }
+    firing.push_back(&e);
+    if (g.notified.count(key) == 0) fresh.push_back(&e);
+  }
+  // The opener of a first notification: the highest-ranked alert.
+  std::sort(fresh.begin(), fresh.end(), [](const AlertEntry* a, const AlertEntry* b) {
+    if (a->alert.rank != b->alert.rank) return a->alert.rank > b->alert.rank;
+    return a->alert.dedup_key < b->alert.dedup_key;
+  });
+  const std::string via = g.receiver.empty() ? "no receiver (routing sends it nowhere)" : g.receiver;
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    AlertEntry& e = *fresh[i];
+    if (first && i == 0) {
+      const AlertOutcome o = g.urgency == Urgency::kPage ? AlertOutcome::kPaged : AlertOutcome::kTicketed;
+      Decide(e,
+             o,
+             fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via, g.key,
+                         firing.size()),
+             n.id,
+             now);
+    } else {
+      Decide(e, AlertOutcome::kGrouped, "delivered inside its group's notification (ref), not on its own", n.id, now);
+    }
+  }
+  auto add = [&](AlertEntry& e, bool res) {
+    NotifiedAlert a;
+    a.dedup_key = e.alert.dedup_key;
+    a.resolved = res;
+    a.source = e.alert.source;
+    a.name = e.alert.name;
+    a.summary = e.alert.summary;
+    a.urgency = e.urgency;
+    a.starts_at = e.episode;
+    a.ends_at = res ? e.resolved_at : 0;
+    a.labels = e.alert.labels;
+    a.annotations = e.alert.annotations;
+    if (!a.summary.empty()) a.annotations.try_emplace("summary", a.summary);
+    n.alerts.push_back(std::move(a));
+  };
+  for (AlertEntry* e : firing) add(*e, false);
+  for (AlertEntry* e : resolved) add(*e, true);
+  n.resolved = firing.empty();
+  // Labels and annotations every alert shares.
+  if (!n.alerts.empty()) {
+    n.common_labels = n.alerts.front().labels;
+    n.common_annotations = n.alerts.front().annotations;
+    for (const NotifiedAlert& a : n.alerts) {
+      for (auto it = n.common_labels.begin(); it != n.common_labels.end();) {
+        const auto f = a.labels.find(it->first);
+        it = (f == a.labels.end() || f->second != it->second) ? n.common_labels.erase(it) : std::next(it);
+      }
+      for (auto it = n.common_annotations.begin(); it != n.common_annotations.end();) {
+        const auto f = a.annotations.find(it->first);
+        it = (f == a.annotations.end() || f->second != it->second) ? n.common_annotations.erase(it) : std::next(it);
+      }
+    }
+  }
+  g.notified.clear();
+  for (AlertEntry* e : firing) {
+    e->notified = true;
+    g.notified.insert(e->alert.dedup_key);
+  }
+  for (AlertEntry* e : resolved) {
+    g.members.erase(e->alert.dedup_key);
+    // Forget the alert once no group still has to announce it.
+    bool pending = false;
+    for (const std::string& key : e->groups) {
+      if (key == g.key) continue;
+      const auto git = groups_.find(key);
+      if (git != groups_.end() && git->second.notified.count(e->alert.dedup_key) != 0) pending = true;
+    }
+    if (!pending) alerts_.erase(e->alert.dedup_key);
+  }
+  ++g.seq;
+  g.last_notified = now;
+  if (!n.receiver.empty()) notifications_.push_back(std::move(n));
+}
+
+void AlertEngine::Flush(TimePoint now) {
+  // Groups due now; page groups opening for the first time wait for the
+  // capacity decision below.
+  std::map<std::string, std::vector<AlertGroup*>> openers;  // team -> page groups to open
+  std::vector<std::string> empty;
+  for (auto& [key, g] : groups_) {
+    if (g.next_flush > now) continue;
+    g.next_flush = now + g.group_interval;
+    bool any_firing = false, changed = false;
+    for (const std::string& m : g.members) {
+      const auto it = alerts_.find(m);
+      if (it == alerts_.end()) continue;
+      if (Firing(it->second)) {
+        std::string by;
+        if (Inhibited(it->second, &by)) {
+          Decide(it->second, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by,
+                 now);
+          continue;
+        }
+        any_firing = true;
+        if (g.notified.count(m) == 0) changed = true;
+      } else if (g.notified.count(m) != 0) {
+        changed = true;
+      }
+    }
+    if (g.last_notified == 0) {
+      if (!any_firing) {
+        if (g.members.empty()) empty.push_back(key);
+        continue;
+      }
+      if (g.urgency == Urgency::kPage) {
+        openers[g.team].push_back(&g);
+      } else {
+        Send(g, now, /*first=*/true);
+      }
+      continue;
+    }
+    // Stop announcing inhibited-away alerts as firing.
+    for (auto it = g.notified.begin(); it != g.notified.end();) {
+      const auto a = alerts_.find(*it);
+      std::string by;
+      if (a != alerts_.end() && Firing(a->second) && Inhibited(a->second, &by)) {
+        it = g.notified.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+    if (changed || (any_firing && now >= g.last_notified + g.repeat_interval)) Send(g, now, /*first=*/false);
+    if (g.members.empty()) empty.push_back(key);
+  }
+
+  for (auto& [team, list] : openers) {
+    TeamUsage& u = usage_[team];
+    const TimePoint shift = policy_.capacity.ShiftStart(now);
+    if (u.shift_start != shift) u = TeamUsage{shift, 0};
+    const int budget = policy_.capacity.PagesFor(team);
+    std::vector<std::pair<double, AlertGroup*>> ranked;
+    for (AlertGroup* g : list) ranked.emplace_back(GroupRank(*g), g);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first > b.first;
+      if (a.second->created_at != b.second->created_at) return a.second->created_at < b.second->created_at;
+      return a.second->key < b.second->key;
+    });
+    for (auto& [rank, g] : ranked) {
+      if (budget < 0 || u.pages < budget) {
+        ++u.pages;
+        g->shed = false;
+        Send(*g, now, /*first=*/true);
+        continue;
+      }
+      g->shed = true;
+      for (const std::string& m : g->members) {
+        auto it = alerts_.find(m);
+        if (it == alerts_.end() || !Firing(it->second) || it->second.outcome == AlertOutcome::kInhibited) continue;
+        Decide(it->second,
+               AlertOutcome::kShed,
+               fmt::format("{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
+                           "in the digest, pages when a shift has budget",
+                           team, budget, FormatTime(u.shift_start), rank),
+               g->key,
+               now);
+      }
+    }
+  }
+  for (const std::string& key : empty) groups_.erase(key);
+}
+
+Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
+  try {
+    for (const StateRow& r : rows) {
+      if (r.kind != "engine" && r.kind != "alert" && r.kind != "group" && r.kind != "team") continue;
+      loaded_keys_.insert(r.kind + '\x1f' + r.key);
+      const json j = json::parse(r.body);
+      if (r.kind == "engine") {
+        eval_ = j.value("eval", std::uint64_t{0});
+      } else if (r.kind == "alert") {
+        AlertEntry e;
+        e.alert.dedup_key = r.key;
+        e.alert.source = j.at("source").get<std::string>();
+        e.alert.name = j.at("name").get<std::string>();
+        e.alert.urgency = ParseUrgency(j.at("alert_urgency").get<std::string>()).value_or(Urgency::kTicket);
+        e.alert.owner = j.value("owner", "");
+        e.alert.summary = j.value("summary", "");
+        e.alert.starts_at = j.value("starts_at", TimePoint{0});
+        e.alert.rank = j.value("rank", 0.0);
+        e.alert.labels = LabelsFrom(j.value("labels", json::object()));
+        e.alert.annotations = LabelsFrom(j.value("annotations", json::object()));
+        e.episode = j.at("episode").get<TimePoint>();
+        e.resolved_at = j.value("resolved_at", TimePoint{0});
+        e.last_eval = j.value("last_eval", std::uint64_t{0});
+        e.team = j.value("team", "");
+        e.urgency = ParseUrgency(j.at("urgency").get<std::string>()).value_or(Urgency::kTicket);
+        e.groups = j.value("groups", std::vector<std::string>{});
+        e.outcome = ParseAlertOutcome(j.at("outcome").get<std::string>()).value_or(AlertOutcome::kPending);
+        e.ref = j.value("ref", "");
+        e.notified = j.value("notified", false);
+        if (Firing(e)) InhibitAdd(e, +1);
+        alerts_.emplace(r.key, std::move(e));
+      } else if (r.kind == "group") {
+        AlertGroup g;
+        g.key = r.key;
+        g.route_path = j.at("route").get<std::string>();
+        g.receiver = j.value("receiver", "");
+        g.team = j.value("team", "");
+        g.urgency = ParseUrgency(j.at("urgency").get<std::string>()).value_or(Urgency::kTicket);
+        g.group_labels = LabelsFrom(j.value("group_labels", json::object()));
+        g.group_interval = j.value("group_interval", Duration{300});
+        g.repeat_interval = j.value("repeat_interval", Duration{4 * kHour});
+        for (const auto& m : j.value("members", std::vector<std::string>{})) g.members.insert(m);
+        for (const auto& m : j.value("notified", std::vector<std::string>{})) g.notified.insert(m);
+        g.created_at = j.value("created_at", TimePoint{0});
+        g.next_flush = j.value("next_flush", TimePoint{0});
+        g.last_notified = j.value("last_notified", TimePoint{0});
+        g.seq = j.value("seq", std::uint32_t{0});
+        g.shed = j.value("shed", false);
+        groups_.emplace(r.key, std::move(g));
+      } else if (r.kind == "team") {
+        usage_[r.key] = TeamUsage{j.value("shift_start", TimePoint{0}), j.value("pages", 0)};
+      }
+    }
+  } catch (const std::exception& ex) {
+    return Status::StoreError(fmt::format("alert engine state is unreadable: {}", ex.what()));
+  }
+  return Status::OK();
+}
+
+void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* removed) const {
+  std::set<std::string> written;
+  auto put = [&](std::string kind, std::string key, const json& j) {
+    written.insert(kind + '\x1f' + key);
+    rows->push_back(StateRow{std::move(kind), std::move(key), j.dump()});
+  };
+  put("engine", "engine", json{{"eval", eval_}});
+  for (const auto& [key, e] : alerts_) {
+    put("alert",
+        key,
+        json{{"source", e.alert.source},
+             {"name", e.alert.name},
+             {"alert_urgency", Name(e.alert.urgency)},
+             {"owner", e.alert.owner},
+             {"summary", e.alert.summary},
+             {"starts_at", e.alert.starts_at},
+             {"rank", e.alert.rank},
+             {"labels", LabelsJson(e.alert.labels)},
+             {"annotations", LabelsJson(e.alert.annotations)},
+             {"episode", e.episode},
+             {"resolved_at", e.resolved_at},
+             {"last_eval", e.last_eval},
+             {"team", e.team},
+             {"urgency", Name(e.urgency)},
+             {"groups", e.groups},
+             {"outcome", Name(e.outcome)},
+             {"ref", e.ref},
+             {"notified", e.notified}});
+  }
+  for (const auto& [key, g] : groups_) {
+    put("group",
+        key,
+        json{{"route", g.route_path},
+             {"receiver", g.receiver},
+             {"team", g.team},
+             {"urgency", Name(g.urgency)},
+             {"group_labels", LabelsJson(g.group_labels)},
+             {"group_interval", g.group_interval},
+             {"repeat_interval", g.repeat_interval},
+             {"members", std::vector<std::string>(g.members.begin(), g.members.end())},
+             {"notified", std::vector<std::string>(g.notified.begin(), g.notified.end())},
+             {"created_at", g.created_at},
+             {"next_flush", g.next_flush},
+             {"last_notified", g.last_notified},
+             {"seq", g.seq},
+             {"shed", g.shed}});
+  }
+  for (const auto& [team, u] : usage_) put("team", team, json{{"shift_start", u.shift_start}, {"pages", u.pages}});
+  for (const std::string& k : loaded_keys_) {
+    if (written.count(k) != 0) continue;
+    const std::size_t sep = k.find('\x1f');
+    removed->push_back(StateRow{k.substr(0, sep), k.substr(sep + 1), ""});
+  }
+}
+
+}  // namespace secbudget

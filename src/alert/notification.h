@@ -69,6 +69,7 @@ enum class AlertOutcome : std::uint8_t {
   kInhibited,   // muted by a firing higher alert with equal labels
   kSuppressed,  // silenced by an accepted risk
   kShed,        // would have paged; the team's page budget was spent, sent to the digest
+  kResolvedUnsent,  // resolved before its group's first notification was due
 };
 std::string_view Name(AlertOutcome o);
 std::optional<AlertOutcome> ParseAlertOutcome(std::string_view s);

@@ -72,42 +72,70 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
       if (key != nullptr) break;
     }
     if (key == nullptr) {
-      scanned_.push_back(i);
+      // A scope whose every pattern starts with literal text can be found by prefix.
+      bool placed = false;
+      for (const auto& [label, list] : {std::pair<std::string_view, const std::vector<std::string>*>{"service", &s.services},
+                                        {"team", &s.teams}, {"asset", &s.assets}}) {
+        if (list->empty()) continue;
+        std::vector<std::string> prefixes;
+        for (const std::string& pattern : *list) {
+          const std::size_t wild = pattern.find_first_of("*?[");
+          const std::string prefix = pattern.substr(0, wild);
+          if (prefix.empty()) {
+            prefixes.clear();
+            break;
+          }
+          prefixes.push_back(prefix);
+        }
+        if (prefixes.empty()) continue;
+        auto& lengths = prefix_lengths_[std::string(label)];
+        for (const std::string& prefix : prefixes) {
+          auto& ids = by_prefix_[std::string(label)][prefix];
+          if (ids.empty() || ids.back() != i) ids.push_back(i);
+          if (std::find(lengths.begin(), lengths.end(), prefix.size()) == lengths.end()) lengths.push_back(prefix.size());
+        }
+        placed = true;
+        break;
+      }
+      if (!placed) scanned_.push_back(i);
     } else {
       by_value_[key->name()][key->value()].push_back(i);
     }
   }
 }
 
-SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) const {
-  SuppressionMatch out;
-  if (all_ == nullptr) return out;
-  // Candidates in policy order: indexed hits plus the scanned ones.
-  std::uint32_t small[16];
-  std::vector<std::uint32_t> many;
-  std::size_t n = 0;
-  auto push = [&](std::uint32_t i) {
-    if (n < 16) {
-      small[n++] = i;
-    } else {
-      if (many.empty()) many.assign(small, small + 16);
-      many.push_back(i);
-      ++n;
-    }
-  };
+void SuppressionIndex::Candidates(const Labels& labels, std::vector<std::uint32_t>* out) const {
   for (const auto& [label, values] : by_value_) {
     const auto lit = labels.find(label);
     if (lit == labels.end()) continue;
     const auto vit = values.find(lit->second);
     if (vit == values.end()) continue;
-    for (std::uint32_t i : vit->second) push(i);
+    out->insert(out->end(), vit->second.begin(), vit->second.end());
   }
-  for (std::uint32_t i : scanned_) push(i);
-  std::uint32_t* begin = many.empty() ? small : many.data();
-  std::sort(begin, begin + n);
+  for (const auto& [label, lengths] : prefix_lengths_) {
+    const auto lit = labels.find(label);
+    if (lit == labels.end()) continue;
+    const auto& table = by_prefix_.at(label);
+    for (std::size_t len : lengths) {
+      if (len > lit->second.size()) continue;
+      const auto pit = table.find(lit->second.substr(0, len));
+      if (pit != table.end()) out->insert(out->end(), pit->second.begin(), pit->second.end());
+    }
+  }
+  out->insert(out->end(), scanned_.begin(), scanned_.end());
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) const {
+  SuppressionMatch out;
+  if (all_ == nullptr) return out;
+  thread_local std::vector<std::uint32_t> candidates;
+  candidates.clear();
+  Candidates(labels, &candidates);
   const Duration max = limits_.MaxFor(labels);
-  for (std::size_t k = 0; k < n; ++k) {
-    const Suppression& s = (*all_)[begin[k]];
+  for (std::uint32_t i : candidates) {
+    const Suppression& s = (*all_)[i];
     if (!s.Matches(labels)) continue;
     if (!s.ActiveAt(at)) {
       out.rejected.emplace_back(&s, at >= s.expires ? "expired " + FormatTime(s.expires)
@@ -121,6 +149,19 @@ SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) con
     }
     out.applied = &s;
     break;
+  }
+  return out;
+}
+
+std::vector<const Suppression*> SuppressionIndex::MatchAnyTime(const Labels& labels) const {
+  std::vector<const Suppression*> out;
+  if (all_ == nullptr) return out;
+  std::vector<std::uint32_t> candidates;
+  Candidates(labels, &candidates);
+  const Duration max = limits_.MaxFor(labels);
+  for (std::uint32_t i : candidates) {
+    const Suppression& s = (*all_)[i];
+    if (s.duration() <= max && s.Matches(labels)) out.push_back(&s);
   }
   return out;
 }

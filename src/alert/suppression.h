@@ -75,13 +75,24 @@ class SuppressionIndex {
   // The first (in policy order) suppression active at `at` that matches and
   // whose duration fits the item's priority.
   SuppressionMatch Match(const Labels& labels, TimePoint at) const;
+  // Every suppression that matches the item and fits its priority's limit,
+  // whatever its validity period (the SLO budget's accepted-risk spans).
+  std::vector<const Suppression*> MatchAnyTime(const Labels& labels) const;
 
  private:
   const std::vector<Suppression>* all_ = nullptr;
   SuppressionLimits limits_;
   // label name -> value -> suppression indexes (sorted)
   std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> by_value_;
-  std::vector<std::uint32_t> scanned_;  // suppressions without an indexed equality
+  // Suppressions without an indexed equality whose scope (services, teams or
+  // assets) has a literal prefix in every pattern: label -> prefix -> indexes,
+  // and the prefix lengths in use per label.
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> by_prefix_;
+  std::unordered_map<std::string, std::vector<std::size_t>> prefix_lengths_;
+  std::vector<std::uint32_t> scanned_;  // the rest
+
+  // Candidate indexes in policy order.
+  void Candidates(const Labels& labels, std::vector<std::uint32_t>* out) const;
 };
 
 }  // namespace secbudget

@@ -144,12 +144,18 @@ Result<Session> OpenSession(const GlobalOptions& g) {
   Session s;
   SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));
   SloPolicyLoader slo;
-  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo}));
+  AlertPolicyLoader alert;
+  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo, &alert}));
   s.policy = std::make_unique<PolicySet>(std::move(policy));
   s.slo_policy = std::make_unique<SloPolicy>(slo.TakePolicy());
+  s.alert_policy = std::make_unique<AlertPolicy>(alert.TakePolicy());
   SB_ASSIGN_OR_RETURN(s.db, OpenDatabase(g.db));
   s.triage = std::make_unique<Triage>(*s.db, *s.policy, *s.clock);
   s.slo = std::make_unique<SloService>(*s.db, *s.slo_policy);
+  s.transport = MakeTransport();
+  s.alerts = std::make_unique<AlertService>(*s.db, *s.alert_policy, s.slo.get(), s.transport.get());
+  // Accepted risk (suppressions) counts as good in the SLO budget.
+  s.slo->SetAcceptanceSource(s.alerts->AcceptanceSource());
   return s;
 }
 
@@ -505,7 +511,8 @@ int RunIntelStatus(const GlobalOptions& g) {
 
 int RunLint(const GlobalOptions& g, const std::string& dir) {
   SloPolicyLoader slo;
-  const LintReport r = LintPolicyDirectory(dir, {&slo});
+  AlertPolicyLoader alert;
+  const LintReport r = LintPolicyDirectory(dir, {&slo, &alert});
   if (g.output == OutputFormat::kJson) {
     json errors = json::array(), warnings = json::array();
     for (const auto& e : r.errors) errors.push_back(StatusJson(e));

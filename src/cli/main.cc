@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/alert_commands.h"
 #include "cli/commands.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -29,6 +30,8 @@ Examples:
   secbudget explain 3fa81c2d
   secbudget slo status
   secbudget gate --service payments
+  secbudget alerts run && secbudget alerts report --since 7d
+  secbudget suppressions review
   secbudget lint policy/
 
 Global options go before or after the command. The database defaults to
@@ -189,6 +192,9 @@ Examples:
   c_breach_resolve->add_option("--at", breach.at, "when (default: now)");
   auto* c_breach_list = c_breach->add_subcommand("list", "every breach, open and resolved");
 
+  std::vector<CLI::App*> alert_leaves;
+  const auto run_alerts = secbudget::cli::AddAlertCommands(app, &alert_leaves);
+
   auto* c_rank = app.add_subcommand("rank", "re-rank every open finding with the current policy and intel");
   auto* c_formats = app.add_subcommand("formats", "list supported report formats");
   auto* c_reports = app.add_subcommand("reports", "list ingested reports and what each changed");
@@ -226,6 +232,7 @@ Examples:
   if (*c_breach_declare) return RunBreachDeclare(g, breach);
   if (*c_breach_resolve) return RunBreachResolve(g, breach);
   if (*c_breach_list) return RunBreachList(g);
+  if (auto rc = run_alerts(g)) return *rc;
   if (*c_rank) return RunRank(g);
   if (*c_formats) return RunFormats(g);
   if (*c_reports) return RunReports(g);

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "alert/service.h"
 #include "slo/service.h"
 #include "store/store.h"
 #include "triage/pipeline.h"
@@ -23,6 +24,9 @@ struct Session {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<Triage> triage;
   std::unique_ptr<SloService> slo;
+  std::unique_ptr<AlertPolicy> alert_policy;
+  std::unique_ptr<Transport> transport;
+  std::unique_ptr<AlertService> alerts;
 };
 
 Result<Session> OpenSession(const GlobalOptions& g);

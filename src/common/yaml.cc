@@ -186,4 +186,34 @@ Status MapReader::Finish() {
   return Status::OK();
 }
 
+std::string YamlScalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
+
+std::string NodeOrigin(const std::string& file, const YAML::Node& n) {
+  return fmt::format("{}:{}", file, NodeLocation(file, n).line);
+}
+
+std::optional<Duration> ReadDurationKey(MapReader& r, const std::string& key, bool allow_zero) {
+  const YAML::Node n = r.Get(key);
+  if (!n.IsDefined()) return std::nullopt;
+  auto d = ParseDuration(YamlScalar(n));
+  if (!d.ok() || (*d == 0 && !allow_zero)) {
+    r.Fail(n, fmt::format("{}: \"{}\" is not a {}duration (48h, 7d, 2w)", key, YamlScalar(n),
+                          allow_zero ? "" : "positive "));
+    return std::nullopt;
+  }
+  return *d;
+}
+
+Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool required) {
+  const YAML::Node n = required ? r.Require(key) : r.Get(key);
+  if (!n.IsDefined()) return TimePoint{-1};
+  auto t = ParseTime(YamlScalar(n));
+  if (!t.ok()) {
+    r.Fail(n, fmt::format("{}: \"{}\" is not a date or time (2026-12-01 or 2026-12-01T12:00:00Z)", key,
+                          YamlScalar(n)));
+    return TimePoint{-1};
+  }
+  return *t;
+}
+
 }  // namespace secbudget

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 
 namespace secbudget {
 
@@ -26,6 +27,18 @@ Result<std::vector<YAML::Node>> ParseYamlDocuments(const std::string& text, cons
 
 // 1-based position of a node.
 Location NodeLocation(const std::string& file, const YAML::Node& node);
+
+// A scalar's text ("" for maps, sequences and undefined nodes).
+std::string YamlScalar(const YAML::Node& n);
+// "file:line" of a node, for origins shown in explanations.
+std::string NodeOrigin(const std::string& file, const YAML::Node& n);
+
+class MapReader;
+// A positive duration (48h, 7d, 2w) under `key`; nullopt when absent or
+// invalid (the error is recorded in `r`).
+std::optional<Duration> ReadDurationKey(MapReader& r, const std::string& key, bool allow_zero = false);
+// A date or time under `key`; -1 when absent; an error when invalid.
+Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool required);
 
 // Reads a mapping with a fixed set of keys; unknown and duplicate keys are
 // errors (yaml-cpp silently keeps the first of duplicates).

@@ -12,12 +12,8 @@ namespace secbudget {
 
 namespace {
 
-std::string Scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
-
-std::string Origin(const std::string& file, const YAML::Node& n) {
-  const Location loc = NodeLocation(file, n);
-  return fmt::format("{}:{}", file, loc.line);
-}
+std::string Scalar(const YAML::Node& n) { return YamlScalar(n); }
+std::string Origin(const std::string& file, const YAML::Node& n) { return NodeOrigin(file, n); }
 
 // "file:line" back to a Location, for errors found after loading.
 Location OriginLocation(const std::string& origin) {
@@ -70,14 +66,7 @@ std::optional<double> ParseShare(MapReader& r, const std::string& key) {
 }
 
 std::optional<Duration> ReadDuration(MapReader& r, const std::string& key, bool allow_zero = false) {
-  const YAML::Node n = r.Get(key);
-  if (!n.IsDefined()) return std::nullopt;
-  auto d = ParseDuration(Scalar(n));
-  if (!d.ok() || (*d == 0 && !allow_zero)) {
-    r.Fail(n, fmt::format("{}: \"{}\" is not a positive duration (48h, 7d, 2w)", key, Scalar(n)));
-    return std::nullopt;
-  }
-  return *d;
+  return ReadDurationKey(r, key, allow_zero);
 }
 
 std::optional<std::vector<std::string>> ReadWords(MapReader& r, const YAML::Node& n, const std::string& what) {
@@ -200,14 +189,7 @@ Status ReadSelector(const YAML::Node& match, const std::string& file, SloScopeRu
 }
 
 Result<TimePoint> ReadTime(MapReader& r, const std::string& key, bool required) {
-  const YAML::Node n = required ? r.Require(key) : r.Get(key);
-  if (!n.IsDefined()) return TimePoint{-1};
-  auto t = ParseTime(Scalar(n));
-  if (!t.ok()) {
-    r.Fail(n, fmt::format("{}: \"{}\" is not a date or time (2026-12-01 or 2026-12-01T12:00:00Z)", key, Scalar(n)));
-    return TimePoint{-1};
-  }
-  return *t;
+  return ReadTimeKey(r, key, required);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "alert/alert_policy.h"
+
 #include "report_builder.h"
 #include "store/store.h"
 #include "test_util.h"
@@ -170,7 +172,8 @@ TEST(SloPolicyTest, LintKnowsTheSloKinds) {
 
 TEST(SloPolicyTest, TheExamplePolicyLoads) {
   SloPolicyLoader loader;
-  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&loader});
+  AlertPolicyLoader alerting;  // the directory also holds alerting.yaml
+  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&loader, &alerting});
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   const ResolvedSlo pay = loader.policy().Resolve("payments", "payments", "prod");
   EXPECT_DOUBLE_EQ(pay.settings.objective, 0.99);

@@ -1008,7 +1008,8 @@ class SqliteStore final : public Database {
   Status ListOutbox(std::optional<OutboxState> state, std::vector<OutboxEntry>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared(std::string(kOutboxColumns) + " WHERE (?1 = '' OR state = ?1) ORDER BY id"));
-    st->Bind(1, state ? Name(*state) : std::string_view());
+    // A default string_view has no data: SQLite would bind NULL and match nothing.
+    st->Bind(1, state ? Name(*state) : std::string_view(""));
     return ForEachRow(*st, [&] {
       out->push_back(ReadOutbox(*st));
       return true;

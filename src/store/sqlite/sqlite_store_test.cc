@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -32,7 +34,7 @@ TEST(SqliteStoreTest, MigratesPersistsAndRoundTrips) {
     ASSERT_TRUE((*db)->Begin().ok());
     ASSERT_TRUE((*db)->InsertFinding(MakeFinding(0xfedcba9876543210ULL)).ok());  // above INT64_MAX
     ASSERT_TRUE((*db)->Commit().ok());
-    EXPECT_NE((*db)->Describe().find("schema 2"), std::string::npos);
+    EXPECT_NE((*db)->Describe().find(fmt::format("schema {}", SqliteSchemaVersion())), std::string::npos);
   }
   auto db = OpenSqliteStore(path);
   ASSERT_TRUE(db.ok());
@@ -88,13 +90,14 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw,
                          "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
-                         "DELETE FROM schema_migrations WHERE version = 2",
+                         "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
+                         "DROP TABLE audit_events; DELETE FROM schema_migrations WHERE version >= 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
   auto db = OpenSqliteStore(path);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_NE((*db)->Describe().find("schema 2"), std::string::npos);
+  EXPECT_NE((*db)->Describe().find(fmt::format("schema {}", SqliteSchemaVersion())), std::string::npos);
   auto f = (*db)->GetFinding(7);
   ASSERT_TRUE(f.ok() && f->has_value());  // the old data survives
   BudgetEventRecord e;

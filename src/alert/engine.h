@@ -1,0 +1,140 @@
+// The alerting engine: suppression, routing, inhibition, grouping and
+// capacity, as pure in-memory state driven by an injected clock. It
+// follows Prometheus Alertmanager where Alertmanager has an answer:
+//
+// - Routing walks the tree depth-first; the first matching child takes the
+//   alert unless it says `continue`; a node no child matches takes it
+//   itself. Children inherit receiver, team, urgency, group_by and timing.
+// - A group is (route, team, urgency, values of group_by). Its first
+//   notification goes out group_wait after it was created; later ones at
+//   most every group_interval, when an alert joined or resolved; an
+//   unchanged group is sent again after repeat_interval.
+// - An alert matching an inhibit rule's target is muted while an alert
+//   matching its source fires with the same `equal` labels.
+//
+// secbudget adds what Alertmanager leaves to humans:
+// - suppressions (accepted risk, expiring) are applied before routing;
+// - the owner team and urgency are routing results;
+// - a team's page budget per shift: a page group's first notification
+//   spends one page; when a flush has more page groups to open than the
+//   team has pages left, the highest-ranked open first and the rest are
+//   shed to the digest (they page later if still firing when a new shift
+//   brings budget);
+// - every alert episode gets a recorded decision (notification.h's
+//   AlertOutcome) with the reason in words, re-recorded when it changes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alert/alert_policy.h"
+#include "alert/alert_store.h"
+#include "alert/notification.h"
+#include "model/alert.h"
+
+namespace secbudget {
+
+struct AlertEntry {
+  Alert alert;          // latest content; labels include alertname, source, urgency
+  TimePoint episode = 0;  // start of the current firing episode
+  TimePoint resolved_at = 0;  // 0 while firing
+  std::uint64_t last_eval = 0;  // evaluation that last fired it
+  std::string team;
+  Urgency urgency = Urgency::kTicket;  // after routing
+  std::vector<std::string> groups;     // group keys it is a member of
+  AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
+  std::string ref;
+  bool notified = false;  // sent firing in some notification
+};
+
+struct AlertGroup {
+  std::string key;
+  std::string route_path;
+  std::string receiver;
+  std::string team;
+  Urgency urgency = Urgency::kTicket;
+  Labels group_labels;
+  Duration group_interval = 5 * 60;
+  Duration repeat_interval = 4 * kHour;
+  std::set<std::string> members;   // dedup keys
+  std::set<std::string> notified;  // members sent firing in the last notification
+  TimePoint created_at = 0;
+  TimePoint next_flush = 0;
+  TimePoint last_notified = 0;  // 0 = never
+  std::uint32_t seq = 0;        // notifications sent
+  bool shed = false;            // waiting in the digest for page budget
+};
+
+struct TeamUsage {
+  TimePoint shift_start = 0;
+  int pages = 0;
+};
+
+class AlertEngine {
+ public:
+  explicit AlertEngine(const AlertPolicy& policy);
+  AlertEngine(const AlertEngine&) = delete;
+  AlertEngine& operator=(const AlertEngine&) = delete;
+
+  // State round trip through the store's (kind, key, JSON) rows.
+  Status LoadState(const std::vector<StateRow>& rows);
+  void SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* removed) const;
+
+  // One evaluation of a source: Fire every alert of that source whose
+  // condition holds, then EndEvaluation resolves the source's alerts that
+  // were not fired.
+  void BeginEvaluation(TimePoint now);
+  void Fire(Alert alert, TimePoint now);
+  void EndEvaluation(std::string_view source, TimePoint now);
+  // Resolves one alert (streams that report resolution themselves).
+  void Resolve(std::string_view dedup_key, TimePoint now);
+  // Sends every group whose timer has run, within each team's page budget.
+  void Flush(TimePoint now);
+
+  std::vector<AlertDecision> TakeDecisions() { return std::move(decisions_); }
+  std::vector<Notification> TakeNotifications() { return std::move(notifications_); }
+
+  const std::unordered_map<std::string, AlertEntry>& alerts() const { return alerts_; }
+  const std::map<std::string, AlertGroup>& groups() const { return groups_; }
+  const std::map<std::string, TeamUsage>& usage() const { return usage_; }
+  // How many times each suppression silenced an alert in this engine's
+  // lifetime (not persisted: the decision log has the history).
+  const std::unordered_map<std::string, std::size_t>& suppression_hits() const { return hits_; }
+
+ private:
+  struct RouteMatch {
+    const Route* route = nullptr;
+    std::string receiver, team;
+    std::optional<Urgency> urgency;
+    const std::vector<std::string>* group_by = nullptr;
+    Duration group_wait = 0, group_interval = 0, repeat_interval = 0;
+  };
+  void MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
+                   std::vector<RouteMatch>* out) const;
+  void Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now);
+  void LeaveGroups(AlertEntry& e);
+  bool Inhibited(const AlertEntry& e, std::string* by) const;
+  void InhibitAdd(const AlertEntry& e, int delta);
+  double GroupRank(const AlertGroup& g) const;
+  void Send(AlertGroup& g, TimePoint now, bool first);
+
+  const AlertPolicy& policy_;
+  SuppressionIndex suppressions_;
+  std::unordered_map<std::string, AlertEntry> alerts_;
+  std::map<std::string, AlertGroup> groups_;
+  std::map<std::string, TeamUsage> usage_;
+  // Per inhibit rule: the equal-label values of firing source alerts -> how many.
+  std::vector<std::unordered_map<std::string, int>> inhibitors_;
+  std::vector<std::unordered_map<std::string, std::string>> inhibitor_example_;  // one source per value
+  std::uint64_t eval_ = 0;
+  std::vector<AlertDecision> decisions_;
+  std::vector<Notification> notifications_;
+  std::unordered_map<std::string, std::size_t> hits_;
+  std::set<std::string> loaded_keys_;  // rows read by LoadState (to delete the gone ones)
+};
+
+}  // namespace secbudget
