@@ -49,8 +49,11 @@ std::string Stream(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t svc = rng.Below(kServices);
     const std::size_t kind = rng.Below(100);
-    const char* name = kind < 40 ? names[0] : kind < 65 ? names[1] : kind < 85 ? names[2] : kind < 92 ? names[3]
-                                                                                                  : names[4];
+    const char* name = kind < 40   ? names[0]
+                       : kind < 65 ? names[1]
+                       : kind < 85 ? names[2]
+                       : kind < 92 ? names[3]
+                                   : names[4];
     const std::size_t u = rng.Below(100);
     const char* urgency = u < 4 ? "page" : u < 50 ? "ticket" : "digest";
     const std::size_t cve = rng.Below(kCvePool);
@@ -61,9 +64,12 @@ std::string Stream(std::size_t n) {
         R"("priority":"P{}","severity":"high","finding":"{:016x}","asset":"asset-{}","kind":"vulnerability"}},)"
         R"("annotations":{{"due_at":"2026-11-25T00:00:00Z","score":"{:.1f}"}}}})"
         "\n",
-        i, kind < 85 ? "triage" : kind < 92 ? "slo" : "detect", name, urgency, Team(svc), name, CveId(cve), cve % 5000,
-        Service(svc), rng.Unit() * 100, Service(svc), env, CveId(cve), cve % 5000, 1 + rng.Below(4), rng.Next(), svc,
-        rng.Unit() * 10);
+        i,
+        kind < 85   ? "triage"
+        : kind < 92 ? "slo"
+                    : "detect",
+        name, urgency, Team(svc), name, CveId(cve), cve % 5000, Service(svc), rng.Unit() * 100, Service(svc), env,
+        CveId(cve), cve % 5000, 1 + rng.Below(4), rng.Next(), svc, rng.Unit() * 10);
   }
   return out;
 }
@@ -156,9 +162,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::size_t v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (flag == "--alerts") n = v;
-    else if (flag == "--suppressions") suppressions = v;
-    else if (flag == "--repeat") repeat = v;
+    if (flag == "--alerts")
+      n = v;
+    else if (flag == "--suppressions")
+      suppressions = v;
+    else if (flag == "--repeat")
+      repeat = v;
     else {
       std::cerr << "usage: bench_alert [--alerts N] [--suppressions S] [--repeat R]\n";
       return 2;

@@ -1,9 +1,12 @@
 // libFuzzer target: YAML policy documents (ranking policy, asset inventory,
-// SLO policy and gate exceptions), as `secbudget lint` reads them.
+// SLO policy and gate exceptions, alert routing, suppressions), as
+// `secbudget lint` reads them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "alert/alert_policy.h"
+#include "alert/engine.h"
 #include "common/yaml.h"
 #include "inventory/inventory.h"
 #include "slo/slo_policy.h"
@@ -41,6 +44,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)set.Deadline(secbudget::Priority::kP1, f);
         (void)slo.policy().Resolve("payments", "api", "prod");
       }
+    }
+    // Every document as each alerting kind; a valid policy routes an alert.
+    secbudget::AlertPolicyLoader alert;
+    ok = true;
+    for (const auto& doc : *docs) {
+      for (const char* kind : {"AlertRouting", "Suppression", "SuppressionPolicy"}) {
+        ok = alert.AddDocument(kind, doc, "fuzz.yaml").ok() && ok;
+      }
+    }
+    secbudget::PolicySet set;
+    if (ok && alert.Finish(set).ok()) {
+      const secbudget::AlertPolicy policy = alert.TakePolicy();
+      secbudget::AlertEngine engine(policy);
+      secbudget::Alert a;
+      a.dedup_key = "k";
+      a.name = "FindingPriority";
+      a.source = "triage";
+      a.owner = "payments";
+      a.labels["vulnerability"] = "CVE-2024-1";
+      engine.BeginEvaluation(1'800'000'000);
+      engine.Fire(a, 1'800'000'000);
+      engine.Flush(1'800'000'000 + 86400);
     }
   }
   return 0;

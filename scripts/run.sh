@@ -11,7 +11,7 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECBUDGET_TEST
 cmake --build build-release --target secbudget
 
 mkdir -p demo
-rm -f demo/secbudget.db demo/secbudget.db-wal demo/secbudget.db-shm
+rm -f demo/secbudget.db demo/secbudget.db-wal demo/secbudget.db-shm demo/alerts-*.jsonl
 sb() { build-release/secbudget --db demo/secbudget.db --policy examples/policy "$@"; }
 
 echo
@@ -47,4 +47,15 @@ echo "== release gates: payments is frozen; checkout ships under a documented ex
 sb --now 2026-11-20T12:00:00Z gate --service payments || true
 sb --now 2026-11-20T12:00:00Z gate --service checkout
 echo
+echo "== alerting: evaluate at 12:00 (pages go at once), again at 12:01 (tickets after group_wait)"
+sb --now 2026-11-20T12:00:00Z alerts run
+sb --now 2026-11-20T12:01:00Z alerts run
+echo
+echo "== noise removed: raw alerts versus what interrupted people"
+sb --now 2026-11-20T12:06:00Z alerts report --since 7d
+echo
+echo "== accepted risk under review"
+sb --now 2026-11-20T12:06:00Z suppressions review
+echo
+echo "Notifications: demo/alerts-*.jsonl (Alertmanager webhook JSON, one per line)."
 echo "Database: demo/secbudget.db. Try: build-release/secbudget --db demo/secbudget.db --policy examples/policy findings --help"

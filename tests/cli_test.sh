@@ -149,6 +149,44 @@ printf 'apiVersion: secbudget.dev/v1\nkind: GateException\nspec:\n  service: api
 expect "lint rejects a too-long exception" 1 "$sb_bin" lint "$work/badslo"
 contains "$work/err" "ex.yaml:1" "exception error names file:line"
 
+# Alerting (state: day 1 and day 2 ingested). The example policy's receivers
+# append JSON lines under demo/, relative to the working directory.
+mkdir -p "$work/alerting/demo"
+pushd "$work/alerting" >/dev/null
+expect "alerts run" 0 "$sb_bin" --now 2026-11-20T12:00:00Z alerts run -o json
+[[ $(json_query 'd["decisions"].get("paged",0) >= 1, d["decisions"].get("suppressed",0) >= 1, [a["action"] for a in d["audit"]]') == "True True ['created']" ]] && pass "first run pages, suppresses and audits the suppression" || fail "alerts run: $(head -c 600 "$work/out")"
+expect "alerts run after group_wait" 0 "$sb_bin" --now 2026-11-20T12:01:00Z alerts run -o json
+[[ $(json_query 'd["decisions"].get("ticketed",0) > 0, d["delivery"]["sent"] > 0, d["delivery"]["dead"]') == "True True 0" ]] && pass "tickets delivered after group_wait" || fail "second run: $(head -c 600 "$work/out")"
+if python3 -c "import json,sys; ls=[json.loads(l) for l in open('demo/alerts-security.jsonl')]; assert ls and all(l['version']=='4' and l['alerts'] for l in ls)"; then pass "jsonl receiver got Alertmanager v4 lines"; else fail "jsonl sink"; fi
+expect "alerts report" 0 "$sb_bin" --now 2026-11-20T12:06:00Z alerts report --since 7d -o json
+[[ $(json_query 'd["total"]["raw"] > d["total"]["interruptions"] > 0, d["total"]["by_reason"]["suppressed"] > 0') == "True True" ]] && pass "report: fewer interruptions than raw alerts" || fail "alerts report: $(head -c 600 "$work/out")"
+expect "alerts report table" 0 "$sb_bin" --now 2026-11-20T12:06:00Z alerts report
+contains "$work/out" "all teams" "report has a total row"
+expect "team digest" 0 "$sb_bin" --now 2026-11-20T12:06:00Z alerts digest --team data-platform
+contains "$work/out" "# Digest for data-platform" "digest is Markdown"
+expect "alerts list" 0 "$sb_bin" alerts list --team payments -o json
+[[ $(json_query 'len(d) > 0 and all(a["team"]=="payments" for a in d)') == "True" ]] && pass "alerts list filters by team" || fail "alerts list"
+expect "outbox" 0 "$sb_bin" alerts outbox -o json
+[[ $(json_query 'len(d) > 0 and all(e["state"]=="delivered" for e in d)') == "True" ]] && pass "outbox all delivered" || fail "outbox: $(head -c 300 "$work/out")"
+expect "suppressions review" 0 "$sb_bin" --now 2026-11-20T12:06:00Z suppressions review -o json
+[[ $(json_query '[(s["id"], s["state"], s["hits"] > 0) for s in d["suppressions"]]') == "[('batch-base-image-vendor-wait', 'expiring_soon', True)]" ]] && pass "review: expiring soon with hits" || fail "review: $(head -c 400 "$work/out")"
+expect "suppressions audit" 0 "$sb_bin" suppressions audit -o json
+[[ $(json_query '[e["action"] for e in d]') == "['created']" ]] && pass "audit trail has the creation" || fail "audit"
+expect "after expiry the owner is alerted" 0 "$sb_bin" --now 2026-11-24T09:00:00Z alerts run -o json
+[[ $(json_query '[a["action"] for a in d["audit"]], d["firing"]["suppression"]') == "['expired'] 1" ]] && pass "expiry audited and alerted" || fail "expiry: $(head -c 400 "$work/out")"
+mkdir -p "$work/vexpolicy" && cp "$src"/examples/policy/*.yaml "$work/vexpolicy/"
+expect "import OpenVEX" 0 "$sb_bin" --now 2026-11-20T12:00:00Z suppressions import-vex "$src/tests/data/vex/openvex-acme.json" --owner payments --approver ciso@acme.example --expires 30d --out "$work/vexpolicy/vex.yaml" -o json
+[[ $(json_query 'd["format"], d["suppressions"] > 0') == "openvex True" ]] && pass "VEX statements imported" || fail "import-vex: $(head -c 300 "$work/out")"
+expect "imported suppressions lint" 0 "$sb_bin" lint "$work/vexpolicy"
+printf '{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [' > "$work/bad-vex.json"
+expect "truncated VEX is rejected" 1 "$sb_bin" suppressions import-vex "$work/bad-vex.json" --owner a --approver b --expires 30d --out "$work/never.yaml"
+contains "$work/err" "bad-vex.json" "VEX error names the file"
+[[ ! -e "$work/never.yaml" ]] && pass "nothing written on bad VEX" || fail "bad VEX wrote a file"
+mkdir -p "$work/badalert" && printf 'apiVersion: secbudget.dev/v1\nkind: AlertRouting\nspec:\n  route: {receiver: nobody}\n' > "$work/badalert/a.yaml"
+expect "lint rejects a route to an unknown receiver" 1 "$sb_bin" lint "$work/badalert"
+contains "$work/err" "nobody" "routing error names the receiver"
+popd >/dev/null
+
 echo
 if [[ $failures -eq 0 ]]; then echo "all CLI tests passed"; else echo "$failures CLI test(s) failed"; fi
 exit $(( failures > 0 ))

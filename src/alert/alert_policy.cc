@@ -127,7 +127,8 @@ Status ReadReceiver(const YAML::Node& n, const std::string& file, Receiver* out)
       }
       const YAML::Node headers = kr.Get("headers");
       if (headers.IsDefined()) {
-        if (!headers.IsMap()) return Status::SchemaError("headers: a map of name: value").At(NodeLocation(file, headers));
+        if (!headers.IsMap())
+          return Status::SchemaError("headers: a map of name: value").At(NodeLocation(file, headers));
         for (const auto& kv : headers) out->headers[YamlScalar(kv.first)] = YamlScalar(kv.second);
       }
     }
@@ -148,14 +149,14 @@ Status ReadReceiver(const YAML::Node& n, const std::string& file, Receiver* out)
 
 Status ReadPriorityDurations(const YAML::Node& n, const std::string& file, SuppressionLimits* limits) {
   if (!n.IsDefined()) return Status::OK();
-  if (!n.IsMap()) return Status::SchemaError("max_duration: a map of P1..P4 (and default) to durations")
-                        .At(NodeLocation(file, n));
+  if (!n.IsMap())
+    return Status::SchemaError("max_duration: a map of P1..P4 (and default) to durations").At(NodeLocation(file, n));
   for (const auto& kv : n) {
     const std::string key = YamlScalar(kv.first);
     auto d = ParseDuration(YamlScalar(kv.second));
     if (!d.ok() || *d <= 0) {
-      return Status::SchemaError(fmt::format("max_duration.{}: \"{}\" is not a positive duration", key,
-                                             YamlScalar(kv.second)))
+      return Status::SchemaError(
+                 fmt::format("max_duration.{}: \"{}\" is not a positive duration", key, YamlScalar(kv.second)))
           .At(NodeLocation(file, kv.second));
     }
     if (key == "default") {
@@ -195,7 +196,8 @@ Result<Suppression> ParseSuppression(const YAML::Node& spec, const std::string& 
   SB_ASSIGN_OR_RETURN(s.created, ReadTimeKey(r, "created", true));
   SB_ASSIGN_OR_RETURN(s.expires, ReadTimeKey(r, "expires", true));
   SB_RETURN_IF_ERROR(r.Finish());
-  if (s.id.empty()) return Status::SchemaError("a suppression needs metadata.name (its id)").At(NodeLocation(file, spec));
+  if (s.id.empty())
+    return Status::SchemaError("a suppression needs metadata.name (its id)").At(NodeLocation(file, spec));
   for (const auto* field : {&s.reason, &s.owner, &s.approver}) {
     if (Trim(*field).empty()) {
       return Status::SchemaError(fmt::format("suppression {}: reason, owner and approver must not be empty", s.id))
@@ -282,7 +284,8 @@ Status AlertPolicyLoader::AddDocument(const std::string& kind, const YAML::Node&
     }
     if (auto pages = cr.Number("pages")) policy_.capacity.default_pages = static_cast<int>(*pages);
     if (const YAML::Node teams = cr.Get("teams"); teams.IsDefined()) {
-      if (!teams.IsMap()) return Status::SchemaError("capacity.teams: a map of team: pages").At(NodeLocation(file, teams));
+      if (!teams.IsMap())
+        return Status::SchemaError("capacity.teams: a map of team: pages").At(NodeLocation(file, teams));
       for (const auto& kv : teams) {
         try {
           policy_.capacity.team_pages[YamlScalar(kv.first)] = kv.second.as<int>();
@@ -298,8 +301,9 @@ Status AlertPolicyLoader::AddDocument(const std::string& kind, const YAML::Node&
     policy_.findings.enabled = fr.Bool("enabled").value_or(true);
     if (auto d = ReadDurationKey(fr, "due_soon")) policy_.findings.due_soon = *d;
     if (const YAML::Node u = fr.Get("urgency"); u.IsDefined()) {
-      if (!u.IsMap()) return Status::SchemaError("findings.urgency: a map of P1..P4 to page, ticket, digest or none")
-                          .At(NodeLocation(file, u));
+      if (!u.IsMap())
+        return Status::SchemaError("findings.urgency: a map of P1..P4 to page, ticket, digest or none")
+            .At(NodeLocation(file, u));
       for (const auto& kv : u) {
         auto p = ParsePriority(YamlScalar(kv.first));
         const std::string v = YamlScalar(kv.second);
@@ -324,8 +328,8 @@ Status AlertPolicyLoader::Finish(PolicySet& /*set*/) {
     const Route* r = stack.back();
     stack.pop_back();
     if (!r->receiver.empty() && policy_.receivers.count(r->receiver) == 0) {
-      return Status::SchemaError(fmt::format("route at {} names receiver \"{}\", which no receivers entry defines",
-                                             r->origin, r->receiver));
+      return Status::SchemaError(
+          fmt::format("route at {} names receiver \"{}\", which no receivers entry defines", r->origin, r->receiver));
     }
     for (const Route& c : r->routes) stack.push_back(&c);
   }
@@ -337,9 +341,10 @@ Status AlertPolicyLoader::Finish(PolicySet& /*set*/) {
       return Status::SchemaError(fmt::format("suppression id {} is used twice (again at {})", s.id, s.origin));
     }
     if (s.duration() > longest) {
-      return Status::SchemaError(fmt::format("suppression {} at {} lasts {}, longer than any priority allows ({}); "
-                                             "set an earlier expiry",
-                                             s.id, s.origin, FormatDuration(s.duration()), FormatDuration(longest)));
+      return Status::SchemaError(
+          fmt::format("suppression {} at {} lasts {}, longer than any priority allows ({}); "
+                      "set an earlier expiry",
+                      s.id, s.origin, FormatDuration(s.duration()), FormatDuration(longest)));
     }
   }
   return Status::OK();

@@ -30,8 +30,8 @@ namespace secbudget {
 struct Route {
   std::vector<Matcher> matchers;
   std::string receiver;
-  std::string team;                // sets the owner ("" = keep the alert's)
-  std::optional<Urgency> urgency;  // overrides the alert's urgency
+  std::string team;                   // sets the owner ("" = keep the alert's)
+  std::optional<Urgency> urgency;     // overrides the alert's urgency
   std::vector<std::string> group_by;  // label names; {"..."} = every label
   Duration group_wait = 30;
   Duration group_interval = 5 * 60;
@@ -53,9 +53,9 @@ struct InhibitRule {
 // Pages a team may receive per shift; beyond, lower-ranked alerts that
 // would page go to the team's digest instead.
 struct CapacityPolicy {
-  Duration shift = 12 * kHour;  // a shift's length (24h = per day)
+  Duration shift = 12 * kHour;       // a shift's length (24h = per day)
   Duration shift_start = 8 * kHour;  // offset from 00:00 UTC of a shift boundary
-  int default_pages = 10;           // per shift; -1 = unlimited
+  int default_pages = 10;            // per shift; -1 = unlimited
   std::map<std::string, int> team_pages;
 
   int PagesFor(const std::string& team) const;

@@ -49,9 +49,9 @@ inline constexpr std::string_view kPagerDutyEventsUrl = "https://events.pagerdut
 struct Receiver {
   std::string name;
   ReceiverKind kind = ReceiverKind::kWebhook;
-  std::string url;          // webhook, slack; pagerduty (default kPagerDutyEventsUrl)
-  std::string routing_key;  // pagerduty: the integration's routing key
-  std::string path;         // jsonl: file to append to, "-" = stdout
+  std::string url;                             // webhook, slack; pagerduty (default kPagerDutyEventsUrl)
+  std::string routing_key;                     // pagerduty: the integration's routing key
+  std::string path;                            // jsonl: file to append to, "-" = stdout
   std::map<std::string, std::string> headers;  // webhook: extra request headers
   std::size_t max_alerts = 0;                  // 0 = no limit (Alertmanager's max_alerts)
   bool send_resolved = true;
@@ -92,8 +92,8 @@ class Transport {
 std::unique_ptr<Transport> MakeTransport();
 
 struct RetryPolicy {
-  Duration initial_backoff = 30;    // after the first failure
-  Duration max_backoff = kHour;     // doubling, capped here
+  Duration initial_backoff = 30;      // after the first failure
+  Duration max_backoff = kHour;       // doubling, capped here
   Duration give_up_after = 7 * kDay;  // a failure after pending this long -> dead
 };
 

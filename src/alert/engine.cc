@@ -114,12 +114,36 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string reason
   decisions_.push_back(std::move(d));
 }
 
-void AlertEngine::LeaveGroups(AlertEntry& e) {
-  for (const std::string& key : e.groups) {
-    auto it = groups_.find(key);
-    if (it == groups_.end()) continue;
-    it->second.members.erase(e.alert.dedup_key);
-  }
+namespace {
+
+NotifiedAlert Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at) {
+  NotifiedAlert a;
+  a.dedup_key = e.alert.dedup_key;
+  a.resolved = resolved;
+  a.source = e.alert.source;
+  a.name = e.alert.name;
+  a.summary = e.alert.summary;
+  a.urgency = e.urgency;
+  a.starts_at = e.episode;
+  a.ends_at = ends_at;
+  a.labels = e.alert.labels;
+  a.annotations = e.alert.annotations;
+  if (!a.summary.empty()) a.annotations.try_emplace("summary", a.summary);
+  return a;
+}
+
+}  // namespace
+
+void AlertEngine::LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now) {
+  auto it = groups_.find(key);
+  if (it == groups_.end()) return;
+  AlertGroup& g = it->second;
+  g.members.erase(e.alert.dedup_key);
+  if (g.notified.erase(e.alert.dedup_key) != 0) g.departed[e.alert.dedup_key] = Snapshot(e, true, now);
+}
+
+void AlertEngine::LeaveGroups(AlertEntry& e, TimePoint now) {
+  for (const std::string& key : e.groups) LeaveGroup(e, key, now);
   e.groups.clear();
 }
 
@@ -185,13 +209,11 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     ++hits_[s.id];
     if (e.team.empty()) e.team = e.alert.owner.empty() ? e.alert.labels["team"] : e.alert.owner;
     e.urgency = e.alert.urgency;
-    LeaveGroups(e);
-    Decide(e,
-           AlertOutcome::kSuppressed,
-           fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires),
-                       s.owner, s.approver.empty() ? "nobody" : s.approver, s.reason),
-           s.id,
-           now);
+    LeaveGroups(e, now);
+    Decide(e, AlertOutcome::kSuppressed,
+           fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires), s.owner,
+                       s.approver.empty() ? "nobody" : s.approver, s.reason),
+           s.id, now);
     return;
   }
 
@@ -205,7 +227,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   e.alert.labels["urgency"] = std::string(Name(e.urgency));
 
   if (e.urgency == Urgency::kDigest) {
-    LeaveGroups(e);
+    LeaveGroups(e, now);
     Decide(e, AlertOutcome::kDigested, fmt::format("digest urgency: listed in {}'s digest", e.team), "", now);
     return;
   }
@@ -245,10 +267,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
   // Groups it no longer routes to (labels changed) lose it.
   for (const std::string& old : e.groups) {
-    if (std::find(keys.begin(), keys.end(), old) == keys.end()) {
-      auto git = groups_.find(old);
-      if (git != groups_.end()) git->second.members.erase(e.alert.dedup_key);
-    }
+    if (std::find(keys.begin(), keys.end(), old) == keys.end()) LeaveGroup(e, old, now);
   }
   e.groups = std::move(keys);
 
@@ -258,12 +277,10 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   } else if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
              e.outcome == AlertOutcome::kDigested) {
     const AlertGroup& g = groups_.at(e.groups.front());
-    Decide(e,
-           AlertOutcome::kPending,
+    Decide(e, AlertOutcome::kPending,
            g.last_notified == 0 ? "waiting for its group's first notification (group_wait)"
                                 : "joins a notified group: goes out with its next notification (group_interval)",
-           g.key,
-           now);
+           g.key, now);
   }
 }
 
@@ -278,7 +295,7 @@ void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
     if (e.outcome == AlertOutcome::kPending) {
       Decide(e, AlertOutcome::kResolvedUnsent, "resolved before its group's first notification", "", now);
     }
-    LeaveGroups(e);
+    LeaveGroups(e, now);
     alerts_.erase(it);
   }
 }
@@ -337,33 +354,18 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
     AlertEntry& e = *fresh[i];
     if (first && i == 0) {
       const AlertOutcome o = g.urgency == Urgency::kPage ? AlertOutcome::kPaged : AlertOutcome::kTicketed;
-      Decide(e,
-             o,
+      Decide(e, o,
              fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via, g.key,
                          firing.size()),
-             n.id,
-             now);
+             n.id, now);
     } else {
       Decide(e, AlertOutcome::kGrouped, "delivered inside its group's notification (ref), not on its own", n.id, now);
     }
   }
-  auto add = [&](AlertEntry& e, bool res) {
-    NotifiedAlert a;
-    a.dedup_key = e.alert.dedup_key;
-    a.resolved = res;
-    a.source = e.alert.source;
-    a.name = e.alert.name;
-    a.summary = e.alert.summary;
-    a.urgency = e.urgency;
-    a.starts_at = e.episode;
-    a.ends_at = res ? e.resolved_at : 0;
-    a.labels = e.alert.labels;
-    a.annotations = e.alert.annotations;
-    if (!a.summary.empty()) a.annotations.try_emplace("summary", a.summary);
-    n.alerts.push_back(std::move(a));
-  };
-  for (AlertEntry* e : firing) add(*e, false);
-  for (AlertEntry* e : resolved) add(*e, true);
+  for (AlertEntry* e : firing) n.alerts.push_back(Snapshot(*e, false, 0));
+  for (AlertEntry* e : resolved) n.alerts.push_back(Snapshot(*e, true, e->resolved_at));
+  for (auto& [key, a] : g.departed) n.alerts.push_back(std::move(a));
+  g.departed.clear();
   n.resolved = firing.empty();
   // Labels and annotations every alert shares.
   if (!n.alerts.empty()) {
@@ -409,15 +411,14 @@ void AlertEngine::Flush(TimePoint now) {
   for (auto& [key, g] : groups_) {
     if (g.next_flush > now) continue;
     g.next_flush = now + g.group_interval;
-    bool any_firing = false, changed = false;
+    bool any_firing = false, changed = !g.departed.empty();
     for (const std::string& m : g.members) {
       const auto it = alerts_.find(m);
       if (it == alerts_.end()) continue;
       if (Firing(it->second)) {
         std::string by;
         if (Inhibited(it->second, &by)) {
-          Decide(it->second, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by,
-                 now);
+          Decide(it->second, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
           continue;
         }
         any_firing = true;
@@ -428,7 +429,7 @@ void AlertEngine::Flush(TimePoint now) {
     }
     if (g.last_notified == 0) {
       if (!any_firing) {
-        if (g.members.empty()) empty.push_back(key);
+        if (g.members.empty() && g.departed.empty()) empty.push_back(key);
         continue;
       }
       if (g.urgency == Urgency::kPage) {
@@ -450,7 +451,7 @@ void AlertEngine::Flush(TimePoint now) {
       }
     }
     if (changed || (any_firing && now >= g.last_notified + g.repeat_interval)) Send(g, now, /*first=*/false);
-    if (g.members.empty()) empty.push_back(key);
+    if (g.members.empty() && g.departed.empty()) empty.push_back(key);
   }
 
   for (auto& [team, list] : openers) {
@@ -476,13 +477,11 @@ void AlertEngine::Flush(TimePoint now) {
       for (const std::string& m : g->members) {
         auto it = alerts_.find(m);
         if (it == alerts_.end() || !Firing(it->second) || it->second.outcome == AlertOutcome::kInhibited) continue;
-        Decide(it->second,
-               AlertOutcome::kShed,
+        Decide(it->second, AlertOutcome::kShed,
                fmt::format("{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
                            "in the digest, pages when a shift has budget",
                            team, budget, FormatTime(u.shift_start), rank),
-               g->key,
-               now);
+               g->key, now);
       }
     }
   }
@@ -537,6 +536,20 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         g.last_notified = j.value("last_notified", TimePoint{0});
         g.seq = j.value("seq", std::uint32_t{0});
         g.shed = j.value("shed", false);
+        for (const json& d : j.value("departed", json::array())) {
+          NotifiedAlert a;
+          a.dedup_key = d.at("dedup_key").get<std::string>();
+          a.resolved = true;
+          a.source = d.value("source", "");
+          a.name = d.value("name", "");
+          a.summary = d.value("summary", "");
+          a.urgency = ParseUrgency(d.value("urgency", "ticket")).value_or(Urgency::kTicket);
+          a.starts_at = d.value("starts_at", TimePoint{0});
+          a.ends_at = d.value("ends_at", TimePoint{0});
+          a.labels = LabelsFrom(d.value("labels", json::object()));
+          a.annotations = LabelsFrom(d.value("annotations", json::object()));
+          g.departed.emplace(a.dedup_key, std::move(a));
+        }
         groups_.emplace(r.key, std::move(g));
       } else if (r.kind == "team") {
         usage_[r.key] = TeamUsage{j.value("shift_start", TimePoint{0}), j.value("pages", 0)};
@@ -556,8 +569,7 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
   };
   put("engine", "engine", json{{"eval", eval_}});
   for (const auto& [key, e] : alerts_) {
-    put("alert",
-        key,
+    put("alert", key,
         json{{"source", e.alert.source},
              {"name", e.alert.name},
              {"alert_urgency", Name(e.alert.urgency)},
@@ -578,8 +590,19 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"notified", e.notified}});
   }
   for (const auto& [key, g] : groups_) {
-    put("group",
-        key,
+    json departed = json::array();
+    for (const auto& [k, a] : g.departed) {
+      departed.push_back(json{{"dedup_key", a.dedup_key},
+                              {"source", a.source},
+                              {"name", a.name},
+                              {"summary", a.summary},
+                              {"urgency", Name(a.urgency)},
+                              {"starts_at", a.starts_at},
+                              {"ends_at", a.ends_at},
+                              {"labels", LabelsJson(a.labels)},
+                              {"annotations", LabelsJson(a.annotations)}});
+    }
+    put("group", key,
         json{{"route", g.route_path},
              {"receiver", g.receiver},
              {"team", g.team},
@@ -593,7 +616,8 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"next_flush", g.next_flush},
              {"last_notified", g.last_notified},
              {"seq", g.seq},
-             {"shed", g.shed}});
+             {"shed", g.shed},
+             {"departed", departed}});
   }
   for (const auto& [team, u] : usage_) put("team", team, json{{"shift_start", u.shift_start}, {"pages", u.pages}});
   for (const std::string& k : loaded_keys_) {

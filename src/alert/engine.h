@@ -39,13 +39,13 @@
 namespace secbudget {
 
 struct AlertEntry {
-  Alert alert;          // latest content; labels include alertname, source, urgency
-  TimePoint episode = 0;  // start of the current firing episode
-  TimePoint resolved_at = 0;  // 0 while firing
+  Alert alert;                  // latest content; labels include alertname, source, urgency
+  TimePoint episode = 0;        // start of the current firing episode
+  TimePoint resolved_at = 0;    // 0 while firing
   std::uint64_t last_eval = 0;  // evaluation that last fired it
   std::string team;
-  Urgency urgency = Urgency::kTicket;  // after routing
-  std::vector<std::string> groups;     // group keys it is a member of
+  Urgency urgency = Urgency::kTicket;             // after routing
+  std::vector<std::string> groups;                // group keys it is a member of
   AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
   std::string ref;
   bool notified = false;  // sent firing in some notification
@@ -62,6 +62,10 @@ struct AlertGroup {
   Duration repeat_interval = 4 * kHour;
   std::set<std::string> members;   // dedup keys
   std::set<std::string> notified;  // members sent firing in the last notification
+  // Members announced firing that left the group while their condition still
+  // holds (now suppressed, or routed elsewhere): the next notification
+  // announces them resolved here, so receivers (PagerDuty) close them.
+  std::map<std::string, NotifiedAlert> departed;
   TimePoint created_at = 0;
   TimePoint next_flush = 0;
   TimePoint last_notified = 0;  // 0 = never
@@ -116,7 +120,8 @@ class AlertEngine {
   void MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
                    std::vector<RouteMatch>* out) const;
   void Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now);
-  void LeaveGroups(AlertEntry& e);
+  void LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now);
+  void LeaveGroups(AlertEntry& e, TimePoint now);
   bool Inhibited(const AlertEntry& e, std::string* by) const;
   void InhibitAdd(const AlertEntry& e, int delta);
   double GroupRank(const AlertGroup& g) const;

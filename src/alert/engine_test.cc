@@ -54,8 +54,7 @@ spec:
     pages: 2
 )";
 
-Alert MakeAlert(std::string key, std::string name, Urgency u, std::string team, std::string service,
-                double rank = 0) {
+Alert MakeAlert(std::string key, std::string name, Urgency u, std::string team, std::string service, double rank = 0) {
   Alert a;
   a.dedup_key = std::move(key);
   a.source = "test";
@@ -283,6 +282,45 @@ spec:
   ASSERT_EQ(n[0].alerts.size(), 2u);  // o1 joins the group o2 opened (team, alertname)
   EXPECT_EQ(n[0].alerts[0].dedup_key, "o1");
   EXPECT_EQ(Outcomes(engine)["o1"], AlertOutcome::kGrouped);
+}
+
+TEST(AlertEngineTest, ANotifiedAlertThatIsSuppressedLaterIsAnnouncedResolved) {
+  const std::string yaml = std::string(kRouting) + R"(
+---
+apiVersion: secbudget.dev/v1
+kind: Suppression
+metadata: {name: later}
+spec:
+  matchers: ['alertname="FindingPriority"']
+  reason: accepted after the page went out
+  owner: payments
+  approver: ciso@acme.example
+  created: 2027-01-15T12:00:00Z
+  expires: 2027-01-20T00:00:00Z
+)";
+  const AlertPolicy policy = PolicyFrom(yaml);
+  const TimePoint before = policy.suppressions.at(0).created - kHour;
+  AlertEngine engine(policy);
+  engine.BeginEvaluation(before);
+  engine.Fire(MakeAlert("p1", "FindingPriority", Urgency::kPage, "payments", "api", 5), before);
+  engine.Flush(before);
+  ASSERT_EQ(engine.TakeNotifications().size(), 1u);
+  const TimePoint t = policy.suppressions.at(0).created;
+  engine.BeginEvaluation(t);
+  engine.Fire(MakeAlert("p1", "FindingPriority", Urgency::kPage, "payments", "api", 5), t);
+  EXPECT_EQ(Outcomes(engine)["p1"], AlertOutcome::kSuppressed);
+  std::vector<StateRow> rows, removed;
+  engine.SaveState(&rows, &removed);
+  AlertEngine restarted(policy);  // the announcement survives a restart
+  ASSERT_TRUE(restarted.LoadState(rows).ok());
+  restarted.Flush(t + 300);
+  const auto n = restarted.TakeNotifications();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_TRUE(n[0].resolved);  // PagerDuty gets a resolve for its incident
+  ASSERT_EQ(n[0].alerts.size(), 1u);
+  EXPECT_TRUE(n[0].alerts[0].resolved);
+  EXPECT_EQ(n[0].alerts[0].ends_at, t);
+  EXPECT_TRUE(restarted.groups().empty());
 }
 
 TEST(AlertEngineTest, SuppressionLongerThanThePriorityAllowsDoesNotApply) {

@@ -7,9 +7,8 @@ namespace secbudget {
 namespace {
 
 constexpr std::array<std::string_view, 3> kOutboxStates = {"pending", "delivered", "dead"};
-constexpr std::array<std::string_view, 9> kOutcomes = {"pending",   "paged",      "ticketed",
-                                                       "digested",  "grouped",    "inhibited",
-                                                       "suppressed", "shed",      "resolved_unsent"};
+constexpr std::array<std::string_view, 9> kOutcomes = {
+    "pending", "paged", "ticketed", "digested", "grouped", "inhibited", "suppressed", "shed", "resolved_unsent"};
 
 template <typename E, std::size_t N>
 std::optional<E> ParseName(const std::array<std::string_view, N>& names, std::string_view s) {

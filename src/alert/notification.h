@@ -48,7 +48,7 @@ struct OutboxEntry {
   std::int64_t id = 0;          // assigned by the store; delivery order per receiver
   std::string idempotency_key;  // notification id + receiver; enqueued at most once
   std::string receiver;
-  std::string kind;  // webhook, slack, pagerduty, jsonl
+  std::string kind;    // webhook, slack, pagerduty, jsonl
   std::string target;  // URL, or file path ("-" = stdout) for jsonl
   std::string body;    // exactly what is sent (JSON)
   TimePoint created_at = 0;
@@ -61,14 +61,14 @@ struct OutboxEntry {
 
 // Why an alert was, or was not, put in front of a human.
 enum class AlertOutcome : std::uint8_t {
-  kPending,     // waiting for its group's first notification (group_wait)
-  kPaged,       // first notified by a page
-  kTicketed,    // first notified at ticket urgency
-  kDigested,    // routed to the team's digest (digest urgency)
-  kGrouped,     // delivered inside a notification another alert opened
-  kInhibited,   // muted by a firing higher alert with equal labels
-  kSuppressed,  // silenced by an accepted risk
-  kShed,        // would have paged; the team's page budget was spent, sent to the digest
+  kPending,         // waiting for its group's first notification (group_wait)
+  kPaged,           // first notified by a page
+  kTicketed,        // first notified at ticket urgency
+  kDigested,        // routed to the team's digest (digest urgency)
+  kGrouped,         // delivered inside a notification another alert opened
+  kInhibited,       // muted by a firing higher alert with equal labels
+  kSuppressed,      // silenced by an accepted risk
+  kShed,            // would have paged; the team's page budget was spent, sent to the digest
   kResolvedUnsent,  // resolved before its group's first notification was due
 };
 std::string_view Name(AlertOutcome o);

@@ -62,7 +62,7 @@ Result<std::vector<AuditEvent>> AlertService::SyncSuppressions(TimePoint now) {
   }
   std::vector<AuditEvent> events;
   std::vector<StateRow> write, removed;
-  auto event = [&](const std::string& id, std::string action, std::string actor, json detail) {
+  auto event = [&](const std::string& id, std::string action, std::string actor, const json& detail) {
     events.push_back(AuditEvent{0, now, "suppression/" + id, std::move(action), std::move(actor), detail.dump()});
   };
   std::set<std::string> present;
@@ -119,7 +119,8 @@ Result<RunSummary> AlertService::Evaluate(TimePoint now, bool deliver,
     for (const Notification& n : notifications) {
       const auto r = policy_.receivers.find(n.receiver);
       if (r == policy_.receivers.end()) continue;
-      for (OutboxEntry& e : RenderNotification(n, r->second, now, policy_.external_url)) entries.push_back(std::move(e));
+      for (OutboxEntry& e : RenderNotification(n, r->second, now, policy_.external_url))
+        entries.push_back(std::move(e));
     }
     SB_RETURN_IF_ERROR(db_.EnqueueOutbox(&entries));
     for (const OutboxEntry& e : entries) summary.enqueued += e.id != 0 ? 1 : 0;
@@ -273,8 +274,8 @@ Result<Digest> AlertService::TeamDigest(const std::string& team, TimePoint at) {
 }
 
 std::string DigestMarkdown(const Digest& d) {
-  std::string md = fmt::format("# Digest for {}: shift {} to {}\n\n", d.team, FormatTime(d.shift_start),
-                               FormatTime(d.shift_end));
+  std::string md =
+      fmt::format("# Digest for {}: shift {} to {}\n\n", d.team, FormatTime(d.shift_start), FormatTime(d.shift_end));
   std::size_t raw = 0;
   for (const auto& [o, n] : d.counts) raw += n;
   md += fmt::format("{} alert(s) this shift:", raw);
@@ -310,14 +311,15 @@ Result<SuppressionReview> AlertService::Review(TimePoint now, std::vector<AuditE
     return Status::OK();
   }));
   std::unordered_map<std::string, std::pair<std::size_t, TimePoint>> hits;
-  SB_RETURN_IF_ERROR(db_.ScanAlertDecisions(std::numeric_limits<TimePoint>::min(), now + 1, [&](const AlertDecision& d) {
-    if (d.outcome == AlertOutcome::kSuppressed) {
-      auto& h = hits[d.ref];
-      ++h.first;
-      h.second = std::max(h.second, d.at);
-    }
-    return true;
-  }));
+  SB_RETURN_IF_ERROR(
+      db_.ScanAlertDecisions(std::numeric_limits<TimePoint>::min(), now + 1, [&](const AlertDecision& d) {
+        if (d.outcome == AlertOutcome::kSuppressed) {
+          auto& h = hits[d.ref];
+          ++h.first;
+          h.second = std::max(h.second, d.at);
+        }
+        return true;
+      }));
   SuppressionReview review;
   review.at = now;
   for (const Suppression& s : policy_.suppressions) {

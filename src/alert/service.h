@@ -36,7 +36,7 @@ struct NoiseRow {
   std::string team;
   std::size_t raw = 0;
   std::map<std::string, std::size_t> by_outcome;  // outcome name -> episodes
-  std::size_t interruptions = 0;  // paged + ticketed: notifications a human had to open
+  std::size_t interruptions = 0;                  // paged + ticketed: notifications a human had to open
   std::size_t pages = 0;
 };
 struct NoiseReport {
@@ -54,7 +54,7 @@ struct DigestItem {
 struct Digest {
   std::string team;
   TimePoint shift_start = 0, shift_end = 0;
-  std::vector<DigestItem> items;  // digested and shed, highest rank first
+  std::vector<DigestItem> items;              // digested and shed, highest rank first
   std::map<std::string, std::size_t> counts;  // every outcome in the shift
   std::vector<std::string> expiring;          // accepted risks of the team expiring soon
 };
@@ -62,10 +62,10 @@ std::string DigestMarkdown(const Digest& d);
 
 struct SuppressionReviewRow {
   const Suppression* suppression = nullptr;
-  std::string state;  // active, expiring_soon, expired, not_yet_valid
+  std::string state;     // active, expiring_soon, expired, not_yet_valid
   std::size_t hits = 0;  // alerts it silenced (decision log, all time)
   TimePoint last_hit = 0;
-  bool stale = false;    // never matched anything
+  bool stale = false;  // never matched anything
 };
 struct SuppressionReview {
   TimePoint at = 0;

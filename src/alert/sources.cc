@@ -45,8 +45,7 @@ Labels FindingLabels(const FindingRecord& f) {
   return l;
 }
 
-Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, TimePoint now,
-                     std::vector<Alert>* out) {
+Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, TimePoint now, std::vector<Alert>* out) {
   if (!settings.enabled) return Status::OK();
   FindingFilter filter;
   filter.status = FindingStatus::kOpen;
@@ -133,9 +132,10 @@ std::vector<Alert> SuppressionAlerts(const std::vector<Suppression>& suppression
       a.name = "SuppressionExpired";
       a.urgency = Urgency::kTicket;
       a.starts_at = s.expires;
-      a.summary = fmt::format("accepted risk {} expired at {}: what it silenced alerts again; renew it (with an "
-                              "approver) or fix",
-                              s.id, FormatTime(s.expires));
+      a.summary = fmt::format(
+          "accepted risk {} expired at {}: what it silenced alerts again; renew it (with an "
+          "approver) or fix",
+          s.id, FormatTime(s.expires));
       a.rank = 400;
     } else {
       a.dedup_key = "suppression/" + s.id + "/expiring";

@@ -27,8 +27,7 @@ namespace secbudget {
 // kind, severity, priority, rule, asset, service, team, environment, layer.
 Labels FindingLabels(const FindingRecord& f);
 
-Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, TimePoint now,
-                     std::vector<Alert>* out);
+Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, TimePoint now, std::vector<Alert>* out);
 
 // One alert per service whose gate is closed at `now`.
 Status GateAlerts(SloService& slo, TimePoint now, std::vector<Alert>* out);

@@ -23,8 +23,8 @@ constexpr std::string_view kIndexedLabels[] = {"finding", "vulnerability", "pack
 }  // namespace
 
 bool Suppression::InScope(const Labels& labels) const {
-  return AnyGlob(assets, labels, "asset") && AnyGlob(services, labels, "service") &&
-         AnyGlob(teams, labels, "team") && AnyGlob(environments, labels, "environment");
+  return AnyGlob(assets, labels, "asset") && AnyGlob(services, labels, "service") && AnyGlob(teams, labels, "team") &&
+         AnyGlob(environments, labels, "environment");
 }
 
 std::uint64_t Suppression::ContentHash() const {
@@ -74,8 +74,10 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
     if (key == nullptr) {
       // A scope whose every pattern starts with literal text can be found by prefix.
       bool placed = false;
-      for (const auto& [label, list] : {std::pair<std::string_view, const std::vector<std::string>*>{"service", &s.services},
-                                        {"team", &s.teams}, {"asset", &s.assets}}) {
+      for (const auto& [label, list] :
+           {std::pair<std::string_view, const std::vector<std::string>*>{"service", &s.services},
+            {"team", &s.teams},
+            {"asset", &s.assets}}) {
         if (list->empty()) continue;
         std::vector<std::string> prefixes;
         for (const std::string& pattern : *list) {
@@ -92,7 +94,8 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
         for (const std::string& prefix : prefixes) {
           auto& ids = by_prefix_[std::string(label)][prefix];
           if (ids.empty() || ids.back() != i) ids.push_back(i);
-          if (std::find(lengths.begin(), lengths.end(), prefix.size()) == lengths.end()) lengths.push_back(prefix.size());
+          if (std::find(lengths.begin(), lengths.end(), prefix.size()) == lengths.end())
+            lengths.push_back(prefix.size());
         }
         placed = true;
         break;
@@ -138,8 +141,8 @@ SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) con
     const Suppression& s = (*all_)[i];
     if (!s.Matches(labels)) continue;
     if (!s.ActiveAt(at)) {
-      out.rejected.emplace_back(&s, at >= s.expires ? "expired " + FormatTime(s.expires)
-                                                    : "not valid before " + FormatTime(s.created));
+      out.rejected.emplace_back(
+          &s, at >= s.expires ? "expired " + FormatTime(s.expires) : "not valid before " + FormatTime(s.created));
       continue;
     }
     if (s.duration() > max) {

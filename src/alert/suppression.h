@@ -32,10 +32,10 @@ struct Suppression {
   std::string owner;     // who answers for it (alerted on expiry)
   std::string approver;  // who accepted the risk
   TimePoint created = 0;
-  TimePoint expires = 0;  // mandatory; the suppression stops at this instant
+  TimePoint expires = 0;             // mandatory; the suppression stops at this instant
   std::string compensating_control;  // optional
-  std::string origin;  // "file:line" of its definition, or the VEX document
-  std::string source;  // "policy", "openvex" or "cyclonedx"
+  std::string origin;                // "file:line" of its definition, or the VEX document
+  std::string source;                // "policy", "openvex" or "cyclonedx"
 
   Duration duration() const { return expires - created; }
   // Valid at `t`: created <= t < expires.

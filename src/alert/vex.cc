@@ -358,6 +358,7 @@ struct Builder {
     std::vector<std::string> ids = {name};
     for (const std::string& a : aliases) json::AddUnique(ids, Clean(a, 256));
     std::vector<std::string> escaped;
+    escaped.reserve(ids.size());
     for (const std::string& id : ids) escaped.push_back(RegexEscape(id));
     Result<Matcher> m = ids.size() == 1 ? Matcher::Make("vulnerability", MatchOp::kEqual, name)
                                         : Matcher::Make("vulnerability", MatchOp::kRegex, Join(escaped, "|"));

@@ -29,8 +29,8 @@
 namespace secbudget {
 
 struct VexImportOptions {
-  std::string owner;     // required
-  std::string approver;  // required
+  std::string owner;      // required
+  std::string approver;   // required
   TimePoint created = 0;  // the import time (the CLI's --now)
   TimePoint expires = 0;  // required, > created
   std::string id_prefix;  // "" = derived from the document's @id / serialNumber
@@ -40,7 +40,7 @@ struct VexImport {
   std::string format;  // "openvex" or "cyclonedx"
   std::string document_id;
   std::vector<Suppression> suppressions;
-  std::size_t statements = 0;  // statements read
+  std::size_t statements = 0;        // statements read
   std::vector<std::string> skipped;  // one line per statement not imported, with why
 };
 

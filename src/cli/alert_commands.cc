@@ -45,19 +45,15 @@ json DeliveryJson(const DeliveryReport& r) {
 }
 
 std::string DeliveryLine(const DeliveryReport& r) {
-  std::string line = fmt::format("delivered {}, failed {} (will retry), dead {}, waiting {}", r.sent, r.failed,
-                                 r.dead, r.waiting);
+  std::string line =
+      fmt::format("delivered {}, failed {} (will retry), dead {}, waiting {}", r.sent, r.failed, r.dead, r.waiting);
   if (r.next_attempt) line += ", next attempt " + FormatTime(*r.next_attempt);
   return line;
 }
 
 json AuditJson(const AuditEvent& e) {
-  return json{{"seq", e.seq},
-              {"at", FormatTime(e.at)},
-              {"object", e.object},
-              {"action", e.action},
-              {"actor", e.actor},
-              {"detail", json::parse(e.detail, nullptr, false)}};
+  return json{{"seq", e.seq},       {"at", FormatTime(e.at)}, {"object", e.object},
+              {"action", e.action}, {"actor", e.actor},       {"detail", json::parse(e.detail, nullptr, false)}};
 }
 
 int Run(const GlobalOptions& g, const AlertArgs& a) {
@@ -142,7 +138,7 @@ int Report(const GlobalOptions& g, const AlertArgs& a) {
   }
   auto r = s->alerts->Report(from, now + 1);
   if (!r.ok()) return ReportError(g, r.status());
-  const std::vector<std::string> outcomes = {"paged",     "ticketed",   "grouped", "digested", "shed",
+  const std::vector<std::string> outcomes = {"paged",     "ticketed",   "grouped", "digested",       "shed",
                                              "inhibited", "suppressed", "pending", "resolved_unsent"};
   Table t{{"team", "raw", "interruptions", "removed"}, {}, {}};
   for (const auto& o : outcomes) t.header.push_back(o);
@@ -161,8 +157,8 @@ int Report(const GlobalOptions& g, const AlertArgs& a) {
       counts[o] = n;
     }
     t.rows.push_back(std::move(cells));
-    json item{{"team", row.team}, {"raw", row.raw}, {"interruptions", row.interruptions}, {"pages", row.pages},
-              {"noise_removed", removed}, {"by_reason", counts}};
+    json item{{"team", row.team},   {"raw", row.raw},           {"interruptions", row.interruptions},
+              {"pages", row.pages}, {"noise_removed", removed}, {"by_reason", counts}};
     if (&row == &rows.back()) {
       out["total"] = item;
     } else {
@@ -170,9 +166,10 @@ int Report(const GlobalOptions& g, const AlertArgs& a) {
     }
   }
   if (g.output == OutputFormat::kTable) {
-    std::cout << fmt::format("alerts from {} to {}: raw = alert episodes; interruptions = notifications a human "
-                             "opened (paged + ticketed)\n",
-                             FormatTime(r->since), FormatTime(r->until - 1));
+    std::cout << fmt::format(
+        "alerts from {} to {}: raw = alert episodes; interruptions = notifications a human "
+        "opened (paged + ticketed)\n",
+        FormatTime(r->since), FormatTime(r->until - 1));
   }
   Emit(g, t, out);
   return kExitOk;
@@ -225,11 +222,17 @@ int Outbox(const GlobalOptions& g, const AlertArgs& a) {
     t.rows.push_back({std::to_string(e.id), e.receiver, e.kind, std::string(Name(e.state)), std::to_string(e.attempts),
                       FormatTime(e.created_at), e.state == OutboxState::kPending ? FormatTime(e.next_attempt_at) : "",
                       Ellipsize(e.last_error, 60)});
-    out.push_back({{"id", e.id}, {"idempotency_key", e.idempotency_key}, {"receiver", e.receiver}, {"kind", e.kind},
-                   {"state", Name(e.state)}, {"attempts", e.attempts}, {"created_at", FormatTime(e.created_at)},
+    out.push_back({{"id", e.id},
+                   {"idempotency_key", e.idempotency_key},
+                   {"receiver", e.receiver},
+                   {"kind", e.kind},
+                   {"state", Name(e.state)},
+                   {"attempts", e.attempts},
+                   {"created_at", FormatTime(e.created_at)},
                    {"next_attempt_at", FormatTime(e.next_attempt_at)},
                    {"delivered_at", e.delivered_at != 0 ? FormatTime(e.delivered_at) : ""},
-                   {"last_error", e.last_error}, {"body", json::parse(e.body, nullptr, false)}});
+                   {"last_error", e.last_error},
+                   {"body", json::parse(e.body, nullptr, false)}});
   }
   Emit(g, t, out);
   return kExitOk;
@@ -255,14 +258,20 @@ int Review(const GlobalOptions& g, const AlertArgs& a) {
     const Suppression& sp = *row.suppression;
     if (!a.owner.empty() && sp.owner != a.owner) continue;
     t.rows.push_back({sp.owner, sp.id, row.state, FormatTime(sp.expires), std::to_string(row.hits),
-                      row.last_hit != 0 ? FormatTime(row.last_hit) : "never", row.stale ? "yes" : "",
-                      sp.approver, Ellipsize(sp.reason, 50)});
-    out["suppressions"].push_back({{"id", sp.id}, {"owner", sp.owner}, {"approver", sp.approver},
-                                   {"state", row.state}, {"created", FormatTime(sp.created)},
-                                   {"expires", FormatTime(sp.expires)}, {"hits", row.hits},
+                      row.last_hit != 0 ? FormatTime(row.last_hit) : "never", row.stale ? "yes" : "", sp.approver,
+                      Ellipsize(sp.reason, 50)});
+    out["suppressions"].push_back({{"id", sp.id},
+                                   {"owner", sp.owner},
+                                   {"approver", sp.approver},
+                                   {"state", row.state},
+                                   {"created", FormatTime(sp.created)},
+                                   {"expires", FormatTime(sp.expires)},
+                                   {"hits", row.hits},
                                    {"last_hit", row.last_hit != 0 ? FormatTime(row.last_hit) : ""},
-                                   {"stale", row.stale}, {"reason", sp.reason},
-                                   {"compensating_control", sp.compensating_control}, {"origin", sp.origin},
+                                   {"stale", row.stale},
+                                   {"reason", sp.reason},
+                                   {"compensating_control", sp.compensating_control},
+                                   {"origin", sp.origin},
                                    {"source", sp.source}});
   }
   for (const AuditEvent& e : audit) out["audit"].push_back(AuditJson(e));
@@ -302,7 +311,8 @@ int ImportVexCmd(const GlobalOptions& g, const AlertArgs& a) {
   } else if (auto t = ParseTime(a.expires); t.ok()) {
     o.expires = *t;
   } else {
-    return ReportError(g, Status::InvalidArgument(fmt::format("--expires \"{}\": a duration (90d) or a time", a.expires)));
+    return ReportError(g,
+                       Status::InvalidArgument(fmt::format("--expires \"{}\": a duration (90d) or a time", a.expires)));
   }
   auto bytes = ReadFile(a.file);
   if (!bytes.ok()) return ReportError(g, bytes.status());
@@ -323,16 +333,26 @@ int ImportVexCmd(const GlobalOptions& g, const AlertArgs& a) {
   std::filesystem::rename(tmp, a.out, ec);
   if (ec) return ReportError(g, Status::IoError(fmt::format("{}: {}", a.out, ec.message())));
   for (const Suppression& sp : imported->suppressions) {
-    AuditEvent e{0, now, "suppression/" + sp.id, "imported", a.approver,
-                 json{{"file", a.file}, {"format", imported->format}, {"document", imported->document_id},
-                      {"written_to", a.out}, {"origin", sp.origin}}
+    AuditEvent e{0,
+                 now,
+                 "suppression/" + sp.id,
+                 "imported",
+                 a.approver,
+                 json{{"file", a.file},
+                      {"format", imported->format},
+                      {"document", imported->document_id},
+                      {"written_to", a.out},
+                      {"origin", sp.origin}}
                      .dump()};
     if (Status st = s->db->AppendAudit(&e); !st.ok()) return ReportError(g, st);
   }
   if (g.output == OutputFormat::kJson) {
-    PrintJson(std::cout, json{{"format", imported->format}, {"document", imported->document_id},
-                              {"statements", imported->statements}, {"suppressions", imported->suppressions.size()},
-                              {"skipped", imported->skipped}, {"written_to", a.out}});
+    PrintJson(std::cout, json{{"format", imported->format},
+                              {"document", imported->document_id},
+                              {"statements", imported->statements},
+                              {"suppressions", imported->suppressions.size()},
+                              {"skipped", imported->skipped},
+                              {"written_to", a.out}});
   } else {
     std::cout << fmt::format("{} ({}): {} statement(s) read, {} suppression(s) written to {}\n", a.file,
                              imported->format, imported->statements, imported->suppressions.size(), a.out);
@@ -366,8 +386,9 @@ every decision is recorded with its reason (docs/alerting.md).)");
   auto* digest = alerts->add_subcommand("digest", "a team's digest for the shift (Markdown; JSON with -o json)");
   digest->add_option("--team", args->team, "the team")->required();
   digest->add_option("--at", args->at, "a time inside the shift (default: now)");
-  digest->footer("\nExamples:\n  secbudget alerts digest --team payments > digest.md\n"
-                 "  secbudget alerts digest --team payments -o json");
+  digest->footer(
+      "\nExamples:\n  secbudget alerts digest --team payments > digest.md\n"
+      "  secbudget alerts digest --team payments -o json");
   auto* outbox = alerts->add_subcommand("outbox", "notifications waiting, delivered or dead");
   outbox->add_option("--state", args->state, "pending, delivered or dead");
   auto* ack = alerts->add_subcommand("ack", "acknowledge a group's PagerDuty incident");
@@ -380,18 +401,21 @@ every decision is recorded with its reason (docs/alerting.md).)");
   sup->fallthrough();
   auto* review = sup->add_subcommand("review", "expiring soon, expired, never matched (stale), hit counts, by owner");
   review->add_option("--owner", args->owner, "only this owner");
-  review->footer("\nExamples:\n  secbudget --policy policy/ suppressions review\n"
-                 "  secbudget suppressions review -o json | jq '.suppressions[] | select(.stale)'");
+  review->footer(
+      "\nExamples:\n  secbudget --policy policy/ suppressions review\n"
+      "  secbudget suppressions review -o json | jq '.suppressions[] | select(.stale)'");
   auto* audit = sup->add_subcommand("audit", "every creation, change, expiry and import");
   audit->add_option("--id", args->id, "one suppression");
-  auto* vex = sup->add_subcommand("import-vex", "turn OpenVEX / CycloneDX VEX not_affected statements into suppressions");
+  auto* vex =
+      sup->add_subcommand("import-vex", "turn OpenVEX / CycloneDX VEX not_affected statements into suppressions");
   vex->add_option("file", args->file, "the VEX document")->required();
   vex->add_option("--owner", args->owner, "who answers for the accepted risk")->required();
   vex->add_option("--approver", args->approver, "who approved it")->required();
   vex->add_option("--expires", args->expires, "a duration from now (90d) or a time")->required();
   vex->add_option("--out", args->out, "the suppression YAML to write (in the policy directory)")->required();
-  vex->footer("\nExample:\n  secbudget suppressions import-vex vendor.openvex.json --owner payments \\\n"
-              "      --approver ciso@acme.example --expires 90d --out policy/vex-vendor.yaml");
+  vex->footer(
+      "\nExample:\n  secbudget suppressions import-vex vendor.openvex.json --owner payments \\\n"
+      "      --approver ciso@acme.example --expires 90d --out policy/vex-vendor.yaml");
 
   for (CLI::App* c : {run, deliver, list, report, digest, outbox, ack, resolve, review, audit, vex}) {
     c->fallthrough();

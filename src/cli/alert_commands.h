@@ -12,7 +12,6 @@ namespace secbudget::cli {
 
 // Adds the commands to `app` (their leaf commands to `leaves`) and returns
 // the function that runs the chosen one after parsing (nullopt: none chosen).
-std::function<std::optional<int>(const GlobalOptions&)> AddAlertCommands(CLI::App& app,
-                                                                         std::vector<CLI::App*>* leaves);
+std::function<std::optional<int>(const GlobalOptions&)> AddAlertCommands(CLI::App& app, std::vector<CLI::App*>* leaves);
 
 }  // namespace secbudget::cli

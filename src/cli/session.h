@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alert/service.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "alert/service.h"
 #include "slo/service.h"
 #include "store/store.h"
 #include "triage/pipeline.h"

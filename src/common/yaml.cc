@@ -209,8 +209,7 @@ Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool require
   if (!n.IsDefined()) return TimePoint{-1};
   auto t = ParseTime(YamlScalar(n));
   if (!t.ok()) {
-    r.Fail(n, fmt::format("{}: \"{}\" is not a date or time (2026-12-01 or 2026-12-01T12:00:00Z)", key,
-                          YamlScalar(n)));
+    r.Fail(n, fmt::format("{}: \"{}\" is not a date or time (2026-12-01 or 2026-12-01T12:00:00Z)", key, YamlScalar(n)));
     return TimePoint{-1};
   }
   return *t;

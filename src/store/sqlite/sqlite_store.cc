@@ -1033,8 +1033,11 @@ class SqliteStore final : public Database {
   Status AppendAudit(AuditEvent* e) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("INSERT INTO audit_events(at, object, action, actor, detail) VALUES(?,?,?,?,?)"));
-    st->Bind(1, e->at).BindStatic(2, e->object).BindStatic(3, e->action).BindStatic(4, e->actor).BindStatic(5,
-                                                                                                         e->detail);
+    st->Bind(1, e->at)
+        .BindStatic(2, e->object)
+        .BindStatic(3, e->action)
+        .BindStatic(4, e->actor)
+        .BindStatic(5, e->detail);
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
