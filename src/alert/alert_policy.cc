@@ -216,14 +216,8 @@ Result<Suppression> ParseSuppression(const YAML::Node& spec, const std::string& 
 }
 
 Status AlertPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& doc, const std::string& file) {
-  MapReader top(doc, file, kind);
-  top.Get("apiVersion");
-  top.Get("kind");
-  const YAML::Node meta = top.Get("metadata");
-  const YAML::Node spec = top.Require("spec");
-  SB_RETURN_IF_ERROR(top.Finish());
-  std::string name;
-  if (meta.IsDefined() && meta.IsMap() && meta["name"].IsDefined()) name = YamlScalar(meta["name"]);
+  YAML::Node spec;
+  SB_ASSIGN_OR_RETURN(const std::string name, ReadPolicyEnvelope(doc, file, kind, &spec));
 
   if (kind == "Suppression") {
     SB_ASSIGN_OR_RETURN(Suppression s, ParseSuppression(spec, name, file, NodeOrigin(file, doc)));

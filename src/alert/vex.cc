@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -720,54 +719,9 @@ Status ImportCycloneDx(json::object root, Builder& b) {
 
 // --- JSON loading -------------------------------------------------------------
 
-// nlohmann's SAX parser (iterative, no document built) finds where a syntax
-// error is; simdjson's DOM only says that there is one.
-struct NullSax : nlohmann::json_sax<nlohmann::json> {
-  std::size_t error_byte = 0;
-  std::string error_text;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return true; }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    error_byte = position;
-    error_text = ex.what();
-    return false;
-  }
-};
-
 Status SyntaxError(std::string_view bytes, const std::string& file, simdjson::error_code err) {
-  NullSax sax;
-  Location loc = Location::File(file);
   std::string detail = simdjson::error_message(err);
-  try {
-    nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &sax);
-  } catch (const std::exception&) {
-    sax.error_byte = 0;
-  }
-  if (sax.error_byte > 0) {
-    const std::size_t offset = std::min(sax.error_byte - 1, bytes.size());
-    loc.line = 1;
-    loc.column = 1;
-    for (std::size_t i = 0; i < offset; ++i) {
-      if (bytes[i] == '\n') {
-        ++loc.line;
-        loc.column = 1;
-      } else {
-        ++loc.column;
-      }
-    }
-    const std::size_t dash = sax.error_text.rfind(" - ");
-    detail = dash == std::string::npos ? sax.error_text : sax.error_text.substr(dash + 3);
-  }
+  Location loc = JsonSyntaxErrorLocation(bytes, file, &detail);
   return Status::ParseError(fmt::format("invalid JSON: {}", detail)).At(std::move(loc));
 }
 

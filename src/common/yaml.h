@@ -40,6 +40,12 @@ std::optional<Duration> ReadDurationKey(MapReader& r, const std::string& key, bo
 // A date or time under `key`; -1 when absent; an error when invalid.
 Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool required);
 
+// The envelope every policy document shares (apiVersion, kind, metadata,
+// spec): checks it, stores the spec in `spec` and returns metadata.name
+// ("" when absent).
+Result<std::string> ReadPolicyEnvelope(const YAML::Node& doc, const std::string& file, const std::string& kind,
+                                       YAML::Node* spec);
+
 // Reads a mapping with a fixed set of keys; unknown and duplicate keys are
 // errors (yaml-cpp silently keeps the first of duplicates).
 class MapReader {

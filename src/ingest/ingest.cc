@@ -1,7 +1,6 @@
 #include "ingest/ingest.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <array>
 
@@ -47,61 +46,6 @@ const std::array<FormatEntry, 8>& Registry() {
   return kFormats;
 }
 
-// Finds the line and column of a JSON syntax error. simdjson's DOM reports
-// only an error code; nlohmann's SAX parser, run on the bad input only, gives
-// the byte offset without building a document.
-struct NullSax : nlohmann::json_sax<nlohmann::json> {
-  std::size_t error_byte = 0;
-  std::string error_text;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return true; }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    error_byte = position;
-    error_text = ex.what();
-    return false;
-  }
-};
-
-Location SyntaxErrorLocation(const std::string& bytes, const std::string& file, std::string* detail) {
-  NullSax sax;
-  Location loc = Location::File(file);
-  try {
-    nlohmann::json::sax_parse(bytes, &sax);
-  } catch (const std::exception&) {
-    return loc;
-  }
-  if (sax.error_byte == 0) return loc;
-  // nlohmann counts the failing character as consumed: step back one.
-  const std::size_t offset = std::min(sax.error_byte > 0 ? sax.error_byte - 1 : 0, bytes.size());
-  std::uint64_t line = 1, col = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (bytes[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  loc.line = line;
-  loc.column = col;
-  if (detail != nullptr) {
-    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ... - <why>"
-    const size_t dash = sax.error_text.rfind(" - ");
-    *detail = dash == std::string::npos ? sax.error_text : sax.error_text.substr(dash + 3);
-  }
-  return loc;
-}
-
 }  // namespace
 
 std::vector<FormatInfo> SupportedFormats() {
@@ -130,7 +74,7 @@ struct ReportParser::Impl {
     }
     if (err == simdjson::EMPTY) return Status::ParseError("file is empty").WithFile(file);
     std::string detail;
-    Location loc = SyntaxErrorLocation(bytes, file, &detail);
+    Location loc = JsonSyntaxErrorLocation(bytes, file, &detail);
     if (detail.empty()) detail = simdjson::error_message(err);
     return Status::ParseError(fmt::format("invalid JSON: {}", detail)).At(std::move(loc));
   }

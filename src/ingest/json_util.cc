@@ -1,5 +1,7 @@
 #include "ingest/json_util.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -180,3 +182,65 @@ void AddUnique(std::vector<std::string>& v, std::string value) {
 }
 
 }  // namespace secbudget::json
+
+namespace secbudget {
+
+namespace {
+
+// nlohmann's SAX parser (iterative, no document built) finds where a syntax
+// error is; simdjson's DOM only says that there is one.
+struct NullSax : nlohmann::json_sax<nlohmann::json> {
+  std::size_t error_byte = 0;
+  std::string error_text;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    error_byte = position;
+    error_text = ex.what();
+    return false;
+  }
+};
+
+}  // namespace
+
+Location JsonSyntaxErrorLocation(std::string_view bytes, const std::string& file, std::string* detail) {
+  NullSax sax;
+  Location loc = Location::File(file);
+  try {
+    nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &sax);
+  } catch (const std::exception&) {
+    return loc;
+  }
+  if (sax.error_byte == 0) return loc;
+  // nlohmann counts the failing character as consumed: step back one.
+  const std::size_t offset = std::min(sax.error_byte > 0 ? sax.error_byte - 1 : 0, bytes.size());
+  std::uint64_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (bytes[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  loc.line = line;
+  loc.column = col;
+  if (detail != nullptr) {
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ... - <why>"
+    const size_t dash = sax.error_text.rfind(" - ");
+    *detail = dash == std::string::npos ? sax.error_text : sax.error_text.substr(dash + 3);
+  }
+  return loc;
+}
+
+}  // namespace secbudget

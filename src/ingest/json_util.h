@@ -79,3 +79,12 @@ std::optional<TimePoint> TimeOrNull(std::string_view text);
 void AddUnique(std::vector<std::string>& v, std::string value);
 
 }  // namespace secbudget::json
+
+namespace secbudget {
+
+// The line and column of a JSON syntax error in `bytes` (simdjson reports
+// only an error code), and in `detail` (when given) what nlohmann's parser
+// says is wrong there.
+Location JsonSyntaxErrorLocation(std::string_view bytes, const std::string& file, std::string* detail);
+
+}  // namespace secbudget

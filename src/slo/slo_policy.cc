@@ -285,14 +285,8 @@ ResolvedSlo SloPolicy::Resolve(std::string_view team, std::string_view service, 
 }
 
 Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& doc, const std::string& file) {
-  MapReader top(doc, file, kind);
-  top.Get("apiVersion");
-  top.Get("kind");
-  const YAML::Node meta = top.Get("metadata");
-  const YAML::Node spec = top.Require("spec");
-  SB_RETURN_IF_ERROR(top.Finish());
-  std::string name;
-  if (meta.IsDefined() && meta.IsMap() && meta["name"].IsDefined()) name = Scalar(meta["name"]);
+  YAML::Node spec;
+  SB_ASSIGN_OR_RETURN(const std::string name, ReadPolicyEnvelope(doc, file, kind, &spec));
 
   if (kind == "GateException") {
     MapReader r(spec, file, "GateException spec");
