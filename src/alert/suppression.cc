@@ -81,7 +81,7 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
         if (list->empty()) continue;
         std::vector<std::string> prefixes;
         for (const std::string& pattern : *list) {
-          const std::size_t wild = pattern.find_first_of("*?[");
+          const std::size_t wild = pattern.find_first_of("*?");
           const std::string prefix = pattern.substr(0, wild);
           if (prefix.empty()) {
             prefixes.clear();
