@@ -216,8 +216,9 @@ Result<Suppression> ParseSuppression(const YAML::Node& spec, const std::string& 
 }
 
 Status AlertPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& doc, const std::string& file) {
-  YAML::Node spec;
-  SB_ASSIGN_OR_RETURN(const std::string name, ReadPolicyEnvelope(doc, file, kind, &spec));
+  SB_ASSIGN_OR_RETURN(const PolicyEnvelope envelope, ReadPolicyEnvelope(doc, file, kind));
+  const std::string& name = envelope.name;
+  const YAML::Node& spec = envelope.spec;
 
   if (kind == "Suppression") {
     SB_ASSIGN_OR_RETURN(Suppression s, ParseSuppression(spec, name, file, NodeOrigin(file, doc)));

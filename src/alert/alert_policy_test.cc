@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/yaml.h"
 #include "slo/slo_policy.h"
 #include "test_util.h"
 #include "triage/lint.h"
@@ -89,6 +90,25 @@ TEST(AlertPolicyTest, MistakesNameFileAndLine) {
     EXPECT_NE(s.ToString().find("alerting.yaml"), std::string::npos) << s.ToString();
     if (c.line > 0) {
       EXPECT_NE(s.ToString().find(":" + std::to_string(c.line) + ":"), std::string::npos) << s.ToString();
+    }
+  }
+}
+
+TEST(AlertPolicyTest, DocumentsOfTheWrongShapeAreErrorsNotExceptions) {
+  // Found by fuzz_policy: a document that is not a map (or whose spec is not
+  // one) must come back as a schema error from every kind's loader.
+  for (const char* text : {"- a\n- b\n", "just text\n", "spec: [1, 2]\n", "spec:\n  - x\n"}) {
+    auto docs = ParseYamlDocuments(text, "odd.yaml");
+    ASSERT_TRUE(docs.ok());
+    for (const auto& doc : *docs) {
+      AlertPolicyLoader alert;
+      SloPolicyLoader slo;
+      for (const char* kind : {"AlertRouting", "Suppression", "SuppressionPolicy"}) {
+        EXPECT_FALSE(alert.AddDocument(kind, doc, "odd.yaml").ok()) << kind << " " << text;
+      }
+      for (const char* kind : {"SLOPolicy", "GateException"}) {
+        EXPECT_FALSE(slo.AddDocument(kind, doc, "odd.yaml").ok()) << kind << " " << text;
+      }
     }
   }
 }

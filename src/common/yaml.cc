@@ -215,16 +215,16 @@ Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool require
   return *t;
 }
 
-Result<std::string> ReadPolicyEnvelope(const YAML::Node& doc, const std::string& file, const std::string& kind,
-                                       YAML::Node* spec) {
+Result<PolicyEnvelope> ReadPolicyEnvelope(const YAML::Node& doc, const std::string& file, const std::string& kind) {
   MapReader top(doc, file, kind);
   top.Get("apiVersion");
   top.Get("kind");
   const YAML::Node meta = top.Get("metadata");
-  *spec = top.Require("spec");
+  const YAML::Node spec = top.Require("spec");
   SB_RETURN_IF_ERROR(top.Finish());
-  if (meta.IsDefined() && meta.IsMap() && meta["name"].IsDefined()) return YamlScalar(meta["name"]);
-  return std::string();
+  std::string name;
+  if (meta.IsDefined() && meta.IsMap() && meta["name"].IsDefined()) name = YamlScalar(meta["name"]);
+  return PolicyEnvelope{std::move(name), spec};
 }
 
 }  // namespace secbudget

@@ -41,10 +41,12 @@ std::optional<Duration> ReadDurationKey(MapReader& r, const std::string& key, bo
 Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool required);
 
 // The envelope every policy document shares (apiVersion, kind, metadata,
-// spec): checks it, stores the spec in `spec` and returns metadata.name
-// ("" when absent).
-Result<std::string> ReadPolicyEnvelope(const YAML::Node& doc, const std::string& file, const std::string& kind,
-                                       YAML::Node* spec);
+// spec), checked: metadata.name ("" when absent) and the spec.
+struct PolicyEnvelope {
+  std::string name;
+  YAML::Node spec;  // copy-constructed: yaml-cpp's assignment writes into nodes
+};
+Result<PolicyEnvelope> ReadPolicyEnvelope(const YAML::Node& doc, const std::string& file, const std::string& kind);
 
 // Reads a mapping with a fixed set of keys; unknown and duplicate keys are
 // errors (yaml-cpp silently keeps the first of duplicates).

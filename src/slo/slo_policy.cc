@@ -285,8 +285,9 @@ ResolvedSlo SloPolicy::Resolve(std::string_view team, std::string_view service, 
 }
 
 Status SloPolicyLoader::AddDocument(const std::string& kind, const YAML::Node& doc, const std::string& file) {
-  YAML::Node spec;
-  SB_ASSIGN_OR_RETURN(const std::string name, ReadPolicyEnvelope(doc, file, kind, &spec));
+  SB_ASSIGN_OR_RETURN(const PolicyEnvelope envelope, ReadPolicyEnvelope(doc, file, kind));
+  const std::string& name = envelope.name;
+  const YAML::Node& spec = envelope.spec;
 
   if (kind == "GateException") {
     MapReader r(spec, file, "GateException spec");
