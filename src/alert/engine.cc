@@ -96,8 +96,7 @@ void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, co
 }
 
 void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now) {
-  if (e.outcome == outcome && e.ref == ref && outcome != AlertOutcome::kPending) return;
-  if (e.outcome == outcome && outcome == AlertOutcome::kPending && e.ref == ref) return;
+  if (e.outcome == outcome && e.ref == ref) return;  // unchanged: recorded once
   e.outcome = outcome;
   e.ref = ref;
   AlertDecision d;
@@ -179,6 +178,13 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
     }
   }
   return false;
+}
+
+bool AlertEngine::MuteIfInhibited(AlertEntry& e, TimePoint now) {
+  std::string by;
+  if (!Inhibited(e, &by)) return false;
+  Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
+  return true;
 }
 
 void AlertEngine::BeginEvaluation(TimePoint /*now*/) { ++eval_; }
@@ -271,11 +277,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
   e.groups = std::move(keys);
 
-  std::string by;
-  if (Inhibited(e, &by)) {
-    Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
-  } else if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
-             e.outcome == AlertOutcome::kDigested) {
+  if (MuteIfInhibited(e, now)) return;
+  if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
+      e.outcome == AlertOutcome::kDigested) {
     const AlertGroup& g = groups_.at(e.groups.front());
     Decide(e, AlertOutcome::kPending,
            g.last_notified == 0 ? "waiting for its group's first notification (group_wait)"
@@ -336,11 +340,7 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
       if (g.notified.count(key) != 0) resolved.push_back(&e);
       continue;
     }
-    std::string by;
-    if (Inhibited(e, &by)) {
-      Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
-      continue;
-    }
+    if (MuteIfInhibited(e, now)) continue;
     firing.push_back(&e);
     if (g.notified.count(key) == 0) fresh.push_back(&e);
   }
@@ -416,11 +416,7 @@ void AlertEngine::Flush(TimePoint now) {
       const auto it = alerts_.find(m);
       if (it == alerts_.end()) continue;
       if (Firing(it->second)) {
-        std::string by;
-        if (Inhibited(it->second, &by)) {
-          Decide(it->second, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
-          continue;
-        }
+        if (MuteIfInhibited(it->second, now)) continue;
         any_firing = true;
         if (g.notified.count(m) == 0) changed = true;
       } else if (g.notified.count(m) != 0) {

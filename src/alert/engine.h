@@ -123,6 +123,8 @@ class AlertEngine {
   void LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now);
   void LeaveGroups(AlertEntry& e, TimePoint now);
   bool Inhibited(const AlertEntry& e, std::string* by) const;
+  // Records the inhibited decision when `e` is inhibited now.
+  bool MuteIfInhibited(AlertEntry& e, TimePoint now);
   void InhibitAdd(const AlertEntry& e, int delta);
   double GroupRank(const AlertGroup& g) const;
   void Send(AlertGroup& g, TimePoint now, bool first);

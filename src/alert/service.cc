@@ -56,6 +56,10 @@ AlertService::AlertService(Database& db, const AlertPolicy& policy, SloService* 
 Result<std::vector<AuditEvent>> AlertService::SyncSuppressions(TimePoint now) {
   std::vector<StateRow> rows;
   SB_RETURN_IF_ERROR(db_.LoadAlertState(&rows));
+  return SyncSuppressions(now, rows);
+}
+
+Result<std::vector<AuditEvent>> AlertService::SyncSuppressions(TimePoint now, const std::vector<StateRow>& rows) {
   std::map<std::string, json> known;
   for (const StateRow& r : rows) {
     if (r.kind == "suppression") known[r.key] = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
@@ -103,9 +107,9 @@ Result<RunSummary> AlertService::Evaluate(TimePoint now, bool deliver,
   RunSummary summary;
   summary.at = now;
   Status s = InTransaction(db_, [&]() -> Status {
-    SB_ASSIGN_OR_RETURN(summary.audit, SyncSuppressions(now));
     std::vector<StateRow> rows;
     SB_RETURN_IF_ERROR(db_.LoadAlertState(&rows));
+    SB_ASSIGN_OR_RETURN(summary.audit, SyncSuppressions(now, rows));
     AlertEngine engine(policy_);
     SB_RETURN_IF_ERROR(engine.LoadState(rows));
     SB_RETURN_IF_ERROR(feed(engine, summary));
@@ -148,11 +152,10 @@ Result<RunSummary> AlertService::Run(TimePoint now, bool deliver) {
     SB_RETURN_IF_ERROR(FindingAlerts(db_, policy_.findings, now, &alerts));
     feed("triage", std::move(alerts));
     if (slo_ != nullptr) {
-      SB_ASSIGN_OR_RETURN(std::vector<Alert> slo_alerts, slo_->Alerts(UnitFilter{}, now));
-      feed("slo", std::move(slo_alerts));
-      std::vector<Alert> gate;
-      SB_RETURN_IF_ERROR(GateAlerts(*slo_, now, &gate));
-      feed("gate", std::move(gate));
+      // Every unit's status once: the burn alerts and every gate come from it.
+      SB_ASSIGN_OR_RETURN(const std::vector<UnitStatus> statuses, slo_->Statuses(UnitFilter{}, now));
+      feed("slo", AlertsFor(statuses));
+      feed("gate", GateAlerts(*slo_, statuses, now));
     }
     feed("suppression", SuppressionAlerts(policy_.suppressions, policy_.limits, now));
     return Status::OK();
@@ -191,21 +194,21 @@ Status AlertService::PagerDutyAction(const std::string& group_key, std::string_v
     return Status::NotFound(fmt::format("no open group {} routed to a PagerDuty receiver", group_key));
   }
   std::vector<OutboxEntry> entries = {RenderPagerDutyAction(it->second, group_key, action, now)};
-  entries.front().idempotency_key = fmt::format("{}/{}/{}/{}", group_key, receiver, action, now);
   return db_.EnqueueOutbox(&entries);
 }
 
-Result<NoiseReport> AlertService::Report(TimePoint since, TimePoint until) {
-  // Latest decision per episode.
-  struct Last {
-    std::string team;
-    AlertOutcome outcome;
-  };
-  std::unordered_map<std::string, Last> last;
+Result<std::map<std::string, AlertDecision>> AlertService::LatestDecisions(TimePoint since, TimePoint until,
+                                                                           const std::string& team) {
+  std::map<std::string, AlertDecision> last;
   SB_RETURN_IF_ERROR(db_.ScanAlertDecisions(since, until, [&](const AlertDecision& d) {
-    last[fmt::format("{}\x1f{}", d.dedup_key, d.episode)] = Last{d.team, d.outcome};
+    if (team.empty() || d.team == team) last[fmt::format("{}\x1f{}", d.dedup_key, d.episode)] = d;
     return true;
   }));
+  return last;
+}
+
+Result<NoiseReport> AlertService::Report(TimePoint since, TimePoint until) {
+  SB_ASSIGN_OR_RETURN(const auto last, LatestDecisions(since, until, ""));
   NoiseReport r;
   r.since = since;
   r.until = until;
@@ -231,16 +234,18 @@ Result<Digest> AlertService::TeamDigest(const std::string& team, TimePoint at) {
   d.team = team;
   d.shift_start = policy_.capacity.ShiftStart(at);
   d.shift_end = d.shift_start + (policy_.capacity.shift > 0 ? policy_.capacity.shift : kDay);
-  std::map<std::string, AlertDecision> last;
-  SB_RETURN_IF_ERROR(db_.ScanAlertDecisions(d.shift_start, d.shift_end, [&](const AlertDecision& dec) {
-    if (dec.team == team) last[fmt::format("{}\x1f{}", dec.dedup_key, dec.episode)] = dec;
-    return true;
-  }));
+  SB_ASSIGN_OR_RETURN(const auto last, LatestDecisions(d.shift_start, d.shift_end, team));
+  // Summaries and ranks from the engine state, parsed only for the listed alerts.
+  std::unordered_map<std::string, json> alerts;
+  for (const auto& [key, dec] : last) {
+    if (dec.outcome == AlertOutcome::kDigested || dec.outcome == AlertOutcome::kShed) alerts[dec.dedup_key];
+  }
   std::vector<StateRow> rows;
   SB_RETURN_IF_ERROR(db_.LoadAlertState(&rows));
-  std::unordered_map<std::string, json> alerts;
   for (const StateRow& r : rows) {
-    if (r.kind == "alert") alerts[r.key] = json::parse(r.body, nullptr, false);
+    if (r.kind != "alert") continue;
+    const auto it = alerts.find(r.key);
+    if (it != alerts.end()) it->second = json::parse(r.body, nullptr, false);
   }
   for (const auto& [key, dec] : last) {
     ++d.counts[std::string(Name(dec.outcome))];

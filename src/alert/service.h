@@ -103,6 +103,12 @@ class AlertService {
   RetryPolicy retry;
 
  private:
+  // Audit events against the suppression rows among `rows` (the state as loaded).
+  Result<std::vector<AuditEvent>> SyncSuppressions(TimePoint now, const std::vector<StateRow>& rows);
+  // The latest decision per raw alert (dedup key and episode) with
+  // since <= at < until, of `team` ("" = every team).
+  Result<std::map<std::string, AlertDecision>> LatestDecisions(TimePoint since, TimePoint until,
+                                                               const std::string& team);
   Result<RunSummary> Evaluate(TimePoint now, bool deliver,
                               const std::function<Status(AlertEngine&, RunSummary&)>& feed);
 

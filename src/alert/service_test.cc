@@ -6,13 +6,11 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "common/hash.h"
+#include "loopback.h"
 #include "store/store.h"
 #include "test_util.h"
 
@@ -24,40 +22,19 @@ using testing::TempDir;
 
 const TimePoint T0 = ParseTime("2026-11-10T09:00:00Z").value();
 
-// A webhook receiver on 127.0.0.1 that keeps every body it gets.
-class Receiver_ {
- public:
-  Receiver_() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      bodies_.push_back(json::parse(req.body));
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();
-  }
-  ~Receiver_() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  std::vector<json> Bodies() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return bodies_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<json> bodies_;
-};
+// The webhook bodies `receiver` got, parsed.
+std::vector<json> Bodies(const testing::Loopback& receiver) {
+  std::vector<json> out;
+  for (const auto& r : receiver.received()) out.push_back(json::parse(r.body));
+  return out;
+}
 
 class AlertServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override { db_ = OpenDatabase(dir_.File("alerts.db")).value(); }
+  void SetUp() override {
+    ASSERT_TRUE(receiver_.Start());
+    db_ = OpenDatabase(dir_.File("alerts.db")).value();
+  }
 
   void Load(const std::string& extra = "") {
     dir_.Write("policy/alerting.yaml", fmt::format(R"(apiVersion: secbudget.dev/v1
@@ -77,7 +54,7 @@ spec:
         group_wait: 0s
   capacity: {{pages: 1}}
 {})",
-                                                   receiver_.Url(), extra));
+                                                   receiver_.Url("/hook"), extra));
     SloPolicyLoader slo;
     AlertPolicyLoader alert;
     auto set = LoadPolicy(dir_.File("policy"), nullptr, {&slo, &alert});
@@ -119,7 +96,7 @@ spec:
   }
 
   TempDir dir_;
-  Receiver_ receiver_;
+  testing::Loopback receiver_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<SloPolicy> slo_policy_;
   std::unique_ptr<AlertPolicy> policy_;
@@ -145,7 +122,7 @@ TEST_F(AlertServiceTest, FindingsAreRoutedGroupedDeliveredAndReported) {
   EXPECT_EQ(r->decisions.at("pending"), 4u);
   ASSERT_TRUE(r->delivery.has_value());
   EXPECT_EQ(r->delivery->sent, 1u);
-  auto bodies = receiver_.Bodies();
+  auto bodies = Bodies(receiver_);
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(bodies[0]["version"], "4");
   EXPECT_EQ(bodies[0]["status"], "firing");
@@ -156,7 +133,7 @@ TEST_F(AlertServiceTest, FindingsAreRoutedGroupedDeliveredAndReported) {
   // 40 seconds later the two P2 tickets go out as one notification.
   r = service_->Run(T0 + 40, true);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  bodies = receiver_.Bodies();
+  bodies = Bodies(receiver_);
   ASSERT_EQ(bodies.size(), 2u);
   EXPECT_EQ(bodies[1]["alerts"].size(), 2u);
   EXPECT_EQ(bodies[1]["groupLabels"]["alertname"], "FindingPriority");
@@ -167,7 +144,7 @@ TEST_F(AlertServiceTest, FindingsAreRoutedGroupedDeliveredAndReported) {
   r = service_->Run(T0 + 400, true);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->decisions.empty());
-  EXPECT_EQ(receiver_.Bodies().size(), 2u);
+  EXPECT_EQ(Bodies(receiver_).size(), 2u);
 
   auto report = service_->Report(T0 - kDay, T0 + kDay);
   ASSERT_TRUE(report.ok());
@@ -228,7 +205,7 @@ spec:
   r = service_->Run(T0 + 60, true);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->audit.empty());  // audited once
-  EXPECT_TRUE(receiver_.Bodies().empty());
+  EXPECT_TRUE(Bodies(receiver_).empty());
 
   std::vector<AuditEvent> audit;
   auto review = service_->Review(T0 + kHour, &audit);
@@ -251,7 +228,7 @@ spec:
   r = service_->Run(after + 60, true);
   ASSERT_TRUE(r.ok());
   std::set<std::string> names;
-  for (const json& body : receiver_.Bodies()) {
+  for (const json& body : Bodies(receiver_)) {
     for (const json& a : body["alerts"]) names.insert(a["labels"]["alertname"].get<std::string>());
   }
   EXPECT_EQ(names, (std::set<std::string>{"FindingPriority", "SuppressionExpired"}));

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <set>
+#include <map>
 
 #include "common/hash.h"
 #include "common/strings.h"
@@ -87,13 +87,14 @@ Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, T
   });
 }
 
-Status GateAlerts(SloService& slo, TimePoint now, std::vector<Alert>* out) {
-  SB_ASSIGN_OR_RETURN(std::vector<UnitStatus> units, slo.Statuses(UnitFilter{}, now));
-  std::set<std::string> services;
-  for (const UnitStatus& u : units) services.insert(u.unit.service);
-  for (const std::string& service : services) {
-    if (service.empty()) continue;
-    SB_ASSIGN_OR_RETURN(GateDecision d, slo.Gate(GateRequest{service, "", false}, now));
+std::vector<Alert> GateAlerts(const SloService& slo, const std::vector<UnitStatus>& statuses, TimePoint now) {
+  std::map<std::string, std::vector<UnitStatus>> by_service;
+  for (const UnitStatus& u : statuses) {
+    if (!u.unit.service.empty()) by_service[u.unit.service].push_back(u);
+  }
+  std::vector<Alert> out;
+  for (auto& [service, units] : by_service) {
+    const GateDecision d = slo.GateFor(GateRequest{service, "", false}, std::move(units), now);
     if (d.pass) continue;
     Alert a;
     a.dedup_key = "gate/" + service;
@@ -106,9 +107,9 @@ Status GateAlerts(SloService& slo, TimePoint now, std::vector<Alert>* out) {
     if (!a.owner.empty()) a.labels["team"] = a.owner;
     a.annotations["reasons"] = Join(d.reasons, "; ");
     a.rank = 500;
-    out->push_back(std::move(a));
+    out.push_back(std::move(a));
   }
-  return Status::OK();
+  return out;
 }
 
 std::vector<Alert> SuppressionAlerts(const std::vector<Suppression>& suppressions, const SuppressionLimits& limits,

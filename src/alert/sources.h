@@ -29,8 +29,9 @@ Labels FindingLabels(const FindingRecord& f);
 
 Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, TimePoint now, std::vector<Alert>* out);
 
-// One alert per service whose gate is closed at `now`.
-Status GateAlerts(SloService& slo, TimePoint now, std::vector<Alert>* out);
+// One alert per service whose gate is closed at `now`, decided from
+// `statuses` (every unit's, computed at `now`).
+std::vector<Alert> GateAlerts(const SloService& slo, const std::vector<UnitStatus>& statuses, TimePoint now);
 
 std::vector<Alert> SuppressionAlerts(const std::vector<Suppression>& suppressions, const SuppressionLimits& limits,
                                      TimePoint now);

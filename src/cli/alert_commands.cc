@@ -31,11 +31,11 @@ struct AlertArgs {
   std::string file, owner, approver, expires, out;
 };
 
-Result<TimePoint> AtOr(const std::string& text, const Session& s) {
-  if (text.empty()) return s.clock->Now();
-  auto t = ParseTime(text);
-  if (!t.ok()) return Status::InvalidArgument(fmt::format("--at: {}", t.status().message()));
-  return *t;
+// A duration from `now` (7d, forwards or backwards by `sign`) or a time.
+Result<TimePoint> OffsetOrTime(const std::string& text, TimePoint now, int sign, const char* flag) {
+  if (auto d = ParseDuration(text); d.ok()) return now + sign * *d;
+  if (auto t = ParseTime(text); t.ok()) return *t;
+  return Status::InvalidArgument(fmt::format("{} \"{}\": a duration (7d) or a time", flag, text));
 }
 
 json DeliveryJson(const DeliveryReport& r) {
@@ -127,16 +127,9 @@ int Report(const GlobalOptions& g, const AlertArgs& a) {
   auto s = OpenSession(g);
   if (!s.ok()) return ReportError(g, s.status());
   const TimePoint now = s->clock->Now();
-  auto since = ParseDuration(a.since);
-  TimePoint from = 0;
-  if (since.ok()) {
-    from = now - *since;
-  } else if (auto t = ParseTime(a.since); t.ok()) {
-    from = *t;
-  } else {
-    return ReportError(g, Status::InvalidArgument(fmt::format("--since \"{}\": a duration (7d) or a time", a.since)));
-  }
-  auto r = s->alerts->Report(from, now + 1);
+  auto from = OffsetOrTime(a.since, now, -1, "--since");
+  if (!from.ok()) return ReportError(g, from.status());
+  auto r = s->alerts->Report(*from, now + 1);
   if (!r.ok()) return ReportError(g, r.status());
   const std::vector<std::string> outcomes = {"paged",     "ticketed",   "grouped", "digested",       "shed",
                                              "inhibited", "suppressed", "pending", "resolved_unsent"};
@@ -178,7 +171,7 @@ int Report(const GlobalOptions& g, const AlertArgs& a) {
 int DigestCmd(const GlobalOptions& g, const AlertArgs& a) {
   auto s = OpenSession(g);
   if (!s.ok()) return ReportError(g, s.status());
-  auto at = AtOr(a.at, *s);
+  auto at = AtOr(a.at, *s, "--at");
   if (!at.ok()) return ReportError(g, at.status());
   auto d = s->alerts->TeamDigest(a.team, *at);
   if (!d.ok()) return ReportError(g, d.status());
@@ -306,14 +299,9 @@ int ImportVexCmd(const GlobalOptions& g, const AlertArgs& a) {
   o.owner = a.owner;
   o.approver = a.approver;
   o.created = now;
-  if (auto d = ParseDuration(a.expires); d.ok()) {
-    o.expires = now + *d;
-  } else if (auto t = ParseTime(a.expires); t.ok()) {
-    o.expires = *t;
-  } else {
-    return ReportError(g,
-                       Status::InvalidArgument(fmt::format("--expires \"{}\": a duration (90d) or a time", a.expires)));
-  }
+  auto expires = OffsetOrTime(a.expires, now, +1, "--expires");
+  if (!expires.ok()) return ReportError(g, expires.status());
+  o.expires = *expires;
   auto bytes = ReadFile(a.file);
   if (!bytes.ok()) return ReportError(g, bytes.status());
   auto imported = ImportVex(*bytes, a.file, o);

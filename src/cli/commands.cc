@@ -140,6 +140,13 @@ void Emit(const GlobalOptions& g, const Table& table, const json& as_json) {
   }
 }
 
+Result<TimePoint> AtOr(const std::string& text, const Session& s, const char* flag) {
+  if (text.empty()) return s.clock->Now();
+  auto t = ParseTime(text);
+  if (!t.ok()) return Status::InvalidArgument(fmt::format("{}: {}", flag, t.status().message()));
+  return *t;
+}
+
 Result<Session> OpenSession(const GlobalOptions& g) {
   Session s;
   SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));

@@ -31,6 +31,9 @@ struct Session {
 
 Result<Session> OpenSession(const GlobalOptions& g);
 
+// The time a flag names, or the session's now (--now or the clock) when empty.
+Result<TimePoint> AtOr(const std::string& text, const Session& s, const char* flag);
+
 // Prints `table` as a table or CSV, or `as_json` with --output json.
 void Emit(const GlobalOptions& g, const Table& table, const nlohmann::json& as_json);
 

@@ -43,13 +43,6 @@ Result<UnitFilter> ParseScope(const std::vector<std::string>& items) {
   return f;
 }
 
-Result<TimePoint> AtOr(const std::string& text, const Session& s, const char* flag) {
-  if (text.empty()) return s.clock->Now();
-  auto t = ParseTime(text);
-  if (!t.ok()) return Status::InvalidArgument(fmt::format("{}: {}", flag, t.status().message()));
-  return *t;
-}
-
 // What every slo command starts from: a session, the --scope filter and the
 // evaluation time.
 struct SloCommand {

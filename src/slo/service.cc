@@ -132,8 +132,6 @@ Result<std::vector<HistoryPoint>> SloService::History(const UnitFilter& filter, 
   return out;
 }
 
-namespace {
-
 std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
   std::vector<Alert> out;
   for (const auto& s : statuses) {
@@ -190,8 +188,6 @@ std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses) {
   return out;
 }
 
-}  // namespace
-
 Result<std::vector<Alert>> SloService::Alerts(const UnitFilter& filter, TimePoint at) {
   SB_ASSIGN_OR_RETURN(auto statuses, Statuses(filter, at));
   return AlertsFor(statuses);
@@ -199,13 +195,18 @@ Result<std::vector<Alert>> SloService::Alerts(const UnitFilter& filter, TimePoin
 
 Result<GateDecision> SloService::Gate(const GateRequest& request, TimePoint at) {
   if (Trim(request.service).empty()) return Status::InvalidArgument("the gate needs a service (--service)");
-  GateDecision d;
-  d.at = at;
-  d.service = request.service;
   UnitFilter filter;
   filter.service = request.service;
   filter.environment = request.environment;
-  SB_ASSIGN_OR_RETURN(d.units, Statuses(filter, at));
+  SB_ASSIGN_OR_RETURN(std::vector<UnitStatus> units, Statuses(filter, at));
+  return GateFor(request, std::move(units), at);
+}
+
+GateDecision SloService::GateFor(const GateRequest& request, std::vector<UnitStatus> units, TimePoint at) const {
+  GateDecision d;
+  d.at = at;
+  d.service = request.service;
+  d.units = std::move(units);
   if (d.units.empty()) {
     d.notes.push_back(
         fmt::format("no finding is attributed to service \"{}\"{}: nothing to hold the release (check "

@@ -65,13 +65,16 @@ struct BreachRequest {
   std::string actor;
 };
 
+// The burn-rate and exhausted-budget alerts of already computed statuses.
+std::vector<Alert> AlertsFor(const std::vector<UnitStatus>& statuses);
+
 class SloService {
  public:
   // Every computation takes its time explicitly (`at`): there is no clock.
   SloService(SloStore& store, const SloPolicy& policy);
 
-  // Accepted risk per finding. Suppressions (the alerting capability) feed
-  // this; until then it is empty unless a caller sets it.
+  // Accepted risk per finding: the alerting capability's suppressions
+  // (AlertService::AcceptanceSource); none unless a caller sets it.
   using AcceptanceSource = std::function<std::vector<RiskAcceptance>(std::uint64_t finding_id)>;
   void SetAcceptanceSource(AcceptanceSource source) { acceptances_ = std::move(source); }
 
@@ -81,6 +84,10 @@ class SloService {
   // The burn-rate alerts firing at `at`, and one alert per exhausted budget.
   Result<std::vector<Alert>> Alerts(const UnitFilter& filter, TimePoint at);
   Result<GateDecision> Gate(const GateRequest& request, TimePoint at);
+  // The gate decision from statuses already computed at `at` for the
+  // request's service (and environment, when given): lets a caller that has
+  // every unit's status decide every gate without reading them again.
+  GateDecision GateFor(const GateRequest& request, std::vector<UnitStatus> units, TimePoint at) const;
 
   Result<Breach> DeclareBreach(const BreachRequest& request, TimePoint at);
   Result<Breach> ResolveBreach(const std::string& id, const std::string& actor, TimePoint at);
