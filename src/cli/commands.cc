@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "detect/anomaly/anomaly.h"
+#include "detect/logsource.h"
 
 #include <fmt/format.h>
 
@@ -152,7 +154,9 @@ Result<Session> OpenSession(const GlobalOptions& g) {
   SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));
   SloPolicyLoader slo;
   AlertPolicyLoader alert;
-  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo, &alert}));
+  detect::LogSourceLoader sources;  // validated here; `detect` reads them itself
+  detect::anomaly::AnomalyLoader detectors;
+  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo, &alert, &sources, &detectors}));
   s.policy = std::make_unique<PolicySet>(std::move(policy));
   s.slo_policy = std::make_unique<SloPolicy>(slo.TakePolicy());
   s.alert_policy = std::make_unique<AlertPolicy>(alert.TakePolicy());
@@ -519,7 +523,9 @@ int RunIntelStatus(const GlobalOptions& g) {
 int RunLint(const GlobalOptions& g, const std::string& dir) {
   SloPolicyLoader slo;
   AlertPolicyLoader alert;
-  const LintReport r = LintPolicyDirectory(dir, {&slo, &alert});
+  detect::LogSourceLoader sources;
+  detect::anomaly::AnomalyLoader detectors;
+  const LintReport r = LintPolicyDirectory(dir, {&slo, &alert, &sources, &detectors});
   if (g.output == OutputFormat::kJson) {
     json errors = json::array(), warnings = json::array();
     for (const auto& e : r.errors) errors.push_back(StatusJson(e));

@@ -8,13 +8,14 @@
 
 #include "alert/alert_store.h"
 #include "common/status.h"
+#include "detect/anomaly/anomaly_store.h"
 #include "slo/slo_store.h"
 #include "triage/triage_store.h"
 
 namespace secbudget {
 
 // A database: every port, plus a description.
-class Database : public TriageStore, public SloStore, public AlertStore {
+class Database : public TriageStore, public SloStore, public AlertStore, public detect::anomaly::AnomalyStore {
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;

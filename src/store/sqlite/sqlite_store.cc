@@ -89,6 +89,11 @@ CREATE TABLE audit_events(
   detail TEXT NOT NULL) STRICT;
 CREATE INDEX audit_by_object ON audit_events(object, seq);
 )sql",
+    // 4: detection: what anomaly detectors learned, per detector and entity.
+    R"sql(
+CREATE TABLE anomaly_state(detector TEXT NOT NULL, entity TEXT NOT NULL, fingerprint TEXT NOT NULL,
+  body TEXT NOT NULL, PRIMARY KEY(detector, entity)) STRICT, WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -902,6 +907,45 @@ class SqliteStore final : public Database {
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
+  }
+
+  // ---- AnomalyStore ----
+
+  Result<std::vector<std::pair<std::string, std::string>>> LoadAnomalyState(const std::string& detector,
+                                                                            const std::string& fingerprint) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT entity, body FROM anomaly_state WHERE detector = ? AND "
+                                            "fingerprint = ? ORDER BY entity"));
+    st->BindStatic(1, detector).BindStatic(2, fingerprint);
+    std::vector<std::pair<std::string, std::string>> out;
+    SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
+      out.emplace_back(st->Text(0), st->Text(1));
+      return true;
+    }));
+    return out;
+  }
+
+  Status SaveAnomalyState(const std::string& detector, const std::string& fingerprint,
+                          const std::vector<std::pair<std::string, std::string>>& rows) override {
+    SB_RETURN_IF_ERROR(Exec("SAVEPOINT anomaly_save"));
+    auto body = [&]() -> Status {
+      SB_ASSIGN_OR_RETURN(Stmt * del, Prepared("DELETE FROM anomaly_state WHERE detector = ?"));
+      del->BindStatic(1, detector);
+      SB_RETURN_IF_ERROR(del->Run());
+      SB_ASSIGN_OR_RETURN(Stmt * ins, Prepared("INSERT INTO anomaly_state(detector, entity, fingerprint, body) "
+                                               "VALUES(?,?,?,?)"));
+      for (const auto& [entity, text] : rows) {
+        ins->BindStatic(1, detector).BindStatic(2, entity).BindStatic(3, fingerprint).BindStatic(4, text);
+        SB_RETURN_IF_ERROR(ins->Run());
+      }
+      return Status::OK();
+    };
+    Status st = body();
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK TO anomaly_save");
+      (void)Exec("RELEASE anomaly_save");
+      return st;
+    }
+    return Exec("RELEASE anomaly_save");
   }
 
   // ---- AlertStore ----

@@ -1,0 +1,500 @@
+#include "detect/detector.h"
+
+#include <zlib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+#include "common/strings.h"
+
+namespace secbudget::detect {
+
+struct Detector::Chunk {
+  std::string data;  // bytes plus SIMDJSON_PADDING readable bytes after size()
+  std::string input;
+  std::uint64_t first_line = 1;
+  bool document = false;
+};
+
+struct Detector::ChunkResult {
+  struct MatchOut {
+    int rule = -1;
+    std::vector<std::pair<std::string, std::string>> values;  // needed fields
+  };
+  struct EventOut {
+    std::uint64_t line = 0;
+    TimePoint time = 0;
+    int log_type = -1;
+    std::string raw;  // set when a match alerts
+    std::vector<std::pair<std::string, std::string>> entities;
+    std::vector<MatchOut> matches;
+    std::vector<anomaly::Observation> observations;
+  };
+  std::string input;
+  std::vector<EventOut> events;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t unrecognised = 0;
+  std::vector<Malformed> samples;
+  std::vector<std::uint64_t> per_type;
+};
+
+// A fixed pool of workers running ProcessChunk; results are taken in
+// submission order by the caller.
+class Detector::Pool {
+ public:
+  Pool(const Detector& d, int threads) : detector_(d) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+  std::future<ChunkResult> Submit(Chunk chunk) {
+    std::packaged_task<ChunkResult()> task([this, c = std::move(chunk)] {
+      ChunkResult r;
+      detector_.ProcessChunk(c, &r);
+      return r;
+    });
+    std::future<ChunkResult> f = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    return f;
+  }
+  std::size_t size() const { return workers_.size(); }
+
+ private:
+  void Work() {
+    while (true) {
+      std::packaged_task<ChunkResult()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  const Detector& detector_;
+  std::vector<std::thread> workers_;
+  std::deque<std::packaged_task<ChunkResult()>> queue_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+Detector::Detector(const sigma::RuleSet& rules, anomaly::AnomalyEngine* anomalies, DetectOptions options)
+    : rules_(rules), anomalies_(anomalies), options_(std::move(options)), correlator_(rules) {
+  if (!options_.log_type.empty()) forced_type_ = rules_.config().Find(options_.log_type);
+  if (anomalies_ != nullptr) anomalies_->Bind(rules_.config());
+  for (const sigma::Rule& r : rules_.rules()) {
+    if (r.kind == sigma::Rule::Kind::kCorrelation && !r.correlation.condition.empty() &&
+        !r.correlation.condition.HasLowerBound()) {
+      upper_only_ = true;
+    }
+  }
+}
+
+namespace {
+
+TimePoint EventTime(simdjson::dom::element root, const LogType* type, TimePoint fallback) {
+  if (type == nullptr || type->time_field.empty()) return fallback;
+  std::string text = FieldVisitor::FirstText(root, FieldPath(type->time_field));
+  if (text.empty()) return fallback;
+  auto t = ParseTime(text);
+  return t.ok() ? *t : fallback;
+}
+
+}  // namespace
+
+void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
+  thread_local simdjson::dom::parser parser;
+  thread_local std::vector<int> matched;
+  out->input = chunk.input;
+  out->per_type.assign(rules_.config().types.size(), 0);
+  auto malformed = [&](std::uint64_t line, std::string error) {
+    ++out->malformed;
+    if (out->samples.size() < kMaxMalformedSamples) out->samples.push_back({chunk.input, line, std::move(error)});
+  };
+  auto event = [&](simdjson::dom::element root, std::string_view raw, std::uint64_t line) {
+    ++out->count;
+    EventView ev;
+    ev.root = root;
+    ev.raw = raw;
+    ev.line = line;
+    ev.log_type = forced_type_ >= 0 ? forced_type_ : rules_.config().Recognise(root);
+    if (ev.log_type < 0) {
+      ++out->unrecognised;
+      return;
+    }
+    ++out->per_type[static_cast<std::size_t>(ev.log_type)];
+    matched.clear();
+    rules_.Match(ev, &matched);
+    const bool watched = anomalies_ != nullptr && !anomalies_->specs().empty();
+    if (matched.empty() && !watched) return;
+    const LogType& type = rules_.config().types[static_cast<std::size_t>(ev.log_type)];
+    ev.time = EventTime(root, &type, options_.default_time);
+    ChunkResult::EventOut eo;
+    eo.line = line;
+    eo.time = ev.time;
+    eo.log_type = ev.log_type;
+    if (watched) anomalies_->Extract(ev, &eo.observations);
+    if (matched.empty() && eo.observations.empty()) return;
+    bool alerts = !eo.observations.empty();
+    for (int r : matched) {
+      ChunkResult::MatchOut mo;
+      mo.rule = r;
+      for (const std::string& f : rules_.NeededFields(r)) {
+        std::string v;
+        for (const FieldPath& p : type.Map(f)) {
+          v = FieldVisitor::FirstText(root, p);
+          if (!v.empty()) break;
+        }
+        mo.values.emplace_back(f, std::move(v));
+      }
+      alerts = alerts || rules_.Alerts(r) || !rules_.Consumers(r).empty();
+      eo.matches.push_back(std::move(mo));
+    }
+    if (alerts) {
+      if (raw.empty()) {
+        eo.raw = simdjson::minify(root);
+      } else {
+        eo.raw.assign(raw);
+      }
+      if (eo.raw.size() > options_.event_bytes) eo.raw = Ellipsize(eo.raw, options_.event_bytes);
+      for (const std::string& f : type.entity_fields) {
+        std::string v = FieldVisitor::FirstText(root, FieldPath(f));
+        if (!v.empty()) eo.entities.emplace_back(f, std::move(v));
+      }
+    }
+    out->events.push_back(std::move(eo));
+  };
+
+  if (chunk.document) {
+    out->bytes += chunk.data.size();
+    simdjson::dom::element doc;
+    auto err = parser.parse(chunk.data.data(), chunk.data.size(), false).get(doc);
+    if (err != simdjson::SUCCESS) {
+      malformed(0, std::string("not valid JSON: ") + simdjson::error_message(err));
+      return;
+    }
+    simdjson::dom::array records;
+    bool list = false;
+    if (doc.type() == simdjson::dom::element_type::ARRAY) {
+      records = simdjson::dom::array(doc);
+      list = true;
+    } else if (doc.type() == simdjson::dom::element_type::OBJECT) {
+      simdjson::dom::object obj(doc);
+      simdjson::dom::element inner;
+      if ((obj.at_key("Records").get(inner) == simdjson::SUCCESS ||
+           obj.at_key("items").get(inner) == simdjson::SUCCESS) &&
+          inner.type() == simdjson::dom::element_type::ARRAY) {
+        records = simdjson::dom::array(inner);
+        list = true;
+      }
+    }
+    if (!list) {
+      event(doc, {}, 1);
+      return;
+    }
+    std::uint64_t n = 0;
+    for (simdjson::dom::element rec : records) {
+      ++n;
+      if (rec.type() != simdjson::dom::element_type::OBJECT) {
+        malformed(n, "record is not a JSON object");
+        continue;
+      }
+      event(rec, {}, n);
+    }
+    return;
+  }
+
+  const char* p = chunk.data.data();
+  const char* end = p + chunk.data.size();
+  std::uint64_t line = chunk.first_line;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* stop = nl != nullptr ? nl : end;
+    std::size_t len = static_cast<std::size_t>(stop - p);
+    out->bytes += len + (nl != nullptr ? 1 : 0);
+    while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t')) --len;
+    std::size_t skip = 0;
+    while (skip < len && (p[skip] == ' ' || p[skip] == '\t')) ++skip;
+    if (len > skip) {
+      if (len > options_.max_line_bytes) {
+        malformed(line, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes");
+      } else {
+        simdjson::dom::element root;
+        auto err = parser.parse(p + skip, len - skip, false).get(root);
+        if (err != simdjson::SUCCESS) {
+          malformed(line, std::string("not valid JSON: ") + simdjson::error_message(err));
+        } else if (root.type() != simdjson::dom::element_type::OBJECT) {
+          malformed(line, "not a JSON object");
+        } else {
+          simdjson::dom::element records;
+          if (simdjson::dom::object(root).at_key("Records").get(records) == simdjson::SUCCESS &&
+              records.type() == simdjson::dom::element_type::ARRAY) {
+            for (simdjson::dom::element rec : simdjson::dom::array(records)) {
+              if (rec.type() == simdjson::dom::element_type::OBJECT) event(rec, {}, line);
+            }
+          } else {
+            event(root, std::string_view(p + skip, len - skip), line);
+          }
+        }
+      }
+    }
+    ++line;
+    p = nl != nullptr ? nl + 1 : end;
+  }
+}
+
+void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) {
+  stats->events += r.count;
+  stats->bytes += r.bytes;
+  stats->malformed += r.malformed;
+  stats->unrecognised += r.unrecognised;
+  for (Malformed& m : r.samples) {
+    if (stats->malformed_samples.size() < kMaxMalformedSamples) stats->malformed_samples.push_back(std::move(m));
+  }
+  for (std::size_t t = 0; t < r.per_type.size(); ++t) {
+    if (r.per_type[t] > 0) stats->per_type[rules_.config().types[t].name] += r.per_type[t];
+  }
+  std::vector<sigma::Firing> firings;
+  std::vector<anomaly::AnomalyHit> anomalies;
+  auto emit = [&](Hit& h) {
+    ++stats->hits;
+    if (h.kind != Hit::Kind::kAnomaly) ++stats->per_rule[h.rule];
+    sink(h);
+  };
+  for (ChunkResult::EventOut& e : r.events) {
+    if (e.time > max_time_) max_time_ = e.time;
+    const std::string& type_name = rules_.config().types[static_cast<std::size_t>(e.log_type)].name;
+    auto base = [&](Hit::Kind kind) {
+      Hit h;
+      h.kind = kind;
+      h.time = e.time;
+      h.input = r.input;
+      h.line = e.line;
+      h.log_type = type_name;
+      h.event = e.raw;
+      h.entities = e.entities;
+      return h;
+    };
+    for (ChunkResult::MatchOut& m : e.matches) {
+      ++stats->matches;
+      if (rules_.Alerts(m.rule)) {
+        Hit h = base(Hit::Kind::kSigma);
+        h.rule = m.rule;
+        emit(h);
+      }
+      if (rules_.Consumers(m.rule).empty()) continue;
+      sigma::MatchRecord rec;
+      rec.rule = m.rule;
+      rec.time = e.time;
+      rec.values = std::move(m.values);
+      firings.clear();
+      correlator_.Feed(rec, &firings);
+      for (const sigma::Firing& f : firings) {
+        if (!rules_.Alerts(f.rule)) continue;
+        Hit h = base(Hit::Kind::kCorrelation);
+        h.rule = f.rule;
+        h.time = f.time;
+        h.entities = f.group;
+        h.value = f.value;
+        h.matches = f.matches;
+        h.first = f.first;
+        emit(h);
+      }
+    }
+    if (anomalies_ != nullptr) {
+      for (const anomaly::Observation& o : e.observations) {
+        anomalies.clear();
+        anomalies_->Update(o, &anomalies);
+        for (anomaly::AnomalyHit& a : anomalies) {
+          Hit h = base(Hit::Kind::kAnomaly);
+          h.detector = a.detector;
+          h.expected = std::move(a.expected);
+          h.seen = std::move(a.seen);
+          h.entities.clear();
+          h.entities.emplace_back("entity", a.entity);
+          if (!a.value.empty()) h.entities.emplace_back("value", a.value);
+          emit(h);
+        }
+      }
+    }
+  }
+  if (upper_only_) {
+    firings.clear();
+    correlator_.Advance(max_time_, &firings);
+    for (const sigma::Firing& f : firings) {
+      if (!rules_.Alerts(f.rule)) continue;
+      Hit h;
+      h.kind = Hit::Kind::kCorrelation;
+      h.rule = f.rule;
+      h.time = f.time;
+      h.input = r.input;
+      h.entities = f.group;
+      h.value = f.value;
+      h.matches = f.matches;
+      h.first = f.first;
+      emit(h);
+    }
+  }
+}
+
+Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& sink, DetectStats* stats) {
+  gzFile gz = input == "-" ? gzdopen(dup(0), "rb") : gzopen(input.c_str(), "rb");
+  if (gz == nullptr) return Status::IoError("cannot open " + input + ": " + std::strerror(errno));
+  gzbuffer(gz, 1 << 17);
+  struct Closer {
+    gzFile f;
+    ~Closer() { gzclose(f); }
+  } closer{gz};
+  ++stats->inputs;
+
+  const std::size_t chunk = options_.chunk_bytes;
+  std::string carry;
+  std::uint64_t line = 1;
+  std::deque<std::future<ChunkResult>> inflight;
+  auto submit = [&](Chunk c) -> Status {
+    if (pool == nullptr) {
+      ChunkResult r;
+      ProcessChunk(c, &r);
+      Consume(r, sink, stats);
+      return Status::OK();
+    }
+    while (inflight.size() >= 2 * pool->size()) {
+      ChunkResult r = inflight.front().get();
+      inflight.pop_front();
+      Consume(r, sink, stats);
+    }
+    inflight.push_back(pool->Submit(std::move(c)));
+    return Status::OK();
+  };
+  auto drain = [&] {
+    while (!inflight.empty()) {
+      ChunkResult r = inflight.front().get();
+      inflight.pop_front();
+      Consume(r, sink, stats);
+    }
+  };
+
+  bool first = true;
+  bool document = false;
+  std::string buf;
+  while (true) {
+    buf = std::move(carry);
+    carry.clear();
+    buf.reserve(buf.size() + chunk + simdjson::SIMDJSON_PADDING);
+    const std::size_t have = buf.size();
+    buf.resize(have + chunk);
+    int n = gzread(gz, buf.data() + have, static_cast<unsigned>(chunk));
+    if (n < 0) {
+      int errnum = 0;
+      const char* msg = gzerror(gz, &errnum);
+      drain();
+      return Status::IoError("cannot read " + input + ": " + (msg != nullptr ? msg : "read error"));
+    }
+    buf.resize(have + static_cast<std::size_t>(n));
+    const bool eof = n == 0 || static_cast<std::size_t>(n) < chunk;
+    if (first) {
+      first = false;
+      // A JSON array, or an object spread over several lines (a pretty
+      // printed CloudTrail file), is one document; anything else is JSON lines.
+      std::size_t i = buf.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+      if (i != std::string::npos && buf[i] == '[') {
+        document = true;
+      } else if (i != std::string::npos && buf[i] == '{') {
+        std::size_t nl = buf.find('\n', i);
+        std::string firstline = buf.substr(i, nl == std::string::npos ? std::string::npos : nl - i);
+        simdjson::dom::parser probe;
+        simdjson::dom::element e;
+        if (probe.parse(firstline).get(e) != simdjson::SUCCESS && nl != std::string::npos) document = true;
+      }
+    }
+    if (document) {
+      carry = std::move(buf);
+      if (carry.size() > kMaxDocumentBytes) {
+        drain();
+        return Status::LimitExceeded(input + ": a JSON document larger than " +
+                                     std::to_string(kMaxDocumentBytes >> 20) + " MiB; use JSON lines");
+      }
+      if (!eof) continue;
+      Chunk c;
+      c.data = std::move(carry);
+      c.data.reserve(c.data.size() + simdjson::SIMDJSON_PADDING);
+      c.input = input;
+      c.document = true;
+      SB_RETURN_IF_ERROR(submit(std::move(c)));
+      break;
+    }
+    std::size_t cut = buf.size();
+    if (!eof) {
+      std::size_t nl = buf.rfind('\n');
+      if (nl == std::string::npos) {
+        if (buf.size() > options_.max_line_bytes + chunk) {
+          // One enormous line: report it and skip to its end.
+          Malformed m{input, line, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes"};
+          ++stats->malformed;
+          if (stats->malformed_samples.size() < kMaxMalformedSamples) stats->malformed_samples.push_back(m);
+          int c = 0;
+          while ((c = gzgetc(gz)) != -1 && c != '\n') {
+          }
+          ++line;
+          continue;
+        }
+        carry = std::move(buf);
+        continue;
+      }
+      cut = nl + 1;
+      carry.assign(buf, cut, std::string::npos);
+      buf.resize(cut);
+    }
+    std::uint64_t lines = 0;
+    for (char ch : buf) lines += ch == '\n' ? 1 : 0;
+    Chunk c;
+    c.data = std::move(buf);
+    c.data.reserve(c.data.size() + simdjson::SIMDJSON_PADDING);
+    c.input = input;
+    c.first_line = line;
+    line += lines;
+    SB_RETURN_IF_ERROR(submit(std::move(c)));
+    if (eof) break;
+  }
+  drain();
+  return Status::OK();
+}
+
+Status Detector::Run(const std::vector<std::string>& inputs, const HitSink& sink, DetectStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Pool> pool;
+  if (options_.threads > 1) pool = std::make_unique<Pool>(*this, options_.threads);
+  Status st;
+  for (const std::string& in : inputs) {
+    st = RunInput(in, pool.get(), sink, stats);
+    if (!st.ok()) break;
+  }
+  stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return st;
+}
+
+}  // namespace secbudget::detect
