@@ -231,7 +231,10 @@ std::function<std::optional<int>(const GlobalOptions&)> AddDetectCommands(CLI::A
       "  secbudget rules check rules/ -o json | jq '.rejected[]'");
 
   auto* det = app.add_subcommand("detect", "run Sigma rules, correlations and anomaly detectors over logs");
-  det->add_option("--rules", args->rules, "rule file or directory (repeatable)")->required();
+  det->add_option("--rules", args->rules, "rule file or directory (repeatable)")
+      ->required()
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   det->add_option("logs", args->logs, "log files: JSON lines, .gz, CloudTrail Records files; - = stdin")->required();
   det->add_option("--detectors", args->detectors, "a YAML file of AnomalyDetectors / LogSources documents");
   det->add_option("--log-type", args->log_type, "treat every event as this log type (cloudtrail, k8s_audit, ...)");

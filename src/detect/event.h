@@ -6,7 +6,8 @@
 // Arrays met on the way are transparent: every element is tried, so
 // "spec.containers.image" reaches each container's image. A field whose value
 // is an array yields each element (recursively); an object yields one value
-// of kind kObject, which only `exists` tests.
+// of kind kObject whose text is the object's compact JSON, so that string
+// patterns (`requestParameters|contains: Suspended`) search inside it.
 #pragma once
 
 #include <simdjson.h>
@@ -88,8 +89,12 @@ bool FieldVisitor::Leaves(simdjson::dom::element e, F& fn) {
       }
       return false;
     case element_type::OBJECT: {
+      // String patterns see an object as its compact JSON text.
+      thread_local std::string json;
+      json = simdjson::minify(e);
       FieldValue v;
       v.kind = FieldValue::Kind::kObject;
+      v.text = json;
       return fn(v);
     }
     default: {

@@ -313,7 +313,7 @@ bool StringMatcher::Match(std::string_view text) const {
 
 bool Pattern::Match(const FieldValue& v) const {
   switch (kind) {
-    case Kind::kString: return HasText(v) && str.Match(v.text);
+    case Kind::kString: return (HasText(v) || v.kind == FieldValue::Kind::kObject) && str.Match(v.text);
     case Kind::kNumber:
       if (v.kind == FieldValue::Kind::kNumber) return v.number == number;
       return IsString(v) && str.Match(v.text);
