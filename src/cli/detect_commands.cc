@@ -40,7 +40,10 @@ struct DetectConfig {
 };
 
 Status LoadDetectConfig(const GlobalOptions& g, const std::string& file, DetectConfig* cfg) {
-  SB_ASSIGN_OR_RETURN(PolicySet unused, LoadPolicy(g.policy_dir, nullptr, {&cfg->sources, &cfg->detectors}));
+  SloPolicyLoader slo;  // the directory's other kinds are read (and checked) too
+  AlertPolicyLoader alert;
+  SB_ASSIGN_OR_RETURN(PolicySet unused,
+                      LoadPolicy(g.policy_dir, nullptr, {&slo, &alert, &cfg->sources, &cfg->detectors}));
   (void)unused;
   if (file.empty()) return Status::OK();
   SB_ASSIGN_OR_RETURN(auto docs, LoadYamlDocuments(file));

@@ -514,17 +514,20 @@ void ParseRuleText(const std::string& text, const std::string& file, const Place
     out->rejected.push_back(std::move(rj));
     return;
   }
-  YAML::Node global;
+  YAML::Node global;  // merging clones nodes (losing their line numbers): only when a global exists
+  bool has_global = false;
   YAML::Node previous;
   for (const YAML::Node& raw : *docs) {
     if (!raw.IsDefined() || raw.IsNull()) continue;
     std::string action = ScalarAt(raw, "action");
     if (action == "global") {
       global = Merge(global, raw);
+      has_global = true;
       continue;
     }
     if (action == "reset") {
       global = YAML::Node();
+      has_global = false;
       continue;
     }
     YAML::Node doc;
@@ -536,7 +539,7 @@ void ParseRuleText(const std::string& text, const std::string& file, const Place
         out->rejected.push_back(std::move(rj));
         continue;
       } else {
-        doc = global.IsDefined() ? Merge(global, raw) : raw;
+        doc = has_global ? Merge(global, raw) : raw;
       }
     } catch (const YAML::Exception& e) {
       out->rejected.push_back({file, LineOf(raw), "", "", std::string("cannot merge rule collection: ") + e.what()});
