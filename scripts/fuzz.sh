@@ -21,13 +21,23 @@ seed() {  # target -> seed directory
     policy) cp examples/policy/*.yaml policy/*.yaml "$dir"/ ;;
     intel) cp examples/intel/* "$dir"/ ;;
     vex) cp tests/data/vex/* "$dir"/ ;;
+    sigma)
+      cp examples/detect/rules/*.yml "$dir"/
+      if [[ -d ../shared/data/sigma/rules ]]; then
+        find ../shared/data/sigma/rules -name '*.yml' | head -60 | while read -r f; do cp "$f" "$dir/"; done
+      fi ;;
+    logs)
+      cp examples/detect/cloudtrail.jsonl "$dir"/
+      if [[ -d ../shared/data/logs ]]; then
+        find ../shared/data/logs -name '*.json*' -size -64k | head -40 | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-12)"; done
+      fi ;;
     time) printf '2024-03-01T12:00:00Z' > "$dir/a"; printf '2026-01-21T10:19:22.4+01:00' > "$dir/b"; printf '48h' > "$dir/c" ;;
   esac
   echo "$dir"
 }
 
 status=0
-for target in report policy intel time vex; do
+for target in report policy intel time vex sigma logs; do
   bin="$build/fuzz_$target"
   [[ -x "$bin" ]] || { echo "missing $bin" >&2; exit 1; }
   corpus=$(seed "$target")

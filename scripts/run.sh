@@ -57,5 +57,10 @@ echo
 echo "== accepted risk under review"
 sb --now 2026-11-20T12:06:00Z suppressions review
 echo
+echo "== detection: our example Sigma rules, a correlation and an anomaly detector over CloudTrail"
+sb rules check examples/detect/rules
+sb --now 2026-11-20T12:10:00Z detect --rules examples/detect/rules --detectors examples/detect/detectors.yaml \
+  examples/detect/cloudtrail.jsonl
+echo
 echo "Notifications: demo/alerts-*.jsonl (Alertmanager webhook JSON, one per line)."
 echo "Database: demo/secbudget.db. Try: build-release/secbudget --db demo/secbudget.db --policy examples/policy findings --help"
