@@ -8,7 +8,7 @@ packages=(cmake ninja-build g++ pkg-config ccache libsimdjson-dev libyaml-cpp-de
           libcpp-httplib-dev
           nlohmann-json3-dev libsqlite3-dev zlib1g-dev libxxhash-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy python3 sqlite3)
+  packages+=(libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy python3 sqlite3 jq)
 fi
 
 missing=()
