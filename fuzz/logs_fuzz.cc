@@ -40,7 +40,8 @@ correlation: {type: event_count, rules: [stop], group-by: [sourceIPAddress], tim
   anomaly::AnomalyEngine anomalies({});
   Detector d(*rules, &anomalies, opts);
   DetectStats stats;
-  (void)d.Run({"/proc/self/fd/" + std::to_string(fd)}, [](const Hit&) {}, &stats);
+  (void)d.Run(
+      {"/proc/self/fd/" + std::to_string(fd)}, [](const Hit&) {}, &stats);
   close(fd);
   return 0;
 }

@@ -23,7 +23,8 @@ std::vector<DetectorSpec> Load(const std::string& yaml) {
 
 // Runs `lines` (CloudTrail JSON lines) through the detector pipeline with
 // no Sigma rules; returns the anomaly hits.
-std::vector<Hit> RunLines(AnomalyEngine& engine, const std::vector<std::string>& lines, const secbudget::testing::TempDir& dir) {
+std::vector<Hit> RunLines(AnomalyEngine& engine, const std::vector<std::string>& lines,
+                          const secbudget::testing::TempDir& dir) {
   std::string text;
   for (const auto& l : lines) text += l + "\n";
   const std::string file = dir.Write("events.jsonl", text);
@@ -31,7 +32,9 @@ std::vector<Hit> RunLines(AnomalyEngine& engine, const std::vector<std::string>&
   Detector d(rules, &engine, DetectOptions{});
   std::vector<Hit> hits;
   DetectStats stats;
-  EXPECT_TRUE(d.Run({file}, [&](const Hit& h) { hits.push_back(h); }, &stats).ok());
+  EXPECT_TRUE(d.Run(
+                   {file}, [&](const Hit& h) { hits.push_back(h); }, &stats)
+                  .ok());
   return hits;
 }
 
@@ -60,12 +63,12 @@ TEST(Anomaly, FirstSeenWaitsForWarmUpThenNamesWhatWasExpected) {
   secbudget::testing::TempDir dir;
   AnomalyEngine engine(Load(kFirstSeen));
   auto hits = RunLines(engine,
-                  {Event("alice", "eu-west-1", "2024-01-01T00:00:00Z"),
-                   Event("alice", "us-east-1", "2024-01-01T05:00:00Z"),  // learning: no alert
-                   Event("alice", "eu-west-1", "2024-01-02T01:00:00Z"),
-                   Event("alice", "ap-south-1", "2024-01-02T02:00:00Z"),  // new after warm-up
-                   Event("bob", "ap-south-1", "2024-01-02T03:00:00Z")},   // new entity: learned, no alert
-                  dir);
+                       {Event("alice", "eu-west-1", "2024-01-01T00:00:00Z"),
+                        Event("alice", "us-east-1", "2024-01-01T05:00:00Z"),  // learning: no alert
+                        Event("alice", "eu-west-1", "2024-01-02T01:00:00Z"),
+                        Event("alice", "ap-south-1", "2024-01-02T02:00:00Z"),  // new after warm-up
+                        Event("bob", "ap-south-1", "2024-01-02T03:00:00Z")},   // new entity: learned, no alert
+                       dir);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].kind, Hit::Kind::kAnomaly);
   EXPECT_EQ(hits[0].seen, "first ap-south-1");
@@ -87,10 +90,9 @@ TEST(Anomaly, StateSurvivesARestartThroughTheStore) {
   ASSERT_TRUE(restarted.Load(**db).ok());
   EXPECT_EQ(restarted.EntityCount(), 1u);
   // Learned before the restart: eu-west-1 is known, us-east-1 is new.
-  auto hits = RunLines(restarted,
-                  {Event("alice", "eu-west-1", "2024-01-03T00:00:00Z"),
-                   Event("alice", "us-east-1", "2024-01-03T01:00:00Z")},
-                  dir);
+  auto hits = RunLines(
+      restarted,
+      {Event("alice", "eu-west-1", "2024-01-03T00:00:00Z"), Event("alice", "us-east-1", "2024-01-03T01:00:00Z")}, dir);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].seen, "first us-east-1");
   // A changed definition starts learning afresh.
