@@ -37,9 +37,10 @@
 // child starts with the parent's resident pages mapped, so each figure
 // includes that floor (printed: the rule set, the templates, the libraries);
 // the parent never holds the file. The engine children also record their
-// peak when the first hit from beyond a quarter of the file arrives: a peak
-// that did not grow between a quarter and the end of a 1 GiB input (and the
-// same figure from a smaller --mb) is what bounded memory looks like.
+// peak when the first hit from beyond a quarter of the file arrives. Bounded
+// memory looks like a peak reached early that the other three quarters do
+// not move beyond a few MiB of scheduling noise, and the same figures from a
+// smaller and a larger --mb. Peaks are the largest over the repetitions.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -732,7 +733,7 @@ int main(int argc, char** argv) {
   Summary e1{"secbudget detect: every cloud rule, 1 thread", {}, {}, 0};
   Summary en{fmt::format("secbudget detect: every cloud rule, {} threads", o.threads), {}, {}, 0};
   PhaseResult simd_last, e1_last, en_last;
-  std::vector<double> e1_quarter, en_quarter;
+  double e1_quarter = 0, en_quarter = 0;  // the largest over the repetitions, as Summary::rss
   auto record = [](Summary& s, const PhaseRun& run) {
     s.seconds.push_back(run.r.seconds);
     s.cpu.push_back(run.cpu_seconds);
@@ -766,7 +767,7 @@ int main(int argc, char** argv) {
     }
     record(e1, run);
     e1_last = run.r;
-    e1_quarter.push_back(run.r.quarter_rss_mib);
+    e1_quarter = std::max(e1_quarter, run.r.quarter_rss_mib);
     if (o.threads > 1) {
       std::cout << fmt::format(", engine x{}", o.threads);
       std::cout.flush();
@@ -776,7 +777,7 @@ int main(int argc, char** argv) {
       }
       record(en, run);
       en_last = run.r;
-      en_quarter.push_back(run.r.quarter_rss_mib);
+      en_quarter = std::max(en_quarter, run.r.quarter_rss_mib);
     }
     std::cout << "\n";
   }
@@ -814,19 +815,23 @@ int main(int argc, char** argv) {
   }
 
   std::cout << fmt::format(
-      "\nmemory (each phase in its own forked child; the parent's {:.0f} MiB resident at fork is every child's "
-      "floor):\n",
+      "\nmemory, the largest of the repetitions (each phase in its own forked child; the parent's {:.0f} MiB "
+      "resident at fork is every child's floor):\n",
       floor_mib);
-  std::cout << fmt::format("  engine x1: peak {:.0f} MiB by a quarter of the file, {:.0f} MiB at the end\n",
-                           Median(e1_quarter), e1.rss);
+  std::cout << fmt::format("  engine x1: peak {:.0f} MiB by a quarter of the file, {:.0f} MiB at the end\n", e1_quarter,
+                           e1.rss);
   if (o.threads > 1) {
     std::cout << fmt::format("  engine x{}: peak {:.0f} MiB by a quarter of the file, {:.0f} MiB at the end\n",
-                             o.threads, Median(en_quarter), en.rss);
+                             o.threads, en_quarter, en.rss);
   }
 
   const double ratio = simd_s / e1.Mid();
+  // A few chunks time start-up and a cold simdjson, not throughput.
+  const bool judged = target >= (std::uint64_t{200} << 20);
   std::cout << fmt::format("\ngoal: engine (1 thread) >= 50% of the simdjson DOM rate: {:.0f}%, {}\n", ratio * 100,
-                           ratio >= 0.5 ? "met" : "NOT met");
+                           !judged        ? "not judged below --mb 200"
+                           : ratio >= 0.5 ? "met"
+                                          : "NOT met");
   if (o.threads > 1) {
     std::cout << fmt::format("speed-up with {} threads: {:.2f}x ({:.0f}% of the simdjson rate)\n", o.threads,
                              e1.Mid() / en.Mid(), simd_s / en.Mid() * 100);
