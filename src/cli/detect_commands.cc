@@ -62,13 +62,19 @@ Status LoadDetectConfig(const GlobalOptions& g, const std::string& file, DetectC
   return Status::OK();
 }
 
+const char* KindName(detect::sigma::Rule::Kind k) {
+  switch (k) {
+    case detect::sigma::Rule::Kind::kDetection: return "detection";
+    case detect::sigma::Rule::Kind::kCorrelation: return "correlation";
+    case detect::sigma::Rule::Kind::kFilter: return "filter";
+  }
+  return "?";
+}
+
 json RuleJson(const detect::sigma::RuleSet& set, int i) {
   const detect::sigma::Rule& r = set.rules()[static_cast<std::size_t>(i)];
-  const char* kind = r.kind == detect::sigma::Rule::Kind::kDetection     ? "detection"
-                     : r.kind == detect::sigma::Rule::Kind::kCorrelation ? "correlation"
-                                                                         : "filter";
-  return json{{"id", r.id},           {"title", r.title},        {"kind", kind},       {"level", r.level},
-              {"origin", r.Origin()}, {"routes", set.Routes(i)}, {"author", r.author}, {"alerts", set.Alerts(i)}};
+  return json{{"id", r.id},           {"title", r.title},        {"kind", KindName(r.kind)}, {"level", r.level},
+              {"origin", r.Origin()}, {"routes", set.Routes(i)}, {"author", r.author},       {"alerts", set.Alerts(i)}};
 }
 
 int RulesCheck(const GlobalOptions& g, const DetectArgs& a) {
@@ -100,9 +106,7 @@ int RulesCheck(const GlobalOptions& g, const DetectArgs& a) {
     if (a.show_loaded) {
       for (std::size_t i = 0; i < set.rules().size(); ++i) {
         const auto& r = set.rules()[i];
-        json j = RuleJson(set, static_cast<int>(i));
-        t.rows.push_back(
-            {r.title, j["kind"].get<std::string>(), r.level, Join(set.Routes(static_cast<int>(i)), ","), r.Origin()});
+        t.rows.push_back({r.title, KindName(r.kind), r.level, Join(set.Routes(static_cast<int>(i)), ","), r.Origin()});
       }
       PrintTable(std::cout, t, TerminalWidth());
       std::cout << "\n";

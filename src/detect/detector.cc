@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -106,6 +107,12 @@ Detector::Detector(const sigma::RuleSet& rules, anomaly::AnomalyEngine* anomalie
     : rules_(rules), anomalies_(anomalies), options_(std::move(options)), correlator_(rules) {
   if (!options_.log_type.empty()) forced_type_ = rules_.config().Find(options_.log_type);
   if (anomalies_ != nullptr) anomalies_->Bind(rules_.config());
+  for (const LogType& t : rules_.config().types) {
+    TypePaths tp;
+    if (!t.time_field.empty()) tp.time.emplace_back(t.time_field);
+    for (const std::string& f : t.entity_fields) tp.entities.emplace_back(f);
+    type_paths_.push_back(std::move(tp));
+  }
   for (const sigma::Rule& r : rules_.rules()) {
     if (r.kind == sigma::Rule::Kind::kCorrelation && !r.correlation.condition.empty() &&
         !r.correlation.condition.HasLowerBound()) {
@@ -116,9 +123,8 @@ Detector::Detector(const sigma::RuleSet& rules, anomaly::AnomalyEngine* anomalie
 
 namespace {
 
-TimePoint EventTime(simdjson::dom::element root, const LogType* type, TimePoint fallback) {
-  if (type == nullptr || type->time_field.empty()) return fallback;
-  std::string text = FieldVisitor::FirstText(root, FieldPath(type->time_field));
+TimePoint EventTime(simdjson::dom::element root, const std::vector<FieldPath>& time, TimePoint fallback) {
+  std::string text = FieldVisitor::FirstText(root, time);
   if (text.empty()) return fallback;
   auto t = ParseTime(text);
   return t.ok() ? *t : fallback;
@@ -152,7 +158,8 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
     const bool watched = anomalies_ != nullptr && !anomalies_->specs().empty();
     if (matched.empty() && !watched) return;
     const LogType& type = rules_.config().types[static_cast<std::size_t>(ev.log_type)];
-    ev.time = EventTime(root, &type, options_.default_time);
+    const TypePaths& paths = type_paths_[static_cast<std::size_t>(ev.log_type)];
+    ev.time = EventTime(root, paths.time, options_.default_time);
     ChunkResult::EventOut eo;
     eo.line = line;
     eo.time = ev.time;
@@ -164,12 +171,7 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
       ChunkResult::MatchOut mo;
       mo.rule = r;
       for (const std::string& f : rules_.NeededFields(r)) {
-        std::string v;
-        for (const FieldPath& p : type.Map(f)) {
-          v = FieldVisitor::FirstText(root, p);
-          if (!v.empty()) break;
-        }
-        mo.values.emplace_back(f, std::move(v));
+        mo.values.emplace_back(f, FieldVisitor::FirstText(root, type.Map(f)));
       }
       alerts = alerts || rules_.Alerts(r) || !rules_.Consumers(r).empty();
       eo.matches.push_back(std::move(mo));
@@ -181,9 +183,9 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
         eo.raw.assign(raw);
       }
       if (eo.raw.size() > options_.event_bytes) eo.raw = Ellipsize(eo.raw, options_.event_bytes);
-      for (const std::string& f : type.entity_fields) {
-        std::string v = FieldVisitor::FirstText(root, FieldPath(f));
-        if (!v.empty()) eo.entities.emplace_back(f, std::move(v));
+      for (const FieldPath& f : paths.entities) {
+        std::string v = FieldVisitor::FirstText(root, f);
+        if (!v.empty()) eo.entities.emplace_back(f.name, std::move(v));
       }
     }
     out->events.push_back(std::move(eo));
@@ -285,6 +287,17 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
     if (h.kind != Hit::Kind::kAnomaly) ++stats->per_rule[h.rule];
     sink(h);
   };
+  // A correlation firing as a hit, on top of the event (or stream position) it fired at.
+  auto correlation_hit = [&](Hit h, const sigma::Firing& f) {
+    h.kind = Hit::Kind::kCorrelation;
+    h.rule = f.rule;
+    h.time = f.time;
+    h.entities = f.group;
+    h.value = f.value;
+    h.matches = f.matches;
+    h.first = f.first;
+    emit(h);
+  };
   for (ChunkResult::EventOut& e : r.events) {
     if (e.time > max_time_) max_time_ = e.time;
     const std::string& type_name = rules_.config().types[static_cast<std::size_t>(e.log_type)].name;
@@ -314,15 +327,7 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
       firings.clear();
       correlator_.Feed(rec, &firings);
       for (const sigma::Firing& f : firings) {
-        if (!rules_.Alerts(f.rule)) continue;
-        Hit h = base(Hit::Kind::kCorrelation);
-        h.rule = f.rule;
-        h.time = f.time;
-        h.entities = f.group;
-        h.value = f.value;
-        h.matches = f.matches;
-        h.first = f.first;
-        emit(h);
+        if (rules_.Alerts(f.rule)) correlation_hit(base(Hit::Kind::kCorrelation), f);
       }
     }
     if (anomalies_ != nullptr) {
@@ -345,18 +350,10 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
   if (upper_only_) {
     firings.clear();
     correlator_.Advance(max_time_, &firings);
+    Hit at;
+    at.input = r.input;
     for (const sigma::Firing& f : firings) {
-      if (!rules_.Alerts(f.rule)) continue;
-      Hit h;
-      h.kind = Hit::Kind::kCorrelation;
-      h.rule = f.rule;
-      h.time = f.time;
-      h.input = r.input;
-      h.entities = f.group;
-      h.value = f.value;
-      h.matches = f.matches;
-      h.first = f.first;
-      emit(h);
+      if (rules_.Alerts(f.rule)) correlation_hit(at, f);
     }
   }
 }
@@ -469,8 +466,7 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
       carry.assign(buf, cut, std::string::npos);
       buf.resize(cut);
     }
-    std::uint64_t lines = 0;
-    for (char ch : buf) lines += ch == '\n' ? 1 : 0;
+    const auto lines = static_cast<std::uint64_t>(std::count(buf.begin(), buf.end(), '\n'));
     Chunk c;
     c.data = std::move(buf);
     c.data.reserve(c.data.size() + simdjson::SIMDJSON_PADDING);

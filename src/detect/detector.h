@@ -73,7 +73,7 @@ struct DetectStats {
   std::uint64_t hits = 0;     // what reached the sink
   std::vector<Malformed> malformed_samples;
   std::map<std::string, std::uint64_t> per_type;
-  std::map<int, std::uint64_t> per_rule;  // alerting hits per rule index
+  std::map<int, std::uint64_t> per_rule;  // hits per rule index (not anomalies)
   double seconds = 0;
 };
 
@@ -101,6 +101,11 @@ class Detector {
   anomaly::AnomalyEngine* anomalies_;
   DetectOptions options_;
   int forced_type_ = -1;
+  struct TypePaths {
+    std::vector<FieldPath> time;  // empty: the type has no time field
+    std::vector<FieldPath> entities;
+  };
+  std::vector<TypePaths> type_paths_;  // per log type, compiled once
   sigma::Correlator correlator_;
   bool upper_only_ = false;
   TimePoint max_time_ = 0;

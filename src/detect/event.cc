@@ -14,10 +14,26 @@ FieldPath::FieldPath(std::string field_name) : name(std::move(field_name)) {
   }
 }
 
+namespace {
+
+// A number leaf: its value and its shortest text (in `buf`).
+template <typename T>
+FieldValue Number(FieldValue v, T x, bool integral, std::string& buf) {
+  char tmp[40];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, x);
+  buf.assign(tmp, r.ptr);
+  v.kind = FieldValue::Kind::kNumber;
+  v.number = static_cast<double>(x);
+  v.integral = integral;
+  v.text = buf;
+  return v;
+}
+
+}  // namespace
+
 FieldValue FieldVisitor::Leaf(simdjson::dom::element e, std::string& buf) {
   using simdjson::dom::element_type;
   FieldValue v;
-  char tmp[40];
   switch (e.type()) {
     case element_type::STRING: {
       v.kind = FieldValue::Kind::kString;
@@ -28,34 +44,17 @@ FieldValue FieldVisitor::Leaf(simdjson::dom::element e, std::string& buf) {
     case element_type::INT64: {
       std::int64_t i = 0;
       if (e.get_int64().get(i) != simdjson::SUCCESS) return v;
-      auto r = std::to_chars(tmp, tmp + sizeof tmp, i);
-      buf.assign(tmp, r.ptr);
-      v.kind = FieldValue::Kind::kNumber;
-      v.number = static_cast<double>(i);
-      v.integral = true;
-      v.text = buf;
-      return v;
+      return Number(v, i, true, buf);
     }
     case element_type::UINT64: {
       std::uint64_t u = 0;
       if (e.get_uint64().get(u) != simdjson::SUCCESS) return v;
-      auto r = std::to_chars(tmp, tmp + sizeof tmp, u);
-      buf.assign(tmp, r.ptr);
-      v.kind = FieldValue::Kind::kNumber;
-      v.number = static_cast<double>(u);
-      v.integral = true;
-      v.text = buf;
-      return v;
+      return Number(v, u, true, buf);
     }
     case element_type::DOUBLE: {
       double d = 0;
       if (e.get_double().get(d) != simdjson::SUCCESS) return v;
-      auto r = std::to_chars(tmp, tmp + sizeof tmp, d);
-      buf.assign(tmp, r.ptr);
-      v.kind = FieldValue::Kind::kNumber;
-      v.number = d;
-      v.text = buf;
-      return v;
+      return Number(v, d, false, buf);
     }
     case element_type::BOOL: {
       bool b = false;
@@ -78,6 +77,14 @@ std::string FieldVisitor::FirstText(simdjson::dom::element root, const FieldPath
     return true;
   });
   return out;
+}
+
+std::string FieldVisitor::FirstText(simdjson::dom::element root, const std::vector<FieldPath>& alternatives) {
+  for (const FieldPath& p : alternatives) {
+    std::string v = FirstText(root, p);
+    if (!v.empty()) return v;
+  }
+  return "";
 }
 
 }  // namespace secbudget::detect

@@ -55,6 +55,8 @@ class FieldVisitor {
   // The first leaf's text of `path` ("" when absent; numbers and booleans
   // as JSON text; objects as "").
   static std::string FirstText(simdjson::dom::element root, const FieldPath& path);
+  // The first non-empty FirstText among `alternatives` (a mapped field).
+  static std::string FirstText(simdjson::dom::element root, const std::vector<FieldPath>& alternatives);
 
   // Every string and number value anywhere in the event (keyword search).
   template <typename F>

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "common/hash.h"
 #include "common/strings.h"
 #include "common/yaml.h"
 #include "detect/sigma/rule.h"
@@ -46,14 +45,11 @@ void AnomalyEngine::Bind(const LogSourceConfig& config) {
 
 namespace {
 
-std::string Join(simdjson::dom::element root, const std::vector<std::vector<FieldPath>>& fields, bool* complete) {
+// The values of `fields` joined with " | "; `complete` is cleared when one is empty.
+std::string JoinFields(simdjson::dom::element root, const std::vector<std::vector<FieldPath>>& fields, bool* complete) {
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    std::string v;
-    for (const FieldPath& p : fields[i]) {
-      v = FieldVisitor::FirstText(root, p);
-      if (!v.empty()) break;
-    }
+    std::string v = FieldVisitor::FirstText(root, fields[i]);
     if (v.empty()) *complete = false;
     if (i > 0) out += " | ";
     out += v;
@@ -84,8 +80,8 @@ void AnomalyEngine::Extract(const EventView& ev, std::vector<Observation>* out) 
     Observation o;
     o.detector = static_cast<int>(d);
     o.time = ev.time;
-    o.entity = Join(ev.root, entity_paths_[d], &complete);
-    if (specs_[d].type != DetectorType::kSpike) o.value = Join(ev.root, value_paths_[d], &complete);
+    o.entity = JoinFields(ev.root, entity_paths_[d], &complete);
+    if (specs_[d].type != DetectorType::kSpike) o.value = JoinFields(ev.root, value_paths_[d], &complete);
     if (complete) out->push_back(std::move(o));
   }
 }
@@ -125,7 +121,7 @@ void AnomalyEngine::Update(const Observation& o, std::vector<AnomalyHit>* out) {
         }
         std::sort(usual.begin(), usual.end());
         if (usual.size() > 5) usual.resize(5);
-        hit("values seen before: " + secbudget::Join(usual, ", "), "first " + o.value);
+        hit("values seen before: " + Join(usual, ", "), "first " + o.value);
       }
       break;
     }
