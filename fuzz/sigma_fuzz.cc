@@ -25,12 +25,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.types.push_back(any);
   sigma::RuleSet set(std::move(loaded), config);
   sigma::Correlator correlator(set);
-  static const char* kEvents[] = {
+  static const char* events[] = {
       R"({"eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","a":"x","n":5,"t":"2024-01-01T00:00:00Z"})",
       R"({"a":["x","y"],"b":{"c":"10.1.2.3"},"n":-1.5,"t":"2024-01-01T00:01:00Z","verb":"create"})",
       R"({"eventName":"X","a":null,"b":true,"t":"2024-01-01T01:00:00Z"})"};
   simdjson::dom::parser parser;
-  for (const char* e : kEvents) {
+  for (const char* e : events) {
     simdjson::dom::element root;
     if (parser.parse(e, std::strlen(e)).get(root) != simdjson::SUCCESS) continue;
     for (int type = 0; type < static_cast<int>(config.types.size()); ++type) {

@@ -158,7 +158,7 @@ int Detect(const GlobalOptions& g, const DetectArgs& a) {
         if (shown < a.limit) {
           ++shown;
           std::string entity;
-          for (const auto& [k, v] : h.entities) entity += (entity.empty() ? "" : " ") + k + "=" + v;
+          for (const auto& [k, v] : h.entities) entity += fmt::format("{}{}={}", entity.empty() ? "" : " ", k, v);
           const char* kind = h.kind == detect::Hit::Kind::kSigma         ? "sigma"
                              : h.kind == detect::Hit::Kind::kCorrelation ? "correlation"
                                                                          : "anomaly";

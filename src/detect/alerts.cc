@@ -63,7 +63,7 @@ Alert ToAlert(const Hit& hit, const sigma::RuleSet& rules, const anomaly::Anomal
   std::string who;
   for (const auto& [field, value] : hit.entities) {
     a.labels[LabelName(field)] = value;
-    key += field + "=" + value + ";";
+    key.append(field).append("=").append(value).append(";");
     if (who.empty()) who = value;
   }
   if (hit.kind == Hit::Kind::kAnomaly) {

@@ -182,7 +182,8 @@ void RuleSet::Resolve() {
         for (const auto& [alias, per_rule] : r.correlation.aliases) {
           for (const auto& [rule_name, field] : per_rule) {
             if (by_key.find(rule_name) == by_key.end()) {
-              dead[i] = "alias '" + alias + "' names unknown rule '" + rule_name + "'";
+              dead[i] = "alias '";
+              dead[i].append(alias).append("' names unknown rule '").append(rule_name).append("'");
             }
           }
         }

@@ -1,6 +1,7 @@
 #include "detect/sigma/value.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <charconv>
@@ -204,7 +205,11 @@ bool TimePartOf(std::string_view text, TimePart part, double* out) {
   CivilFromDays(days, &y, &m, &d);
   switch (part) {
     case TimePart::kMinute: *out = static_cast<double>((sod / 60) % 60); return true;
-    case TimePart::kHour: *out = static_cast<double>(sod / 3600); return true;
+    case TimePart::kHour: {
+      const std::int64_t hour = sod / 3600;  // whole hours
+      *out = static_cast<double>(hour);
+      return true;
+    }
     case TimePart::kDay: *out = d; return true;
     case TimePart::kWeek: *out = IsoWeek(days); return true;
     case TimePart::kMonth: *out = m; return true;
@@ -763,6 +768,7 @@ Result<FieldCondition> CompileFieldCondition(std::string_view key, const std::ve
     int group = 0;
   };
   std::vector<Item> items;
+  items.reserve(values.size());
   for (const RawValue& v : values) items.push_back({v, false, static_cast<int>(items.size())});
   for (const std::string& t : m.transforms) {
     std::vector<Item> next;
@@ -783,7 +789,7 @@ Result<FieldCondition> CompileFieldCondition(std::string_view key, const std::ve
         std::string bytes = it.raw.text;
         if (!it.literal) {
           auto pieces = ParseSigmaString(bytes);
-          if (HasWildcards(pieces)) return Bad("modifier '" + t + "' cannot encode wildcards in '" + bytes + "'");
+          if (HasWildcards(pieces)) return Bad(fmt::format("modifier '{}' cannot encode wildcards in '{}'", t, bytes));
           bytes = PiecesToLiteral(pieces);
         }
         if (t == "base64") {
