@@ -175,7 +175,7 @@ expect "suppressions audit" 0 "$sb_bin" suppressions audit -o json
 [[ $(json_query '[e["action"] for e in d]') == "['created']" ]] && pass "audit trail has the creation" || fail "audit"
 expect "after expiry the owner is alerted" 0 "$sb_bin" --now 2026-11-24T09:00:00Z alerts run -o json
 [[ $(json_query '[a["action"] for a in d["audit"]], d["firing"]["suppression"]') == "['expired'] 1" ]] && pass "expiry audited and alerted" || fail "expiry: $(head -c 400 "$work/out")"
-mkdir -p "$work/vexpolicy" && cp "$src"/examples/policy/*.yaml "$work/vexpolicy/"
+mkdir -p "$work/vexpolicy" && cp "$src"/examples/policy/*.yaml "$src"/examples/policy/*.ics "$work/vexpolicy/"
 expect "import OpenVEX" 0 "$sb_bin" --now 2026-11-20T12:00:00Z suppressions import-vex "$src/tests/data/vex/openvex-acme.json" --owner payments --approver ciso@acme.example --expires 30d --out "$work/vexpolicy/vex.yaml" -o json
 [[ $(json_query 'd["format"], d["suppressions"] > 0') == "openvex True" ]] && pass "VEX statements imported" || fail "import-vex: $(head -c 300 "$work/out")"
 expect "imported suppressions lint" 0 "$sb_bin" lint "$work/vexpolicy"
@@ -207,6 +207,61 @@ contains "$work/out" "Console password guessing" "correlation alert is held by a
 gzip -c "$det/cloudtrail.jsonl" > "$work/ct.jsonl.gz"
 expect "detect streams gzip from stdin" 0 bash -c "\"$sb_bin\" --now 2026-11-20T11:00:00Z detect --no-alerts --rules \"$det/rules\" --detectors \"$det/detectors.yaml\" - < \"$work/ct.jsonl.gz\" -o json"
 [[ $(json_query 'd["hits"]') == "3" ]] && pass "anomaly state persisted: the new region is known on the second run" || fail "second run hits: $(head -c 300 "$work/out")"
+export SECBUDGET_DB="$work/t.db"
+
+# Incident command: the roster, incidents from detections, the timeline,
+# status updates, the postmortem, metrics (examples/policy/incidents.yaml).
+expect "oncall who on a Friday" 0 "$sb_bin" oncall who --at 2026-11-27T12:00:00Z -o json
+friday=$(json_query 'd["on_duty"]["member"]')
+expect "oncall who on the Saturday after" 0 "$sb_bin" oncall who --at 2026-11-28T12:00:00Z -o json
+[[ $(json_query 'd["on_duty"]["member"]') == "$friday" ]] && pass "Friday's member holds the weekend" || fail "weekend duty: $(cat "$work/out")"
+expect "oncall who on the Monday after" 0 "$sb_bin" oncall who --at 2026-11-30T12:00:00Z -o json
+[[ $(json_query 'd["on_duty"]["member"]') != "$friday" && $(json_query 'd["leader"]') == "lee" ]] && pass "duty advances on Monday; lee leads" || fail "monday duty: $(cat "$work/out")"
+expect "oncall who in the winter break" 0 "$sb_bin" oncall who --at 2026-12-25T12:00:00Z -o json
+[[ $(json_query 'd["on_duty"]["date"]') == "2026-12-23" ]] && pass "holidays from the .ics extend the slot before" || fail "holiday: $(cat "$work/out")"
+expect "oncall schedule as iCalendar" 0 "$sb_bin" oncall schedule --from 2026-12-01T09:00:00Z --to 2026-12-08 --ics -
+[[ $(grep -c "BEGIN:VEVENT" "$work/out") == 5 ]] && pass "one VEVENT per working day" || fail "ics: $(head -20 "$work/out")"
+expect "oncall schedule shows the override" 0 "$sb_bin" oncall schedule --from 2026-12-04T10:00:00Z --to 2026-12-04T11:00:00Z -o json
+[[ $(json_query 'd[0]["member"], d[0]["assigned"]') == "erin dave" ]] && pass "override: erin serves dave's day" || fail "override: $(cat "$work/out")"
+expect "oncall fairness" 0 "$sb_bin" oncall fairness --term 2027-H1 -o json
+[[ $(json_query 'sorted(set(r["assigned"] for r in d))') == "[32]" ]] && pass "2027-H1: 32 duties each" || fail "fairness: $(cat "$work/out")"
+mkdir -p "$work/badroster" && printf 'apiVersion: secbudget.dev/v1\nkind: OnCallRoster\nspec:\n  leader: lee\n  members: [lee, amy]\n  terms:\n    - {name: t, start: 2026-01-01, members: [amy, lee]}\n' > "$work/badroster/r.yaml"
+expect "lint rejects a leader on duty" 1 "$sb_bin" lint "$work/badroster"
+contains "$work/err" "r.yaml:7" "roster error names file:line"
+
+export SECBUDGET_DB="$work/incidents.db"
+expect "detect declares incidents by trigger" 0 "$sb_bin" --now 2026-11-20T11:00:00Z detect --rules "$det/rules" --detectors "$det/detectors.yaml" "$det/cloudtrail.jsonl" -o json
+[[ $(json_query 'len(d["incidents_declared"])') == "3" ]] && pass "3 high/critical detections, 3 incidents" || fail "declared: $(json_query 'd["incidents_declared"]')"
+expect "detect again declares nothing new" 0 "$sb_bin" --now 2026-11-20T11:05:00Z detect --rules "$det/rules" --detectors "$det/detectors.yaml" "$det/cloudtrail.jsonl" -o json
+[[ $(json_query 'len(d["incidents_declared"])') == "0" ]] && pass "open incidents hold their alerts" || fail "redeclared: $(json_query 'd["incidents_declared"]')"
+expect "ingest day-1 reports" 0 "$sb_bin" ingest "$src"/examples/reports/day1/*
+expect "declare by hand" 0 "$sb_bin" --now 2026-11-23T10:00:00Z incident declare --title "Card tokens read with a leaked key" -s SEV3 --scope service=payments --breach --detected 2026-11-23T09:30:00Z --by alice -o json
+id=$(json_query 'd["id"]')
+[[ $id == INC-0004 && $(json_query 'd["commander"]') == "carol" && $(json_query 'd["breach"]') == "True" ]] && pass "declared $id, carol on duty commands" || fail "declare: $(head -c 300 "$work/out")"
+expect "log an observation" 0 "$sb_bin" --now 2026-11-23T10:05:00Z incident log "$id" -k observation "key used from 203.0.113.7" --by carol
+expect "log a public note" 0 "$sb_bin" --now 2026-11-23T10:06:00Z incident log "$id" --public "We are investigating unusual account activity." --by erin
+expect "raise to SEV1" 0 "$sb_bin" --now 2026-11-23T10:10:00Z incident severity "$id" SEV1 --reason "customer data read" --by carol -o json
+[[ $(json_query 'd["commander"]') == "dana.cto" ]] && pass "SEV1 passes command to the executive" || fail "escalation: $(json_query 'd["commander"]')"
+expect "handoff below the level is refused" 1 "$sb_bin" --now 2026-11-23T10:11:00Z incident handoff "$id" --to bob --by dana.cto
+contains "$work/err" "SEV1 is commanded by the executive or someone more senior" "refusal cites the policy"
+expect "executive update" 0 "$sb_bin" --now 2026-11-23T10:20:00Z incident update "$id" -a executives
+contains "$work/out" "# SEV1 incident: Card tokens read with a leaked key" "executive update rendered"
+expect "press update" 0 "$sb_bin" --now 2026-11-23T10:20:00Z incident update "$id" -a press --publish
+contains "$work/out" "We are investigating unusual account activity." "press sees public notes"
+! grep -q "203.0.113.7" "$work/out" && pass "press never sees internal observations" || fail "press update leaks"
+expect "breach freezes the gate" 1 "$sb_bin" --now 2026-11-23T10:30:00Z gate --service payments -o json
+contains "$work/out" "Card tokens read with a leaked key" "the gate names the breach"
+expect "resolve drafts the postmortem" 0 "$sb_bin" --now 2026-11-23T14:00:00Z incident resolve "$id" --summary "key revoked" --postmortem "$work/pm.md" --by dana.cto
+contains "$work/pm.md" "*Full blameless review* — due 2026-11-28" "SEV1 postmortem is a full review due in 5 days"
+contains "$work/pm.md" "| Acknowledged | 2026-11-23T10:00:00Z | 30m |" "postmortem times from detection"
+expect "show -o json" 0 "$sb_bin" --now 2026-11-23T15:00:00Z incident show "$id" -o json
+[[ $(json_query 'd["status"], len(d["timeline"])') == "resolved 8" ]] && pass "timeline of 8 entries" || fail "show: $(json_query 'd["status"], len(d["timeline"])')"
+expect "a drill" 0 "$sb_bin" --now 2026-11-24T10:00:00Z incident declare --title "Tabletop" -s SEV4 --drill
+expect "metrics" 0 "$sb_bin" --now 2026-11-30T00:00:00Z incident metrics -o json
+[[ $(json_query 'd["drills_excluded"], d["total"]["incidents"], d["by_severity"][0]["key"], d["by_severity"][0]["mttr_seconds"]') == "1 4 SEV1 16200" ]] && pass "metrics: 4 incidents, drill excluded, SEV1 MTTR 4h30m" || fail "metrics: $(head -c 400 "$work/out")"
+expect "unknown severity" 2 "$sb_bin" incident declare --title x -s SEV9
+contains "$work/err" "SEV1, SEV2, SEV3, SEV4" "unknown severity lists the levels"
+expect "unknown incident" 1 "$sb_bin" incident show INC-0099
 export SECBUDGET_DB="$work/t.db"
 
 echo

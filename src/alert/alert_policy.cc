@@ -9,25 +9,6 @@
 
 namespace secbudget {
 
-namespace {
-
-Status ReadStrings(const YAML::Node& n, const std::string& file, const std::string& what,
-                   std::vector<std::string>* out) {
-  if (!n.IsDefined()) return Status::OK();
-  if (n.IsScalar()) {
-    out->push_back(n.Scalar());
-    return Status::OK();
-  }
-  if (!n.IsSequence()) return Status::SchemaError(what + " must be a list of strings").At(NodeLocation(file, n));
-  for (const auto& item : n) {
-    if (!item.IsScalar()) return Status::SchemaError(what + " must be a list of strings").At(NodeLocation(file, item));
-    out->push_back(item.Scalar());
-  }
-  return Status::OK();
-}
-
-// `matchers:` as Alertmanager writes them (a list of `name="value"`
-// strings) or as a map of exact values ({team: payments}).
 Status ReadMatchers(const YAML::Node& n, const std::string& file, std::vector<Matcher>* out) {
   if (!n.IsDefined()) return Status::OK();
   if (n.IsMap()) {
@@ -53,6 +34,8 @@ Status ReadMatchers(const YAML::Node& n, const std::string& file, std::vector<Ma
   return Status::OK();
 }
 
+namespace {
+
 std::optional<Urgency> ReadUrgency(MapReader& r, const std::string& key) {
   const YAML::Node n = r.Get(key);
   if (!n.IsDefined()) return std::nullopt;
@@ -75,7 +58,7 @@ Status ReadRoute(const YAML::Node& n, const std::string& file, const Route* pare
   out->receiver = r.String("receiver").value_or("");
   out->team = r.String("team").value_or("");
   out->urgency = ReadUrgency(r, "urgency");
-  SB_RETURN_IF_ERROR(ReadStrings(r.Get("group_by"), file, "group_by", &out->group_by));
+  SB_RETURN_IF_ERROR(ReadStringList(r.Get("group_by"), file, "group_by", &out->group_by));
   if (auto d = ReadDurationKey(r, "group_wait", /*allow_zero=*/true)) out->group_wait = *d;
   if (auto d = ReadDurationKey(r, "group_interval")) out->group_interval = *d;
   if (auto d = ReadDurationKey(r, "repeat_interval")) out->repeat_interval = *d;
@@ -183,10 +166,10 @@ Result<Suppression> ParseSuppression(const YAML::Node& spec, const std::string& 
   SB_RETURN_IF_ERROR(ReadMatchers(r.Get("matchers"), file, &s.matchers));
   if (const YAML::Node scope = r.Get("scope"); scope.IsDefined()) {
     MapReader sr(scope, file, "scope");
-    SB_RETURN_IF_ERROR(ReadStrings(sr.Get("assets"), file, "scope.assets", &s.assets));
-    SB_RETURN_IF_ERROR(ReadStrings(sr.Get("services"), file, "scope.services", &s.services));
-    SB_RETURN_IF_ERROR(ReadStrings(sr.Get("teams"), file, "scope.teams", &s.teams));
-    SB_RETURN_IF_ERROR(ReadStrings(sr.Get("environments"), file, "scope.environments", &s.environments));
+    SB_RETURN_IF_ERROR(ReadStringList(sr.Get("assets"), file, "scope.assets", &s.assets));
+    SB_RETURN_IF_ERROR(ReadStringList(sr.Get("services"), file, "scope.services", &s.services));
+    SB_RETURN_IF_ERROR(ReadStringList(sr.Get("teams"), file, "scope.teams", &s.teams));
+    SB_RETURN_IF_ERROR(ReadStringList(sr.Get("environments"), file, "scope.environments", &s.environments));
     SB_RETURN_IF_ERROR(sr.Finish());
   }
   s.reason = r.String("reason", true).value_or("");
@@ -260,7 +243,7 @@ Status AlertPolicyLoader::AddDocument(const std::string& kind, const YAML::Node&
       rule.origin = NodeOrigin(file, item);
       SB_RETURN_IF_ERROR(ReadMatchers(ar.Require("source_matchers"), file, &rule.source));
       SB_RETURN_IF_ERROR(ReadMatchers(ar.Require("target_matchers"), file, &rule.target));
-      SB_RETURN_IF_ERROR(ReadStrings(ar.Get("equal"), file, "equal", &rule.equal));
+      SB_RETURN_IF_ERROR(ReadStringList(ar.Get("equal"), file, "equal", &rule.equal));
       SB_RETURN_IF_ERROR(ar.Finish());
       policy_.inhibit_rules.push_back(std::move(rule));
     }

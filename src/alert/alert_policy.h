@@ -84,6 +84,11 @@ struct AlertPolicy {
   bool configured = false;  // an AlertRouting document was read
 };
 
+// `matchers:` as Alertmanager writes them (a list of `name="value"`
+// strings) or as a map of exact values ({team: payments}); nothing when
+// undefined. Shared with the incident triggers.
+Status ReadMatchers(const YAML::Node& n, const std::string& file, std::vector<Matcher>* out);
+
 // One Suppression spec (exposed for VEX round trips and tests).
 Result<Suppression> ParseSuppression(const YAML::Node& spec, const std::string& name, const std::string& file,
                                      const std::string& origin);

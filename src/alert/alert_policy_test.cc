@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "common/yaml.h"
+#include "incident/roster.h"
+#include "incident/severity.h"
 #include "slo/slo_policy.h"
 #include "test_util.h"
 #include "triage/lint.h"
@@ -26,7 +28,9 @@ constexpr const char* kHeader = "apiVersion: secbudget.dev/v1\nkind: AlertRoutin
 TEST(AlertPolicyTest, TheExamplePolicyLoadsWithEveryPart) {
   SloPolicyLoader slo;
   AlertPolicyLoader alert;
-  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&slo, &alert});
+  incident::SeverityPolicyLoader severity;  // the directory also holds incidents.yaml
+  incident::RosterLoader roster;
+  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&slo, &alert, &severity, &roster});
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   const AlertPolicy& p = alert.policy();
   EXPECT_TRUE(p.configured);

@@ -62,11 +62,18 @@ int Run(const GlobalOptions& g, const AlertArgs& a) {
   const TimePoint now = s->clock->Now();
   auto r = s->alerts->Run(now, !a.no_deliver);
   if (!r.ok()) return ReportError(g, r.status());
-  json j{{"at", FormatTime(r->at)},
-         {"firing", r->firing_by_source},
-         {"decisions", r->decisions},
-         {"notifications", r->notifications},
-         {"enqueued", r->enqueued}};
+  // Budget alerts the severity policy's triggers match become incidents.
+  json declared = json::array();
+  if (!s->severity->triggers.empty()) {
+    auto slo_alerts = s->slo->Alerts({}, now);
+    if (!slo_alerts.ok()) return ReportError(g, slo_alerts.status());
+    auto incidents = s->incidents->FromAlerts(*slo_alerts, now);
+    if (!incidents.ok()) return ReportError(g, incidents.status());
+    for (const auto& inc : *incidents)
+      declared.push_back({{"id", inc.id}, {"severity", inc.severity}, {"title", inc.title}});
+  }
+  json j{{"at", FormatTime(r->at)},   {"incidents_declared", declared},    {"firing", r->firing_by_source},
+         {"decisions", r->decisions}, {"notifications", r->notifications}, {"enqueued", r->enqueued}};
   json audit = json::array();
   for (const AuditEvent& e : r->audit) audit.push_back(AuditJson(e));
   j["audit"] = audit;
@@ -83,6 +90,10 @@ int Run(const GlobalOptions& g, const AlertArgs& a) {
   std::cout << fmt::format("\nnotifications {}, outbox entries {}\n", r->notifications, r->enqueued);
   for (const AuditEvent& e : r->audit) std::cout << fmt::format("audit: {} {} by {}\n", e.object, e.action, e.actor);
   if (r->delivery) std::cout << DeliveryLine(*r->delivery) << "\n";
+  for (const auto& d : declared) {
+    std::cout << fmt::format("declared incident {} [{}] {}\n", d["id"].get<std::string>(),
+                             d["severity"].get<std::string>(), d["title"].get<std::string>());
+  }
   return kExitOk;
 }
 

@@ -152,14 +152,13 @@ Result<TimePoint> AtOr(const std::string& text, const Session& s, const char* fl
 Result<Session> OpenSession(const GlobalOptions& g) {
   Session s;
   SB_ASSIGN_OR_RETURN(s.clock, MakeClock(g));
-  SloPolicyLoader slo;
-  AlertPolicyLoader alert;
-  detect::LogSourceLoader sources;  // validated here; `detect` reads them itself
-  detect::anomaly::AnomalyLoader detectors;
-  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, {&slo, &alert, &sources, &detectors}));
+  PolicyLoaders loaders;  // log sources and detectors are validated here; `detect` reads them itself
+  SB_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicy(g.policy_dir, nullptr, loaders.All()));
   s.policy = std::make_unique<PolicySet>(std::move(policy));
-  s.slo_policy = std::make_unique<SloPolicy>(slo.TakePolicy());
-  s.alert_policy = std::make_unique<AlertPolicy>(alert.TakePolicy());
+  s.slo_policy = std::make_unique<SloPolicy>(loaders.slo.TakePolicy());
+  s.alert_policy = std::make_unique<AlertPolicy>(loaders.alert.TakePolicy());
+  s.severity = std::make_unique<incident::SeverityPolicy>(loaders.severity.policy());
+  if (loaders.roster.roster()) s.roster = std::make_unique<incident::Roster>(*loaders.roster.roster());
   SB_ASSIGN_OR_RETURN(s.db, OpenDatabase(g.db));
   s.triage = std::make_unique<Triage>(*s.db, *s.policy, *s.clock);
   s.slo = std::make_unique<SloService>(*s.db, *s.slo_policy);
@@ -167,6 +166,7 @@ Result<Session> OpenSession(const GlobalOptions& g) {
   s.alerts = std::make_unique<AlertService>(*s.db, *s.alert_policy, s.slo.get(), s.transport.get());
   // Accepted risk (suppressions) counts as good in the SLO budget.
   s.slo->SetAcceptanceSource(s.alerts->AcceptanceSource());
+  s.incidents = std::make_unique<incident::IncidentService>(*s.db, *s.severity, s.roster.get(), s.slo.get());
   return s;
 }
 
@@ -521,11 +521,8 @@ int RunIntelStatus(const GlobalOptions& g) {
 }
 
 int RunLint(const GlobalOptions& g, const std::string& dir) {
-  SloPolicyLoader slo;
-  AlertPolicyLoader alert;
-  detect::LogSourceLoader sources;
-  detect::anomaly::AnomalyLoader detectors;
-  const LintReport r = LintPolicyDirectory(dir, {&slo, &alert, &sources, &detectors});
+  PolicyLoaders loaders;
+  const LintReport r = LintPolicyDirectory(dir, loaders.All());
   if (g.output == OutputFormat::kJson) {
     json errors = json::array(), warnings = json::array();
     for (const auto& e : r.errors) errors.push_back(StatusJson(e));

@@ -33,17 +33,16 @@ struct DetectArgs {
   std::size_t limit = 200;
 };
 
-// Log types and detectors: the policy directory's, then --detectors FILE's.
+// Log types and detectors: the policy directory's (every other kind is
+// read and checked too), then --detectors FILE's.
 struct DetectConfig {
-  detect::LogSourceLoader sources;
-  detect::anomaly::AnomalyLoader detectors;
+  PolicyLoaders loaders;
+  detect::LogSourceLoader& sources = loaders.sources;
+  detect::anomaly::AnomalyLoader& detectors = loaders.detectors;
 };
 
 Status LoadDetectConfig(const GlobalOptions& g, const std::string& file, DetectConfig* cfg) {
-  SloPolicyLoader slo;  // the directory's other kinds are read (and checked) too
-  AlertPolicyLoader alert;
-  SB_ASSIGN_OR_RETURN(PolicySet unused,
-                      LoadPolicy(g.policy_dir, nullptr, {&slo, &alert, &cfg->sources, &cfg->detectors}));
+  SB_ASSIGN_OR_RETURN(PolicySet unused, LoadPolicy(g.policy_dir, nullptr, cfg->loaders.All()));
   (void)unused;
   if (file.empty()) return Status::OK();
   SB_ASSIGN_OR_RETURN(auto docs, LoadYamlDocuments(file));
@@ -178,8 +177,14 @@ int Detect(const GlobalOptions& g, const DetectArgs& a) {
   if (!st.ok()) return ReportError(g, st);
   if (Status save = anomalies.Save(*session->db); !save.ok()) return ReportError(g, save);
   json pushed;
+  json declared = json::array();
   if (!a.no_alerts && !alerts.empty()) {
     const std::size_t n = alerts.size();
+    // The severity policy's triggers turn matching alerts into incidents.
+    auto incidents = session->incidents->FromAlerts(alerts, session->clock->Now());
+    if (!incidents.ok()) return ReportError(g, incidents.status());
+    for (const auto& inc : *incidents)
+      declared.push_back({{"id", inc.id}, {"severity", inc.severity}, {"title", inc.title}});
     auto run = session->alerts->Push(std::move(alerts), {}, session->clock->Now(), a.deliver);
     if (!run.ok()) return ReportError(g, run.status());
     pushed = json{{"alerts", n}};
@@ -201,7 +206,8 @@ int Detect(const GlobalOptions& g, const DetectArgs& a) {
                               {"rules_rejected", set.rejected().size()},
                               {"hits", total},
                               {"hits_shown", std::move(hits)},
-                              {"pushed_to_alerting", pushed}});
+                              {"pushed_to_alerting", pushed},
+                              {"incidents_declared", declared}});
   } else {
     if (!t.rows.empty()) PrintTable(std::cout, t, TerminalWidth());
     if (total > shown) std::cout << fmt::format("... {} more (--limit)\n", total - shown);
@@ -215,6 +221,10 @@ int Detect(const GlobalOptions& g, const DetectArgs& a) {
     if (!pushed.is_null()) {
       std::cout << fmt::format("{} alert(s) handed to alerting{}\n", pushed["alerts"].get<std::size_t>(),
                                a.deliver ? " and delivered" : " (`secbudget alerts deliver` sends them)");
+    }
+    for (const auto& d : declared) {
+      std::cout << fmt::format("declared incident {} [{}] {} (severity policy trigger)\n", d["id"].get<std::string>(),
+                               d["severity"].get<std::string>(), SanitizeForTerminal(d["title"].get<std::string>()));
     }
   }
   return kExitOk;

@@ -11,6 +11,7 @@
 #include "cli/alert_commands.h"
 #include "cli/commands.h"
 #include "cli/detect_commands.h"
+#include "cli/incident_commands.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -33,6 +34,8 @@ Examples:
   secbudget gate --service payments
   secbudget alerts run && secbudget alerts report --since 7d
   secbudget suppressions review
+  secbudget oncall who
+  secbudget incident declare --title "Leaked key used" --severity SEV2 --scope service=payments
   secbudget lint policy/
 
 Global options go before or after the command. The database defaults to
@@ -196,6 +199,7 @@ Examples:
   std::vector<CLI::App*> alert_leaves;
   const auto run_alerts = secbudget::cli::AddAlertCommands(app, &alert_leaves);
   const auto run_detect = secbudget::cli::AddDetectCommands(app, &alert_leaves);
+  const auto run_incident = secbudget::cli::AddIncidentCommands(app, &alert_leaves);
 
   auto* c_rank = app.add_subcommand("rank", "re-rank every open finding with the current policy and intel");
   auto* c_formats = app.add_subcommand("formats", "list supported report formats");
@@ -236,6 +240,7 @@ Examples:
   if (*c_breach_list) return RunBreachList(g);
   if (auto rc = run_alerts(g)) return *rc;
   if (auto rc = run_detect(g)) return *rc;
+  if (auto rc = run_incident(g)) return *rc;
   if (*c_rank) return RunRank(g);
   if (*c_formats) return RunFormats(g);
   if (*c_reports) return RunReports(g);

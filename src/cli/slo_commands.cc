@@ -10,16 +10,6 @@
 
 namespace secbudget::cli {
 
-namespace {
-
-using nlohmann::json;
-
-std::string Pct(double share) { return fmt::format("{:.1f}%", share * 100); }
-
-// Remaining budget for tables: a share, or how many budgets were spent
-// once it is overspent ("-1900%" reads worse than "20.0x spent").
-std::string Remaining(double share) { return share >= 0 ? Pct(share) : fmt::format("{:.1f}x spent", 1 - share); }
-
 Result<UnitFilter> ParseScope(const std::vector<std::string>& items) {
   UnitFilter f;
   for (const auto& item : items) {
@@ -42,6 +32,16 @@ Result<UnitFilter> ParseScope(const std::vector<std::string>& items) {
   }
   return f;
 }
+
+namespace {
+
+using nlohmann::json;
+
+std::string Pct(double share) { return fmt::format("{:.1f}%", share * 100); }
+
+// Remaining budget for tables: a share, or how many budgets were spent
+// once it is overspent ("-1900%" reads worse than "20.0x spent").
+std::string Remaining(double share) { return share >= 0 ? Pct(share) : fmt::format("{:.1f}x spent", 1 - share); }
 
 // What every slo command starts from: a session, the --scope filter and the
 // evaluation time.

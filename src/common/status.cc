@@ -15,6 +15,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kNotFound: return "not-found";
     case StatusCode::kAlreadyExists: return "already-exists";
     case StatusCode::kConflict: return "conflict";
+    case StatusCode::kRefused: return "refused";
     case StatusCode::kIoError: return "io-error";
     case StatusCode::kStoreError: return "store-error";
     case StatusCode::kInternal: return "internal";

@@ -34,6 +34,7 @@ enum class StatusCode : std::uint8_t {
   kIoError,
   kStoreError,  // the database refused an operation
   kInternal,
+  kRefused,  // well-formed, but the policy or the current state refuses it
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -80,6 +81,7 @@ class [[nodiscard]] Status {
   static Status IoError(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
   static Status StoreError(std::string msg) { return {StatusCode::kStoreError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status Refused(std::string msg) { return {StatusCode::kRefused, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

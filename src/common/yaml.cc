@@ -227,4 +227,19 @@ Result<PolicyEnvelope> ReadPolicyEnvelope(const YAML::Node& doc, const std::stri
   return PolicyEnvelope{std::move(name), spec};
 }
 
+Status ReadStringList(const YAML::Node& n, const std::string& file, const std::string& what,
+                      std::vector<std::string>* out) {
+  if (!n.IsDefined()) return Status::OK();
+  if (n.IsScalar()) {
+    out->push_back(n.Scalar());
+    return Status::OK();
+  }
+  if (!n.IsSequence()) return Status::SchemaError(what + " must be a list of strings").At(NodeLocation(file, n));
+  for (const auto& item : n) {
+    if (!item.IsScalar()) return Status::SchemaError(what + " must be a list of strings").At(NodeLocation(file, item));
+    out->push_back(item.Scalar());
+  }
+  return Status::OK();
+}
+
 }  // namespace secbudget

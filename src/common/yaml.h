@@ -40,6 +40,11 @@ std::optional<Duration> ReadDurationKey(MapReader& r, const std::string& key, bo
 // A date or time under `key`; -1 when absent; an error when invalid.
 Result<TimePoint> ReadTimeKey(MapReader& r, const std::string& key, bool required);
 
+// A list of strings under a node (a lone scalar is a list of one); nothing
+// when undefined; an error naming `what` otherwise.
+Status ReadStringList(const YAML::Node& n, const std::string& file, const std::string& what,
+                      std::vector<std::string>* out);
+
 // The envelope every policy document shares (apiVersion, kind, metadata,
 // spec), checked: metadata.name ("" when absent) and the spec.
 struct PolicyEnvelope {

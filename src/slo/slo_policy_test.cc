@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "alert/alert_policy.h"
+#include "incident/roster.h"
+#include "incident/severity.h"
 
 #include "report_builder.h"
 #include "store/store.h"
@@ -172,8 +174,10 @@ TEST(SloPolicyTest, LintKnowsTheSloKinds) {
 
 TEST(SloPolicyTest, TheExamplePolicyLoads) {
   SloPolicyLoader loader;
-  AlertPolicyLoader alerting;  // the directory also holds alerting.yaml
-  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&loader, &alerting});
+  AlertPolicyLoader alerting;  // the directory also holds alerting.yaml and incidents.yaml
+  incident::SeverityPolicyLoader severity;
+  incident::RosterLoader roster;
+  auto set = LoadPolicy(testing::SourceDir() + "/examples/policy", nullptr, {&loader, &alerting, &severity, &roster});
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   const ResolvedSlo pay = loader.policy().Resolve("payments", "payments", "prod");
   EXPECT_DOUBLE_EQ(pay.settings.objective, 0.99);

@@ -1,6 +1,6 @@
 // The store module: database backends implementing the persistence ports
 // that the capabilities define (triage/triage_store.h, slo/slo_store.h,
-// alert/alert_store.h).
+// alert/alert_store.h, detect/anomaly/anomaly_store.h, incident/incident_store.h).
 #pragma once
 
 #include <memory>
@@ -9,13 +9,18 @@
 #include "alert/alert_store.h"
 #include "common/status.h"
 #include "detect/anomaly/anomaly_store.h"
+#include "incident/incident_store.h"
 #include "slo/slo_store.h"
 #include "triage/triage_store.h"
 
 namespace secbudget {
 
 // A database: every port, plus a description.
-class Database : public TriageStore, public SloStore, public AlertStore, public detect::anomaly::AnomalyStore {
+class Database : public TriageStore,
+                 public SloStore,
+                 public AlertStore,
+                 public detect::anomaly::AnomalyStore,
+                 public incident::IncidentStore {
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;

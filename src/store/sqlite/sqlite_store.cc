@@ -94,6 +94,13 @@ CREATE INDEX audit_by_object ON audit_events(object, seq);
 CREATE TABLE anomaly_state(detector TEXT NOT NULL, entity TEXT NOT NULL, fingerprint TEXT NOT NULL,
   body TEXT NOT NULL, PRIMARY KEY(detector, entity)) STRICT, WITHOUT ROWID;
 )sql",
+    // 5: incidents: every incident's append-only timeline.
+    R"sql(
+CREATE TABLE incident_events(
+  seq INTEGER PRIMARY KEY, incident TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, type TEXT NOT NULL,
+  text TEXT NOT NULL, data TEXT NOT NULL) STRICT;
+CREATE INDEX incident_events_by_incident ON incident_events(incident, seq);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -907,6 +914,46 @@ class SqliteStore final : public Database {
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
+  }
+
+  // ---- IncidentStore ----
+
+  Status AppendIncidentEvent(incident::IncidentEventRecord* e) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO incident_events(incident, at, actor, type, text, data) "
+                                            "VALUES(?,?,?,?,?,?)"));
+    st->Bind(1, e->incident).Bind(2, e->at).Bind(3, e->actor).Bind(4, e->type).Bind(5, e->text).Bind(6, e->data);
+    SB_RETURN_IF_ERROR(st->Run());
+    e->seq = sqlite3_last_insert_rowid(db_);
+    return Status::OK();
+  }
+
+  Status ListIncidentEvents(const std::string& incident, std::vector<incident::IncidentEventRecord>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT seq, incident, at, actor, type, text, data FROM incident_events "
+                                            "WHERE ?1 = '' OR incident = ?1 ORDER BY seq"));
+    st->BindStatic(1, incident);
+    return ForEachRow(*st, [&] {
+      out->push_back({st->Int(0), st->Text(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5), st->Text(6)});
+      return true;
+    });
+  }
+
+  // A transaction, or a savepoint inside one already open (so that the
+  // incident service's steps nest).
+  Status InIncidentTransaction(const std::function<Status()>& body) override {
+    const bool outer = sqlite3_get_autocommit(db_) != 0;
+    SB_RETURN_IF_ERROR(Exec(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT incident"));
+    Status st = body();
+    if (st.ok()) {
+      st = Exec(outer ? "COMMIT" : "RELEASE incident");
+      if (st.ok()) return st;
+    }
+    if (outer) {
+      (void)Exec("ROLLBACK");
+    } else {
+      (void)Exec("ROLLBACK TO incident");
+      (void)Exec("RELEASE incident");
+    }
+    return st;
   }
 
   // ---- AnomalyStore ----

@@ -92,7 +92,7 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
                 raw,
                 "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
                 "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
-                "DROP TABLE audit_events; DROP TABLE anomaly_state; DELETE FROM schema_migrations WHERE version >= 2",
+                "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; DELETE FROM schema_migrations WHERE version >= 2",
                 nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
