@@ -31,13 +31,16 @@ seed() {  # target -> seed directory
       if [[ -d ../shared/data/logs ]]; then
         find ../shared/data/logs -name '*.json*' -size -64k | head -40 | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-12)"; done
       fi ;;
+    incident)
+      cp examples/policy/incidents.yaml examples/policy/holidays.ics policy/severity.yaml policy/templates/*.md "$dir"/
+      cp tests/data/incident/holidays.ics "$dir"/test-holidays.ics ;;
     time) printf '2024-03-01T12:00:00Z' > "$dir/a"; printf '2026-01-21T10:19:22.4+01:00' > "$dir/b"; printf '48h' > "$dir/c" ;;
   esac
   echo "$dir"
 }
 
 status=0
-for target in report policy intel time vex sigma logs; do
+for target in report policy intel time vex sigma logs incident; do
   bin="$build/fuzz_$target"
   [[ -x "$bin" ]] || { echo "missing $bin" >&2; exit 1; }
   corpus=$(seed "$target")

@@ -62,5 +62,29 @@ sb rules check examples/detect/rules
 sb --now 2026-11-20T12:10:00Z detect --rules examples/detect/rules --detectors examples/detect/detectors.yaml \
   examples/detect/cloudtrail.jsonl
 echo
+echo "== incident command: who is on duty, the incidents the detections declared"
+sb --now 2026-11-20T12:10:00Z oncall who
+sb --now 2026-11-20T12:10:00Z incident list
+echo
+echo "== a breach declared by hand: the member on duty commands, SEV1 passes command to the CTO"
+sb --now 2026-11-20T12:15:00Z incident declare --title "Card tokens read with a leaked deploy key" -s SEV2 \
+  --scope service=payments --breach --detected 2026-11-20T11:50:00Z --by alice
+id=$(sb --now 2026-11-20T12:15:00Z incident list -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+sb --now 2026-11-20T12:20:00Z incident log "$id" -k observation "deploy key used from 203.0.113.7 to read the token vault" --by carol
+sb --now 2026-11-20T12:25:00Z incident severity "$id" SEV1 --reason "customer card tokens read" --by lee
+sb --now 2026-11-20T12:26:00Z incident role "$id" communications erin --by dana.cto
+sb --now 2026-11-20T12:30:00Z incident log "$id" -k decision "revoke every deploy key of the payments account" --by dana.cto
+sb --now 2026-11-20T12:31:00Z incident log "$id" -k note --public "We are investigating unusual access to our payment service." --by erin
+echo
+echo "== the update for executives, rendered from the timeline"
+sb --now 2026-11-20T12:40:00Z incident update "$id" -a executives
+echo
+echo "== resolved: the postmortem draft (demo/postmortem.md) and the metrics"
+sb --now 2026-11-20T12:50:00Z incident status "$id" mitigated --note "keys revoked" --by carol
+sb --now 2026-11-20T13:00:00Z incident action-item "$id" "alert on deploy-key use from new networks" --owner carol --by dana.cto
+sb --now 2026-11-20T16:00:00Z incident resolve "$id" --summary "Leaked deploy key revoked; 12 customers informed" \
+  --postmortem demo/postmortem.md --by dana.cto
+sb --now 2026-11-20T17:00:00Z incident metrics
+echo
 echo "Notifications: demo/alerts-*.jsonl (Alertmanager webhook JSON, one per line)."
 echo "Database: demo/secbudget.db. Try: build-release/secbudget --db demo/secbudget.db --policy examples/policy findings --help"

@@ -42,6 +42,7 @@ build-ci/bench_ingest --images 20 --vulns 100 --repeat 1
 build-ci/bench_slo --findings 20000 --services 50 --repeat 1
 build-ci/bench_alert --alerts 20000 --suppressions 1000 --repeat 1
 build-ci/bench_detect --mb 20 --repeat 1
+build-ci/bench_incident --incidents 100 --entries 10 --repeat 1
 
 echo
 echo "all tests passed"

@@ -188,14 +188,19 @@ int Change(const GlobalOptions& g, const IncidentArgs& a,
   if (!s.ok()) return ReportError(g, s.status());
   auto at = AtOr(a.at, *s, "--at");
   if (!at.ok()) return ReportError(g, at.status());
+  auto before = s->incidents->Get(a.id);
+  if (!before.ok()) return ReportError(g, before.status());
   auto r = op(*s->incidents, *at);
   if (!r.ok()) return ReportError(g, r.status());
   const json ctx = s->incidents->Context(*r, *at);
   if (g.output == OutputFormat::kJson) {
     PrintJson(std::cout, ctx);
   } else if (!g.quiet) {
-    const auto& last = r->timeline.back();
-    std::cout << fmt::format("{} [{}] {}: {}\n", r->id, r->severity, Name(last.kind), SanitizeForTerminal(last.text));
+    // Every entry this command appended (a severity change may pass command too).
+    for (std::size_t i = before->timeline.size(); i < r->timeline.size(); ++i) {
+      const auto& e = r->timeline[i];
+      std::cout << fmt::format("{} [{}] {}: {}\n", r->id, r->severity, Name(e.kind), SanitizeForTerminal(e.text));
+    }
   }
   return kExitOk;
 }

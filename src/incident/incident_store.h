@@ -34,6 +34,8 @@ class IncidentStore {
   virtual Status AppendIncidentEvent(IncidentEventRecord* event) = 0;
   // Every event of `incident` ("" = of every incident), by seq.
   virtual Status ListIncidentEvents(const std::string& incident, std::vector<IncidentEventRecord>* out) = 0;
+  // The incident of the latest `declared` event ("" when there is none).
+  virtual Result<std::string> LastDeclaredIncident() = 0;
   virtual Status InIncidentTransaction(const std::function<Status()>& body) = 0;
 };
 

@@ -144,7 +144,12 @@ class HolidayCalendarReader {
     auto text = ReadFile(path_, limits);
     if (!text.ok())
       return std::move(text).take_status().Context(fmt::format("holiday calendar named at {}", named_at_));
-    const std::unique_ptr<icalcomponent, IcalComponentFree> root(icalparser_parse_string(text->c_str()));
+    return Parse(*text);
+  }
+
+  Status Parse(const std::string& text) {
+    if (text.size() > kMaxHolidayCalendarBytes) return Fail("larger than the limit for holiday calendars");
+    const std::unique_ptr<icalcomponent, IcalComponentFree> root(icalparser_parse_string(text.c_str()));
     if (root == nullptr) return Fail("not an iCalendar file (expected BEGIN:VCALENDAR ... END:VCALENDAR)");
     if (auto e = FirstParseError(root.get())) return Fail(fmt::format("invalid iCalendar: {}", *e));
     std::vector<icalcomponent*> calendars;
@@ -712,6 +717,11 @@ Status RosterLoader::AddDocument(const std::string& kind, const YAML::Node& doc,
 
 // Every check needs only the one document, so AddDocument made them all.
 Status RosterLoader::Finish(PolicySet& /*set*/) { return Status::OK(); }
+
+Status ParseHolidayCalendar(const std::string& text, const std::string& name, std::int64_t first_day,
+                            std::int64_t last_day, std::set<std::int64_t>* out) {
+  return HolidayCalendarReader(name, name, first_day, last_day, out).Parse(text);
+}
 
 Result<Roster> ParseRoster(const std::string& yaml_text, const std::string& file) {
   SB_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs, ParseYamlDocuments(yaml_text, file));

@@ -216,6 +216,11 @@ class RosterLoader : public PolicyExtension {
 
 // Parses a YAML text holding one OnCallRoster document (for tests and
 // tools). `file` names the text in errors and anchors holiday_calendar.
+// The holidays (local days in [first_day, last_day]) of an iCalendar text,
+// as a holiday_calendar file is read; errors name `name`.
+Status ParseHolidayCalendar(const std::string& text, const std::string& name, std::int64_t first_day,
+                            std::int64_t last_day, std::set<std::int64_t>* out);
+
 Result<Roster> ParseRoster(const std::string& yaml_text, const std::string& file);
 
 }  // namespace secbudget::incident

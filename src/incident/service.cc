@@ -71,14 +71,10 @@ IncidentService::IncidentService(IncidentStore& store, const SeverityPolicy& pol
     : store_(store), policy_(policy), roster_(roster), slo_(slo) {}
 
 Result<std::string> IncidentService::NextId() {
-  std::vector<IncidentEventRecord> events;
-  SB_RETURN_IF_ERROR(store_.ListIncidentEvents("", &events));
-  std::size_t max = 0;
-  for (const auto& e : events) {
-    if (e.type != "declared" || !StartsWith(e.incident, "INC-")) continue;
-    max = std::max<std::size_t>(max, std::strtoull(e.incident.c_str() + 4, nullptr, 10));
-  }
-  return fmt::format("INC-{:04d}", max + 1);
+  // Ids are handed out in order, so the latest declared is the largest.
+  SB_ASSIGN_OR_RETURN(std::string last, store_.LastDeclaredIncident());
+  const std::size_t n = StartsWith(last, "INC-") ? std::strtoull(last.c_str() + 4, nullptr, 10) : 0;
+  return fmt::format("INC-{:04d}", n + 1);
 }
 
 Result<Incident> IncidentService::Get(const std::string& id) {

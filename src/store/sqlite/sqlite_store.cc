@@ -100,6 +100,7 @@ CREATE TABLE incident_events(
   seq INTEGER PRIMARY KEY, incident TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, type TEXT NOT NULL,
   text TEXT NOT NULL, data TEXT NOT NULL) STRICT;
 CREATE INDEX incident_events_by_incident ON incident_events(incident, seq);
+CREATE INDEX incident_events_by_type ON incident_events(type, seq);
 )sql",
 };
 
@@ -935,6 +936,17 @@ class SqliteStore final : public Database {
       out->push_back({st->Int(0), st->Text(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5), st->Text(6)});
       return true;
     });
+  }
+
+  Result<std::string> LastDeclaredIncident() override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT incident FROM incident_events WHERE type = 'declared' "
+                                            "ORDER BY seq DESC LIMIT 1"));
+    std::string id;
+    SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
+      id = st->Text(0);
+      return false;
+    }));
+    return id;
   }
 
   // A transaction, or a savepoint inside one already open (so that the
