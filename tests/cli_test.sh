@@ -156,7 +156,9 @@ pushd "$work/alerting" >/dev/null
 expect "alerts run" 0 "$sb_bin" --now 2026-11-20T12:00:00Z alerts run -o json
 [[ $(json_query 'd["decisions"].get("paged",0) >= 1, d["decisions"].get("suppressed",0) >= 1, [a["action"] for a in d["audit"]]') == "True True ['created']" ]] && pass "first run pages, suppresses and audits the suppression" || fail "alerts run: $(head -c 600 "$work/out")"
 [[ $(json_query 'd["firing"]["gate"], d["firing"]["slo"]') == "3 4" ]] && pass "closed gates and SLO alerts come from one status pass" || fail "gate/slo firing: $(head -c 300 "$work/out")"
+[[ $(json_query '[(i["severity"], i["title"][:5]) for i in d["incidents_declared"]]') == "[('SEV2', 'P2 ar')]" ]] && pass "a GuardDuty threat in prod declares a SEV2 incident (trigger)" || fail "alerts run incidents: $(json_query 'd["incidents_declared"]')"
 expect "alerts run after group_wait" 0 "$sb_bin" --now 2026-11-20T12:01:00Z alerts run -o json
+[[ $(json_query 'len(d["incidents_declared"])') == "0" ]] && pass "the open incident holds its alert" || fail "redeclared: $(json_query 'd["incidents_declared"]')"
 [[ $(json_query 'd["decisions"].get("ticketed",0) > 0, d["delivery"]["sent"] > 0, d["delivery"]["dead"]') == "True True 0" ]] && pass "tickets delivered after group_wait" || fail "second run: $(head -c 600 "$work/out")"
 if python3 -c "import json,sys; ls=[json.loads(l) for l in open('demo/alerts-security.jsonl')]; assert ls and all(l['version']=='4' and l['alerts'] for l in ls)"; then pass "jsonl receiver got Alertmanager v4 lines"; else fail "jsonl sink"; fi
 expect "alerts report" 0 "$sb_bin" --now 2026-11-20T12:06:00Z alerts report --since 7d -o json

@@ -145,7 +145,10 @@ Result<RunSummary> AlertService::Run(TimePoint now, bool deliver) {
     auto feed = [&](const std::string& source, std::vector<Alert> alerts) {
       summary.firing_by_source[source] = alerts.size();
       engine.BeginEvaluation(now);
-      for (Alert& a : alerts) engine.Fire(std::move(a), now);
+      for (Alert& a : alerts) {
+        if (on_fire) on_fire(a);
+        engine.Fire(std::move(a), now);
+      }
       engine.EndEvaluation(source, now);
     };
     std::vector<Alert> alerts;
@@ -168,6 +171,7 @@ Result<RunSummary> AlertService::Push(std::vector<Alert> alerts, const std::vect
     engine.BeginEvaluation(now);
     for (Alert& a : alerts) {
       ++summary.firing_by_source[a.source];
+      if (on_fire) on_fire(a);
       engine.Fire(std::move(a), now);
     }
     for (const std::string& key : resolved) engine.Resolve(key, now);

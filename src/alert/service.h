@@ -5,6 +5,7 @@
 // SLO budget counts as good.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -101,6 +102,9 @@ class AlertService {
 
   const AlertPolicy& policy() const { return policy_; }
   RetryPolicy retry;
+  // Sees every alert fired by Run and Push before the engine takes it (the
+  // CLI hands those the severity policy's triggers match to incidents).
+  std::function<void(const Alert&)> on_fire;
 
  private:
   // Audit events against the suppression rows among `rows` (the state as loaded).

@@ -60,17 +60,18 @@ int Run(const GlobalOptions& g, const AlertArgs& a) {
   auto s = OpenSession(g);
   if (!s.ok()) return ReportError(g, s.status());
   const TimePoint now = s->clock->Now();
+  // Alerts the severity policy's triggers match become incidents.
+  std::vector<Alert> triggering;
+  s->alerts->on_fire = [&](const Alert& al) {
+    if (s->incidents->TriggerFor(al) != nullptr) triggering.push_back(al);
+  };
   auto r = s->alerts->Run(now, !a.no_deliver);
   if (!r.ok()) return ReportError(g, r.status());
-  // Budget alerts the severity policy's triggers match become incidents.
   json declared = json::array();
-  if (!s->severity->triggers.empty()) {
-    auto slo_alerts = s->slo->Alerts({}, now);
-    if (!slo_alerts.ok()) return ReportError(g, slo_alerts.status());
-    auto incidents = s->incidents->FromAlerts(*slo_alerts, now);
-    if (!incidents.ok()) return ReportError(g, incidents.status());
-    for (const auto& inc : *incidents)
-      declared.push_back({{"id", inc.id}, {"severity", inc.severity}, {"title", inc.title}});
+  auto incidents = s->incidents->FromAlerts(triggering, now);
+  if (!incidents.ok()) return ReportError(g, incidents.status());
+  for (const auto& inc : *incidents) {
+    declared.push_back({{"id", inc.id}, {"severity", inc.severity}, {"title", inc.title}});
   }
   json j{{"at", FormatTime(r->at)},   {"incidents_declared", declared},    {"firing", r->firing_by_source},
          {"decisions", r->decisions}, {"notifications", r->notifications}, {"enqueued", r->enqueued}};

@@ -224,21 +224,20 @@ Result<std::vector<Incident>> IncidentService::FromAlerts(const std::vector<Aler
   }
   for (const Alert& a : alerts) {
     if (held.count(a.dedup_key) != 0) continue;
-    Labels labels = a.labels;
-    labels.emplace("alertname", a.name);
-    labels.emplace("source", a.source);
-    labels.emplace("urgency", std::string(Name(a.urgency)));
-    if (!a.owner.empty()) labels.emplace("team", a.owner);
-    const IncidentTrigger* t = policy_.TriggerFor(labels);
+    const IncidentTrigger* t = TriggerFor(a);
     if (t == nullptr) continue;
+    const auto label = [&](const char* name) {
+      auto it = a.labels.find(name);
+      return it == a.labels.end() ? std::string() : it->second;
+    };
     DeclareRequest r;
     r.title = a.summary.empty() ? a.name : a.summary;
     r.severity = t->severity;
     r.by = std::string(kSystemActor);
     r.breach = t->breach && slo_ != nullptr;
-    r.team = labels["team"];
-    r.service = labels.count("service") != 0 ? labels["service"] : "";
-    r.environment = labels.count("environment") != 0 ? labels["environment"] : "";
+    r.team = a.owner.empty() ? label("team") : a.owner;
+    r.service = label("service");
+    r.environment = label("environment");
     if (r.breach && r.team.empty() && r.service.empty() && r.environment.empty()) r.breach = false;
     if (a.starts_at > 0 && a.starts_at <= at) r.detected = a.starts_at;
     r.alert = a.dedup_key;
@@ -247,6 +246,16 @@ Result<std::vector<Incident>> IncidentService::FromAlerts(const std::vector<Aler
     declared.push_back(std::move(inc));
   }
   return declared;
+}
+
+const IncidentTrigger* IncidentService::TriggerFor(const Alert& a) const {
+  if (policy_.triggers.empty()) return nullptr;
+  Labels labels = a.labels;
+  labels.emplace("alertname", a.name);
+  labels.emplace("source", a.source);
+  labels.emplace("urgency", std::string(Name(a.urgency)));
+  if (!a.owner.empty()) labels.emplace("team", a.owner);
+  return policy_.TriggerFor(labels);
 }
 
 Result<Incident> IncidentService::Log(const std::string& id, const LogRequest& request, TimePoint at) {

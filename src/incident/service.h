@@ -80,6 +80,9 @@ class IncidentService {
   // Declares an incident for each alert a trigger matches, unless an open
   // incident already holds its dedup key. Returns the incidents declared.
   Result<std::vector<Incident>> FromAlerts(const std::vector<Alert>& alerts, TimePoint at);
+  // The trigger an alert matches (its labels plus alertname, source, urgency
+  // and team = its owner), or null.
+  const IncidentTrigger* TriggerFor(const Alert& a) const;
 
   Result<Incident> Log(const std::string& id, const LogRequest& request, TimePoint at);
   Result<Incident> Acknowledge(const std::string& id, const std::string& by, TimePoint at);

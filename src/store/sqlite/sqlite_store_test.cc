@@ -88,12 +88,12 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
   // Take the file back to what a schema-1 binary wrote.
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(
-                raw,
-                "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
-                "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
-                "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; DELETE FROM schema_migrations WHERE version >= 2",
-                nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
+                         "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
+                         "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; "
+                         "DELETE FROM schema_migrations WHERE version >= 2",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
   auto db = OpenSqliteStore(path);
