@@ -55,25 +55,26 @@ json SlotJson(const incident::Roster& r, const incident::DutySlot& s) {
   return j;
 }
 
-Result<const incident::Roster*> NeedRoster(const Session& s) {
+// A session whose policy directory has an OnCallRoster.
+Result<Session> OpenRosterSession(const GlobalOptions& g) {
+  SB_ASSIGN_OR_RETURN(Session s, OpenSession(g));
   if (!s.roster) {
     return Status::NotFound("the policy directory has no OnCallRoster (see docs/incidents.md; --policy DIR)");
   }
-  return s.roster.get();
+  return s;
 }
 
 int OncallWho(const GlobalOptions& g, const IncidentArgs& a) {
-  auto s = OpenSession(g);
+  auto s = OpenRosterSession(g);
   if (!s.ok()) return ReportError(g, s.status());
-  auto roster = NeedRoster(*s);
-  if (!roster.ok()) return ReportError(g, roster.status());
+  const incident::Roster& roster = *s->roster;
   auto at = AtOr(a.at, *s, "--at");
   if (!at.ok()) return ReportError(g, at.status());
-  const auto slot = (*roster)->Who(*at);
-  const std::string& leader = (*roster)->leader;
+  const auto slot = roster.Who(*at);
+  const std::string& leader = roster.leader;
   if (g.output == OutputFormat::kJson) {
     json j{{"at", FormatTime(*at)}, {"leader", leader}, {"on_duty", nullptr}};
-    if (slot) j["on_duty"] = SlotJson(**roster, *slot);
+    if (slot) j["on_duty"] = SlotJson(roster, *slot);
     PrintJson(std::cout, j);
     return slot ? kExitOk : kExitInput;
   }
@@ -85,7 +86,7 @@ int OncallWho(const GlobalOptions& g, const IncidentArgs& a) {
   std::cout << fmt::format("{} is on duty at {}\n", slot->member, FormatTime(*at));
   std::cout << fmt::format("  duty {} → {} ({}, term {})\n", FormatTime(slot->start), FormatTime(slot->end),
                            slot->reason, slot->term);
-  if (const auto* m = (*roster)->FindMember(slot->member)) {
+  if (const auto* m = roster.FindMember(slot->member)) {
     if (!m->email.empty() || !m->phone.empty()) {
       std::cout << fmt::format("  contact: {}{}{}\n", m->email, !m->email.empty() && !m->phone.empty() ? ", " : "",
                                m->phone);
@@ -96,10 +97,9 @@ int OncallWho(const GlobalOptions& g, const IncidentArgs& a) {
 }
 
 int OncallSchedule(const GlobalOptions& g, const IncidentArgs& a) {
-  auto s = OpenSession(g);
+  auto s = OpenRosterSession(g);
   if (!s.ok()) return ReportError(g, s.status());
-  auto roster = NeedRoster(*s);
-  if (!roster.ok()) return ReportError(g, roster.status());
+  const incident::Roster& roster = *s->roster;
   auto from = AtOr(a.from, *s, "--from");
   if (!from.ok()) return ReportError(g, from.status());
   TimePoint to = *from + 14 * kDay;
@@ -109,9 +109,9 @@ int OncallSchedule(const GlobalOptions& g, const IncidentArgs& a) {
     to = *t;
   }
   if (to <= *from) return ReportError(g, Status::InvalidArgument("--to must be after --from"));
-  const auto slots = (*roster)->Schedule(*from, to);
+  const auto slots = roster.Schedule(*from, to);
   if (!a.ics.empty()) {
-    const std::string ics = incident::ToICalendar(**roster, slots);
+    const std::string ics = incident::ToICalendar(roster, slots);
     if (a.ics == "-") {
       std::cout << ics;
       return kExitOk;
@@ -125,20 +125,19 @@ int OncallSchedule(const GlobalOptions& g, const IncidentArgs& a) {
   for (const auto& slot : slots) {
     t.rows.push_back({LocalDate(slot.day), slot.member, slot.assigned == slot.member ? "" : slot.assigned, slot.term,
                       FormatTime(slot.start), FormatTime(slot.end), slot.reason});
-    out.push_back(SlotJson(**roster, slot));
+    out.push_back(SlotJson(roster, slot));
   }
   Emit(g, t, out);
   return kExitOk;
 }
 
 int OncallFairness(const GlobalOptions& g, const IncidentArgs& a) {
-  auto s = OpenSession(g);
+  auto s = OpenRosterSession(g);
   if (!s.ok()) return ReportError(g, s.status());
-  auto roster = NeedRoster(*s);
-  if (!roster.ok()) return ReportError(g, roster.status());
+  const incident::Roster& roster = *s->roster;
   Table t{{"TERM", "MEMBER", "ASSIGNED", "SERVED", "OVERRIDES TAKEN", "GIVEN AWAY"}, {}, {}};
   json out = json::array();
-  for (const auto& row : (*roster)->Fairness()) {
+  for (const auto& row : roster.Fairness()) {
     if (!a.term.empty() && row.term != a.term) continue;
     t.rows.push_back({row.term, row.member, std::to_string(row.assigned), std::to_string(row.served),
                       std::to_string(row.overrides_taken), std::to_string(row.given_away)});
