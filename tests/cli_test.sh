@@ -236,6 +236,11 @@ expect "detect declares incidents by trigger" 0 "$sb_bin" --now 2026-11-20T11:00
 [[ $(json_query 'len(d["incidents_declared"])') == "3" ]] && pass "3 high/critical detections, 3 incidents" || fail "declared: $(json_query 'd["incidents_declared"]')"
 expect "detect again declares nothing new" 0 "$sb_bin" --now 2026-11-20T11:05:00Z detect --rules "$det/rules" --detectors "$det/detectors.yaml" "$det/cloudtrail.jsonl" -o json
 [[ $(json_query 'len(d["incidents_declared"])') == "0" ]] && pass "open incidents hold their alerts" || fail "redeclared: $(json_query 'd["incidents_declared"]')"
+expect "alerts run sees the unacknowledged incidents" 0 "$sb_bin" --now 2026-11-20T11:06:00Z alerts run --no-deliver -o json
+[[ $(json_query 'd["firing"]["incident"]') == "3" ]] && pass "3 IncidentUnacknowledged pages" || fail "incident alerts: $(json_query 'd["firing"]')"
+expect "acknowledge one" 0 "$sb_bin" --now 2026-11-20T11:07:00Z incident ack INC-0001 --by bob
+expect "alerts run again" 0 "$sb_bin" --now 2026-11-20T11:08:00Z alerts run --no-deliver -o json
+[[ $(json_query 'd["firing"]["incident"]') == "2" ]] && pass "an acknowledged incident stops paging" || fail "after ack: $(json_query 'd["firing"]')"
 expect "ingest day-1 reports" 0 "$sb_bin" ingest "$src"/examples/reports/day1/*
 expect "declare by hand" 0 "$sb_bin" --now 2026-11-23T10:00:00Z incident declare --title "Card tokens read with a leaked key" -s SEV3 --scope service=payments --breach --detected 2026-11-23T09:30:00Z --by alice -o json
 id=$(json_query 'd["id"]')

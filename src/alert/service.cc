@@ -161,6 +161,10 @@ Result<RunSummary> AlertService::Run(TimePoint now, bool deliver) {
       feed("gate", GateAlerts(*slo_, statuses, now));
     }
     feed("suppression", SuppressionAlerts(policy_.suppressions, policy_.limits, now));
+    for (const Source& source : extra_sources) {
+      SB_ASSIGN_OR_RETURN(std::vector<Alert> more, source.alerts(now));
+      feed(source.name, std::move(more));
+    }
     return Status::OK();
   });
 }

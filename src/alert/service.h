@@ -105,6 +105,13 @@ class AlertService {
   // Sees every alert fired by Run and Push before the engine takes it (the
   // CLI hands those the severity policy's triggers match to incidents).
   std::function<void(const Alert&)> on_fire;
+  // Further sources Run evaluates after its own, each resolved by absence
+  // like them (the CLI adds the incident capability's).
+  struct Source {
+    std::string name;
+    std::function<Result<std::vector<Alert>>(TimePoint)> alerts;
+  };
+  std::vector<Source> extra_sources;
 
  private:
   // Audit events against the suppression rows among `rows` (the state as loaded).

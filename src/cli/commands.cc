@@ -167,6 +167,8 @@ Result<Session> OpenSession(const GlobalOptions& g) {
   // Accepted risk (suppressions) counts as good in the SLO budget.
   s.slo->SetAcceptanceSource(s.alerts->AcceptanceSource());
   s.incidents = std::make_unique<incident::IncidentService>(*s.db, *s.severity, s.roster.get(), s.slo.get());
+  // Incidents not yet acknowledged, or late with their status update, alert.
+  s.alerts->extra_sources.push_back({"incident", [svc = s.incidents.get()](TimePoint at) { return svc->Alerts(at); }});
   return s;
 }
 

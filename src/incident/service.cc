@@ -621,4 +621,43 @@ Result<Metrics> IncidentService::ComputeMetrics(TimePoint from, TimePoint to) {
   return m;
 }
 
+Result<std::vector<Alert>> IncidentService::Alerts(TimePoint at) {
+  SB_ASSIGN_OR_RETURN(auto incidents, List());
+  std::vector<Alert> out;
+  for (const Incident& inc : incidents) {
+    if (!inc.open() || inc.declared > at) continue;
+    const auto make = [&](const char* name, const char* key, Urgency urgency, std::string summary) {
+      Alert a;
+      a.dedup_key = fmt::format("incident:{}:{}", inc.id, key);
+      a.source = "incident";
+      a.name = name;
+      a.urgency = urgency;
+      a.owner = inc.team;
+      a.summary = std::move(summary);
+      a.starts_at = inc.declared;
+      a.labels = {{"incident", inc.id},
+                  {"severity", inc.severity},
+                  {"commander", inc.commander},
+                  {"drill", inc.drill ? "true" : "false"}};
+      if (!inc.service.empty()) a.labels["service"] = inc.service;
+      if (!inc.environment.empty()) a.labels["environment"] = inc.environment;
+      a.annotations = {{"title", inc.title}, {"declared", FormatTime(inc.declared)}};
+      a.rank =
+          static_cast<double>(policy_.levels.size() - std::min(policy_.RankOf(inc.severity), policy_.levels.size()));
+      out.push_back(std::move(a));
+    };
+    if (!inc.acknowledged) {
+      make("IncidentUnacknowledged", "unacknowledged", Urgency::kPage,
+           fmt::format("[{}] {}{}: not acknowledged; commander {}", inc.severity, inc.title,
+                       inc.drill ? " (DRILL)" : "", inc.commander.empty() ? "unassigned" : inc.commander));
+    }
+    if (const auto next = NextUpdate(inc); next && *next < at) {
+      make("IncidentUpdateOverdue", "update", Urgency::kTicket,
+           fmt::format("[{}] {}{}: status update due {} ({} overdue)", inc.severity, inc.title,
+                       inc.drill ? " (DRILL)" : "", FormatTime(*next), FormatDuration(at - *next)));
+    }
+  }
+  return out;
+}
+
 }  // namespace secbudget::incident

@@ -124,6 +124,12 @@ class IncidentService {
 
   Result<Metrics> ComputeMetrics(TimePoint from, TimePoint to);
 
+  // The incident alerts at `at`, for alerting (source "incident"): a page
+  // while an open incident is unacknowledged (IncidentUnacknowledged) and a
+  // ticket while its status update is overdue (IncidentUpdateOverdue).
+  // Labels: incident, severity, commander, drill, and the scope.
+  Result<std::vector<Alert>> Alerts(TimePoint at);
+
   const SeverityPolicy& policy() const { return policy_; }
 
  private:

@@ -426,6 +426,37 @@ TEST_F(IncidentServiceTest, AlertsMatchingATriggerDeclareIncidentsOnce) {
   EXPECT_EQ(service_->FromAlerts({critical}, t + 700)->size(), 1u);
 }
 
+TEST_F(IncidentServiceTest, OpenIncidentsAlertUntilAcknowledgedAndWhenUpdatesAreLate) {
+  const auto t = At("2026-11-23T10:00:00Z");
+  DeclareRequest r = Req("root access key created", "SEV2", "secbudget");  // raised by an alert
+  r.service = "payments";
+  const Incident inc = *service_->Declare(r, t);
+  auto alerts = service_->Alerts(t + 60);
+  ASSERT_TRUE(alerts.ok());
+  ASSERT_EQ(alerts->size(), 1u);
+  const Alert& page = alerts->front();
+  EXPECT_EQ(page.name, "IncidentUnacknowledged");
+  EXPECT_EQ(page.source, "incident");
+  EXPECT_EQ(page.urgency, Urgency::kPage);
+  EXPECT_EQ(page.dedup_key, "incident:" + inc.id + ":unacknowledged");
+  EXPECT_EQ(page.labels.at("commander"), "lee");
+  EXPECT_EQ(page.labels.at("service"), "payments");
+  ASSERT_TRUE(service_->Acknowledge(inc.id, "lee", t + 120).ok());
+  EXPECT_TRUE(service_->Alerts(t + 180)->empty());
+  // SEV2 updates are due hourly: late, a ticket.
+  alerts = service_->Alerts(t + kHour + 60);
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(alerts->front().name, "IncidentUpdateOverdue");
+  EXPECT_EQ(alerts->front().urgency, Urgency::kTicket);
+  ASSERT_TRUE(service_->StatusUpdate(inc.id, Audience::kEngineering, t + kHour + 120, true, "lee").ok());
+  EXPECT_TRUE(service_->Alerts(t + kHour + 180)->empty());
+  ASSERT_TRUE(service_->Resolve(inc.id, "", "lee", t + 2 * kHour).ok());
+  EXPECT_TRUE(service_->Alerts(t + 5 * kHour)->empty());
+  // Declared by hand at a level without cadence: acknowledged, never late.
+  Declare("SEV4", t);
+  EXPECT_TRUE(service_->Alerts(t + 30 * kDay)->empty());
+}
+
 TEST_F(IncidentServiceTest, MetricsPerSeverityAndQuarterLeaveDrillsOut) {
   const auto q3 = At("2026-09-10T10:00:00Z");
   const auto q4 = At("2026-11-23T10:00:00Z");
