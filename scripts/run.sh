@@ -62,7 +62,7 @@ sb rules check examples/detect/rules
 sb --now 2026-11-20T12:10:00Z detect --rules examples/detect/rules --detectors examples/detect/detectors.yaml \
   examples/detect/cloudtrail.jsonl
 echo
-echo "== incident command: who is on duty, the incidents the detections declared"
+echo "== incident command: who is on duty; the incidents alerting and detection declared (severity policy triggers)"
 sb --now 2026-11-20T12:10:00Z oncall who
 sb --now 2026-11-20T12:10:00Z incident list
 echo
