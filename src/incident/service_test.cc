@@ -259,6 +259,13 @@ TEST_F(IncidentServiceTest, StatusUpdatesPerAudienceAreRenderedFromTheTimeline) 
   EXPECT_EQ(after->last_update, t + 300);
   EXPECT_EQ(service_->NextUpdate(*after), t + 300 + 30 * 60);
 
+  // A drill's press statement says so before anything else.
+  const Incident drill = Declare("SEV1", t, /*drill=*/true);
+  auto drill_press = service_->StatusUpdate(drill.id, Audience::kPress, t + 60, false, "erin");
+  ASSERT_TRUE(drill_press.ok());
+  EXPECT_LT(drill_press->find("EXERCISE — this is a drill"), drill_press->find("We will post"));
+  EXPECT_EQ(press->find("EXERCISE"), std::string::npos);
+
   // A SEV3 is reported to engineering only.
   const Incident minor = Declare("SEV3", t);
   auto refused = service_->StatusUpdate(minor.id, Audience::kPress, t + 60, false, "erin");
