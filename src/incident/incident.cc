@@ -159,6 +159,12 @@ std::optional<IncidentStatus> ParseIncidentStatus(std::string_view s) {
 
 bool TimelineEntry::IsPublic() const { return Field(fields, "public") == "true"; }
 
+Status AppendEntry(Incident& inc, TimelineEntry e) {
+  SB_RETURN_IF_ERROR(Apply(inc, e));
+  inc.timeline.push_back(std::move(e));
+  return Status::OK();
+}
+
 IncidentEventRecord ToRecord(const std::string& incident, const TimelineEntry& e) {
   IncidentEventRecord r;
   r.incident = incident;
@@ -199,11 +205,9 @@ Result<std::vector<Incident>> Replay(const std::vector<IncidentEventRecord>& eve
       out.emplace_back();
       out.back().id = r.incident;
     }
-    Incident& inc = out[it->second];
-    if (Status st = Apply(inc, e); !st.ok()) {
+    if (Status st = AppendEntry(out[it->second], std::move(e)); !st.ok()) {
       return std::move(st).Context(fmt::format("incident {} event {}", r.incident, r.seq));
     }
-    inc.timeline.push_back(std::move(e));
   }
   return out;
 }

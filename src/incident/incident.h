@@ -85,6 +85,10 @@ struct Incident {
   bool open() const { return status != IncidentStatus::kResolved; }
 };
 
+// Applies `e` to `inc` and appends it to its timeline (what Replay does per
+// event). Fails on an entry it cannot apply.
+Status AppendEntry(Incident& inc, TimelineEntry e);
+
 // Derives incidents from their events (any order of incidents; each
 // incident's events in seq order). Fails on an event it cannot apply.
 Result<std::vector<Incident>> Replay(const std::vector<IncidentEventRecord>& events);

@@ -91,24 +91,32 @@ Result<std::vector<Incident>> IncidentService::List() {
   return Replay(events);
 }
 
-Result<Incident> IncidentService::Append(const std::string& id, std::vector<TimelineEntry> entries,
-                                         const std::function<Status(const Incident&)>& check) {
-  Incident result;
+Result<Incident> IncidentService::Append(const std::string& id, const Builder& build) {
+  Incident inc;
   SB_RETURN_IF_ERROR(store_.InIncidentTransaction([&]() -> Status {
-    SB_ASSIGN_OR_RETURN(Incident current, Get(id));
-    if (check) SB_RETURN_IF_ERROR(check(current));
-    for (const TimelineEntry& e : entries) {
-      if (e.at < current.declared) {
+    SB_ASSIGN_OR_RETURN(inc, Get(id));
+    SB_ASSIGN_OR_RETURN(std::vector<TimelineEntry> entries, build(inc));
+    for (TimelineEntry& e : entries) {
+      if (e.at < inc.declared) {
         return Status::InvalidArgument(
-            fmt::format("{} is before {} was declared ({})", FormatTime(e.at), id, FormatTime(current.declared)));
+            fmt::format("{} is before {} was declared ({})", FormatTime(e.at), id, FormatTime(inc.declared)));
       }
       IncidentEventRecord r = ToRecord(id, e);
       SB_RETURN_IF_ERROR(store_.AppendIncidentEvent(&r));
+      e.seq = r.seq;
+      SB_RETURN_IF_ERROR(AppendEntry(inc, std::move(e)));
     }
-    SB_ASSIGN_OR_RETURN(result, Get(id));
     return Status::OK();
   }));
-  return result;
+  return inc;
+}
+
+Result<Incident> IncidentService::Append(const std::string& id, std::vector<TimelineEntry> entries,
+                                         const std::function<Status(const Incident&)>& check) {
+  return Append(id, [&](const Incident& inc) -> Result<std::vector<TimelineEntry>> {
+    if (check) SB_RETURN_IF_ERROR(check(inc));
+    return std::move(entries);
+  });
 }
 
 std::optional<IncidentService::Escalation> IncidentService::EscalationFor(const Incident& inc,
@@ -290,40 +298,38 @@ Result<Incident> IncidentService::SetSeverity(const std::string& id, const std::
                                               const std::string& reason, TimePoint at) {
   const SeverityLevel* level = policy_.Find(severity);
   if (level == nullptr) return Status::InvalidArgument(fmt::format("unknown severity \"{}\"", severity));
-  SB_ASSIGN_OR_RETURN(Incident current, Get(id));
-  SB_RETURN_IF_ERROR(NeedOpen(current, "changing severity"));
-  if (IEquals(current.severity, level->name)) {
-    return Status::AlreadyExists(fmt::format("{} is already {}", id, level->name));
-  }
-  const bool rising = policy_.RankOf(level->name) < policy_.RankOf(current.severity);
-  const bool peak = policy_.RankOf(level->name) < policy_.RankOf(current.peak_severity);
-  std::vector<TimelineEntry> entries;
-  std::map<std::string, std::string> fields{{"from", current.severity}, {"to", level->name}};
-  if (peak) fields["peak"] = "true";
-  if (!reason.empty()) fields["reason"] = reason;
-  entries.push_back(
-      Entry(EntryKind::kSeverityChange,
-            fmt::format("severity {} → {}{}", current.severity, level->name, reason.empty() ? "" : ": " + reason),
-            std::move(fields)));
-  if (rising) {
-    if (auto esc = EscalationFor(current, *level)) {
-      entries.push_back(
-          Entry(EntryKind::kCommandHandoff,
-                fmt::format("command passes from {} to {}: {}",
-                            current.commander.empty() ? "nobody" : current.commander, esc->to, esc->reason),
-                {{"from", current.commander},
-                 {"to", esc->to},
-                 {"class", std::string(Name(esc->cls))},
-                 {"reason", esc->reason}}));
+  return Append(id, [&](const Incident& current) -> Result<std::vector<TimelineEntry>> {
+    SB_RETURN_IF_ERROR(NeedOpen(current, "changing severity"));
+    if (IEquals(current.severity, level->name)) {
+      return Status::AlreadyExists(fmt::format("{} is already {}", id, level->name));
     }
-  }
-  for (TimelineEntry& e : entries) {
-    e.at = at;
-    e.by = by;
-  }
-  return Append(id, std::move(entries), [&](const Incident& inc) {
-    return inc.severity == current.severity ? Status::OK()
-                                            : Status::Conflict(fmt::format("{} changed meanwhile; try again", id));
+    const bool rising = policy_.RankOf(level->name) < policy_.RankOf(current.severity);
+    const bool peak = policy_.RankOf(level->name) < policy_.RankOf(current.peak_severity);
+    std::vector<TimelineEntry> entries;
+    std::map<std::string, std::string> fields{{"from", current.severity}, {"to", level->name}};
+    if (peak) fields["peak"] = "true";
+    if (!reason.empty()) fields["reason"] = reason;
+    entries.push_back(
+        Entry(EntryKind::kSeverityChange,
+              fmt::format("severity {} → {}{}", current.severity, level->name, reason.empty() ? "" : ": " + reason),
+              std::move(fields)));
+    if (rising) {
+      if (auto esc = EscalationFor(current, *level)) {
+        entries.push_back(
+            Entry(EntryKind::kCommandHandoff,
+                  fmt::format("command passes from {} to {}: {}",
+                              current.commander.empty() ? "nobody" : current.commander, esc->to, esc->reason),
+                  {{"from", current.commander},
+                   {"to", esc->to},
+                   {"class", std::string(Name(esc->cls))},
+                   {"reason", esc->reason}}));
+      }
+    }
+    for (TimelineEntry& e : entries) {
+      e.at = at;
+      e.by = by;
+    }
+    return entries;
   });
 }
 
@@ -399,20 +405,24 @@ Result<Incident> IncidentService::AddActionItem(const std::string& id, const std
 
 Result<Incident> IncidentService::Resolve(const std::string& id, const std::string& summary, const std::string& by,
                                           TimePoint at) {
-  SB_ASSIGN_OR_RETURN(Incident current, Get(id));
-  SB_RETURN_IF_ERROR(NeedOpen(current, "resolving"));
-  const SeverityLevel* level = policy_.Find(current.peak_severity);
-  TimelineEntry e = Entry(EntryKind::kResolved, summary);
-  if (level != nullptr) {
-    e.fields["postmortem"] = std::string(Name(level->postmortem));
-    if (level->postmortem != PostmortemType::kNone) e.fields["postmortem_due"] = FormatTime(at + level->postmortem_due);
-  }
-  e.at = at;
-  e.by = by;
   Incident result;
   SB_RETURN_IF_ERROR(store_.InIncidentTransaction([&]() -> Status {
-    SB_ASSIGN_OR_RETURN(result, Append(id, {e}, [&](const Incident& inc) { return NeedOpen(inc, "resolving"); }));
-    if (current.breach && slo_ != nullptr) SB_RETURN_IF_ERROR(slo_->ResolveBreach(id, by, at).status());
+    SB_ASSIGN_OR_RETURN(result, Append(id, [&](const Incident& current) -> Result<std::vector<TimelineEntry>> {
+                          SB_RETURN_IF_ERROR(NeedOpen(current, "resolving"));
+                          TimelineEntry e = Entry(EntryKind::kResolved, summary);
+                          // The postmortem owed follows the most severe level reached.
+                          if (const SeverityLevel* level = policy_.Find(current.peak_severity)) {
+                            e.fields["postmortem"] = std::string(Name(level->postmortem));
+                            if (level->postmortem != PostmortemType::kNone) {
+                              e.fields["postmortem_due"] = FormatTime(at + level->postmortem_due);
+                            }
+                          }
+                          e.at = at;
+                          e.by = by;
+                          return std::vector<TimelineEntry>{std::move(e)};
+                        }));
+    // Its breach ends with it, in the same transaction.
+    if (result.breach && slo_ != nullptr) SB_RETURN_IF_ERROR(slo_->ResolveBreach(id, by, at).status());
     return Status::OK();
   }));
   return result;

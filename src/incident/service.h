@@ -133,6 +133,11 @@ class IncidentService {
   const SeverityPolicy& policy() const { return policy_; }
 
  private:
+  // Appends what `build` makes of the incident's current state, in one
+  // transaction, and returns the incident with them applied.
+  using Builder = std::function<Result<std::vector<TimelineEntry>>(const Incident&)>;
+  Result<Incident> Append(const std::string& id, const Builder& build);
+  // Appends `entries` when `check` accepts the current state.
   Result<Incident> Append(const std::string& id, std::vector<TimelineEntry> entries,
                           const std::function<Status(const Incident&)>& check = nullptr);
   Result<std::string> NextId();
