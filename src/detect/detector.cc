@@ -19,9 +19,11 @@
 namespace secbudget::detect {
 
 struct Detector::Chunk {
-  std::string data;  // bytes plus SIMDJSON_PADDING readable bytes after size()
+  // Bytes plus SIMDJSON_PADDING readable bytes after size(). Always heap
+  // storage (its capacity is reserved past the small-string size), so that
+  // moving the string into the ChunkResult keeps the views into it valid.
+  std::string data;
   std::string input;
-  std::uint64_t first_line = 1;
   bool document = false;
 };
 
@@ -31,16 +33,22 @@ struct Detector::ChunkResult {
     std::vector<std::pair<std::string, std::string>> values;  // needed fields
   };
   struct EventOut {
-    std::uint64_t line = 0;
+    std::uint64_t line = 0;  // within the chunk (1 = its first line); the record number in a document
     TimePoint time = 0;
     int log_type = -1;
-    std::string raw;  // set when a match alerts
+    // Set when a match alerts: a view of the chunk's bytes (valid while the
+    // chunk's buffer is), or the event rewritten (minified or cut) in `owned`.
+    std::string_view raw;
+    std::string owned;
+    bool rewritten = false;
+    std::string_view Raw() const { return rewritten ? std::string_view(owned) : raw; }
     std::vector<std::pair<std::string, std::string>> entities;
     std::vector<MatchOut> matches;
     std::vector<anomaly::Observation> observations;
   };
   std::string input;
   std::vector<EventOut> events;
+  std::uint64_t lines = 0;  // lines the chunk held
   std::uint64_t count = 0;
   std::uint64_t bytes = 0;
   std::uint64_t malformed = 0;
@@ -113,6 +121,10 @@ Detector::Detector(const sigma::RuleSet& rules, anomaly::AnomalyEngine* anomalie
     TypePaths tp;
     if (!t.time_field.empty()) tp.time.emplace_back(t.time_field);
     for (const std::string& f : t.entity_fields) tp.entities.emplace_back(f);
+    tp.needed.resize(rules_.rules().size());
+    for (std::size_t r = 0; r < rules_.rules().size(); ++r) {
+      for (const std::string& f : rules_.NeededFields(static_cast<int>(r))) tp.needed[r].push_back(t.Map(f));
+    }
     type_paths_.push_back(std::move(tp));
   }
   for (const sigma::Rule& r : rules_.rules()) {
@@ -125,11 +137,20 @@ Detector::Detector(const sigma::RuleSet& rules, anomaly::AnomalyEngine* anomalie
 
 namespace {
 
-TimePoint EventTime(simdjson::dom::element root, const std::vector<FieldPath>& time, TimePoint fallback) {
-  std::string text = FieldVisitor::FirstText(root, time);
-  if (text.empty()) return fallback;
-  auto t = ParseTime(text);
-  return t.ok() ? *t : fallback;
+// The first time field that holds a valid time, read in place.
+TimePoint EventTime(const EventView& ev, const std::vector<FieldPath>& time, TimePoint fallback) {
+  for (const FieldPath& path : time) {
+    std::string_view text;
+    FieldVisitor::Visit(ev, path, [&](const FieldValue& v) {
+      if (v.kind == FieldValue::Kind::kObject || v.kind == FieldValue::Kind::kNull || v.text.empty()) return false;
+      text = v.text;
+      return true;
+    });
+    if (text.empty()) continue;
+    auto t = ParseTime(text);
+    return t.ok() ? *t : fallback;
+  }
+  return fallback;
 }
 
 }  // namespace
@@ -137,19 +158,24 @@ TimePoint EventTime(simdjson::dom::element root, const std::vector<FieldPath>& t
 void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
   thread_local simdjson::dom::parser parser;
   thread_local std::vector<int> matched;
+  thread_local KeyIndex keys;
   out->input = chunk.input;
   out->per_type.assign(rules_.config().types.size(), 0);
   auto malformed = [&](std::uint64_t line, std::string error) {
     ++out->malformed;
     if (out->samples.size() < kMaxMalformedSamples) out->samples.push_back({chunk.input, line, std::move(error)});
   };
-  auto event = [&](simdjson::dom::element root, std::string_view raw, std::uint64_t line) {
+  // `indexed`: `keys` already holds root's keys.
+  auto event = [&](simdjson::dom::element root, std::string_view raw, std::uint64_t line, bool indexed = false) {
     ++out->count;
     EventView ev;
     ev.root = root;
     ev.raw = raw;
     ev.line = line;
-    ev.log_type = forced_type_ >= 0 ? forced_type_ : rules_.config().Recognise(root);
+    if (indexed || (root.type() == simdjson::dom::element_type::OBJECT && keys.Build(simdjson::dom::object(root)))) {
+      ev.keys = &keys;
+    }
+    ev.log_type = forced_type_ >= 0 ? forced_type_ : rules_.config().Recognise(ev);
     if (ev.log_type < 0) {
       ++out->unrecognised;
       return;
@@ -159,9 +185,8 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
     rules_.Match(ev, &matched);
     const bool watched = anomalies_ != nullptr && !anomalies_->specs().empty();
     if (matched.empty() && !watched) return;
-    const LogType& type = rules_.config().types[static_cast<std::size_t>(ev.log_type)];
     const TypePaths& paths = type_paths_[static_cast<std::size_t>(ev.log_type)];
-    ev.time = EventTime(root, paths.time, options_.default_time);
+    ev.time = EventTime(ev, paths.time, options_.default_time);
     ChunkResult::EventOut eo;
     eo.line = line;
     eo.time = ev.time;
@@ -172,21 +197,27 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
     for (int r : matched) {
       ChunkResult::MatchOut mo;
       mo.rule = r;
-      for (const std::string& f : rules_.NeededFields(r)) {
-        mo.values.emplace_back(f, FieldVisitor::FirstText(root, type.Map(f)));
+      const std::vector<std::string>& needed = rules_.NeededFields(r);
+      mo.values.reserve(needed.size());
+      for (std::size_t i = 0; i < needed.size(); ++i) {
+        mo.values.emplace_back(needed[i], FieldVisitor::FirstText(ev, paths.needed[static_cast<std::size_t>(r)][i]));
       }
       alerts = alerts || rules_.Alerts(r) || !rules_.Consumers(r).empty();
       eo.matches.push_back(std::move(mo));
     }
     if (alerts) {
       if (raw.empty()) {
-        eo.raw = simdjson::minify(root);
+        eo.owned = simdjson::minify(root);
+        eo.rewritten = true;
       } else {
-        eo.raw.assign(raw);
+        eo.raw = raw;
       }
-      if (eo.raw.size() > options_.event_bytes) eo.raw = Ellipsize(eo.raw, options_.event_bytes);
+      if (eo.Raw().size() > options_.event_bytes) {
+        eo.owned = Ellipsize(eo.Raw(), options_.event_bytes);
+        eo.rewritten = true;
+      }
       for (const FieldPath& f : paths.entities) {
-        std::string v = FieldVisitor::FirstText(root, f);
+        std::string v = FieldVisitor::FirstText(ev, f);
         if (!v.empty()) eo.entities.emplace_back(f.name, std::move(v));
       }
     }
@@ -234,7 +265,7 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
 
   const char* p = chunk.data.data();
   const char* end = p + chunk.data.size();
-  std::uint64_t line = chunk.first_line;
+  std::uint64_t line = 1;
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     const char* stop = nl != nullptr ? nl : end;
@@ -254,14 +285,19 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
         } else if (root.type() != simdjson::dom::element_type::OBJECT) {
           malformed(line, "not a JSON object");
         } else {
+          // A line may be a whole CloudTrail file: {"Records":[...]}.
+          static const std::uint64_t kRecordsHash = KeyHash("Records");
+          simdjson::dom::object obj(root);
           simdjson::dom::element records;
-          if (simdjson::dom::object(root).at_key("Records").get(records) == simdjson::SUCCESS &&
-              records.type() == simdjson::dom::element_type::ARRAY) {
+          const bool indexed = keys.Build(obj);
+          const bool found = indexed ? keys.Find("Records", kRecordsHash, &records)
+                                     : obj.at_key("Records").get(records) == simdjson::SUCCESS;
+          if (found && records.type() == simdjson::dom::element_type::ARRAY) {
             for (simdjson::dom::element rec : simdjson::dom::array(records)) {
               if (rec.type() == simdjson::dom::element_type::OBJECT) event(rec, {}, line);
             }
           } else {
-            event(root, std::string_view(p + skip, len - skip), line);
+            event(root, std::string_view(p + skip, len - skip), line, indexed);
           }
         }
       }
@@ -269,6 +305,7 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
     ++line;
     p = nl != nullptr ? nl + 1 : end;
   }
+  out->lines = line - 1;
 }
 
 void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) {
@@ -276,7 +313,11 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
   stats->bytes += r.bytes;
   stats->malformed += r.malformed;
   stats->unrecognised += r.unrecognised;
+  // Workers number lines within their chunk; chunks are consumed in order.
+  const std::uint64_t line_base = line_base_;
+  line_base_ += r.lines;
   for (Malformed& m : r.samples) {
+    if (m.line != 0) m.line += line_base;
     if (stats->malformed_samples.size() < kMaxMalformedSamples) stats->malformed_samples.push_back(std::move(m));
   }
   for (std::size_t t = 0; t < r.per_type.size(); ++t) {
@@ -300,26 +341,24 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
     h.first = f.first;
     emit(h);
   };
+  // One hit per event, reused for each rule it matched: the event's text and
+  // entities are copied once, not once per hit.
+  Hit base;
+  base.input = r.input;
   for (ChunkResult::EventOut& e : r.events) {
     if (e.time > max_time_) max_time_ = e.time;
-    const std::string& type_name = rules_.config().types[static_cast<std::size_t>(e.log_type)].name;
-    auto base = [&](Hit::Kind kind) {
-      Hit h;
-      h.kind = kind;
-      h.time = e.time;
-      h.input = r.input;
-      h.line = e.line;
-      h.log_type = type_name;
-      h.event = e.raw;
-      h.entities = e.entities;
-      return h;
-    };
+    base.kind = Hit::Kind::kSigma;
+    base.rule = -1;
+    base.time = e.time;
+    base.line = line_base + e.line;
+    base.log_type = rules_.config().types[static_cast<std::size_t>(e.log_type)].name;
+    base.event = e.Raw();
+    base.entities = std::move(e.entities);
     for (ChunkResult::MatchOut& m : e.matches) {
       ++stats->matches;
       if (rules_.Alerts(m.rule)) {
-        Hit h = base(Hit::Kind::kSigma);
-        h.rule = m.rule;
-        emit(h);
+        base.rule = m.rule;
+        emit(base);
       }
       if (rules_.Consumers(m.rule).empty()) continue;
       sigma::MatchRecord rec;
@@ -329,7 +368,7 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
       firings.clear();
       correlator_.Feed(rec, &firings);
       for (const sigma::Firing& f : firings) {
-        if (rules_.Alerts(f.rule)) correlation_hit(base(Hit::Kind::kCorrelation), f);
+        if (rules_.Alerts(f.rule)) correlation_hit(base, f);
       }
     }
     if (anomalies_ != nullptr) {
@@ -337,7 +376,9 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
         anomalies.clear();
         anomalies_->Update(o, &anomalies);
         for (anomaly::AnomalyHit& a : anomalies) {
-          Hit h = base(Hit::Kind::kAnomaly);
+          Hit h = base;
+          h.kind = Hit::Kind::kAnomaly;
+          h.rule = -1;
           h.detector = a.detector;
           h.expected = std::move(a.expected);
           h.seen = std::move(a.seen);
@@ -360,25 +401,6 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
   }
 }
 
-namespace {
-
-// Newlines in `s`: memchr (vectorised in glibc) from one to the next. Lines
-// are hundreds of bytes, so this is several times faster than std::count,
-// which GCC does not vectorise at -O2.
-std::uint64_t CountLines(std::string_view s) {
-  std::uint64_t n = 0;
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    if (nl == nullptr) break;
-    ++n;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  return n;
-}
-
-}  // namespace
 
 Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& sink, DetectStats* stats) {
   gzFile gz = input == "-" ? gzdopen(dup(0), "rb") : gzopen(input.c_str(), "rb");
@@ -392,7 +414,7 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
 
   const std::size_t chunk = options_.chunk_bytes;
   std::string carry;
-  std::uint64_t line = 1;
+  line_base_ = 0;
   std::deque<std::future<ChunkResult>> inflight;
   // Chunk buffers come back once processed and are read into again: a fresh
   // 4 MiB allocation per chunk costs page faults and returns to the kernel.
@@ -429,17 +451,21 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
   bool document = false;
   std::string buf;
   while (true) {
+    const std::size_t have = carry.size();
     if (spare.empty()) {
       buf = std::move(carry);
+      buf.reserve(have + chunk + simdjson::SIMDJSON_PADDING);
+      buf.resize(have + chunk);
     } else {
+      // A recycled buffer keeps its size: growing a string zero-fills it,
+      // and 4 MiB of zeros per chunk is measurable.
       buf = std::move(spare.back());
       spare.pop_back();
-      buf.assign(carry);
+      buf.reserve(have + chunk + simdjson::SIMDJSON_PADDING);
+      if (buf.size() < have + chunk) buf.resize(have + chunk);
+      if (have > 0) std::memcpy(buf.data(), carry.data(), have);
     }
     carry.clear();
-    buf.reserve(buf.size() + chunk + simdjson::SIMDJSON_PADDING);
-    const std::size_t have = buf.size();
-    buf.resize(have + chunk);
     int n = gzread(gz, buf.data() + have, static_cast<unsigned>(chunk));
     if (n < 0) {
       int errnum = 0;
@@ -485,14 +511,17 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
       std::size_t nl = buf.rfind('\n');
       if (nl == std::string::npos) {
         if (buf.size() > options_.max_line_bytes + chunk) {
-          // One enormous line: report it and skip to its end.
-          Malformed m{input, line, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes"};
+          // One enormous line: report it (its number is known once every
+          // chunk before it is consumed) and skip to its end.
+          drain();
+          Malformed m{input, line_base_ + 1,
+                      "line longer than " + std::to_string(options_.max_line_bytes) + " bytes"};
           ++stats->malformed;
           if (stats->malformed_samples.size() < kMaxMalformedSamples) stats->malformed_samples.push_back(m);
           int c = 0;
           while ((c = gzgetc(gz)) != -1 && c != '\n') {
           }
-          ++line;
+          ++line_base_;
           continue;
         }
         carry = std::move(buf);
@@ -502,13 +531,10 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
       carry.assign(buf, cut, std::string::npos);
       buf.resize(cut);
     }
-    const std::uint64_t lines = CountLines(buf);
     Chunk c;
     c.data = std::move(buf);
     c.data.reserve(c.data.size() + simdjson::SIMDJSON_PADDING);
     c.input = input;
-    c.first_line = line;
-    line += lines;
     SB_RETURN_IF_ERROR(submit(std::move(c)));
     if (eof) break;
   }

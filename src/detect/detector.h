@@ -46,7 +46,10 @@ struct Hit {
   std::string input;
   std::uint64_t line = 0;  // line (JSON lines) or record number (documents)
   std::string log_type;
-  std::string event;  // the matched event's JSON (capped at event_bytes)
+  // The matched event's JSON (capped at event_bytes). A view into the
+  // engine's buffers, valid only while the sink runs: a sink that keeps the
+  // hit past its call copies the text (ToAlert does).
+  std::string_view event;
   std::vector<std::pair<std::string, std::string>> entities;
   // kCorrelation: the tested value, matches in the window and its start.
   double value = 0;
@@ -104,11 +107,14 @@ class Detector {
   struct TypePaths {
     std::vector<FieldPath> time;  // empty: the type has no time field
     std::vector<FieldPath> entities;
+    // Per rule, per RuleSet::NeededFields(rule): the raw paths to read.
+    std::vector<std::vector<std::vector<FieldPath>>> needed;
   };
   std::vector<TypePaths> type_paths_;  // per log type, compiled once
   sigma::Correlator correlator_;
   bool upper_only_ = false;
   TimePoint max_time_ = 0;
+  std::uint64_t line_base_ = 0;  // lines of the current input consumed so far
 };
 
 }  // namespace secbudget::detect

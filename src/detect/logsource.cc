@@ -28,8 +28,8 @@ LogSourceConfig LogSourceConfig::Defaults() {
   LogType ct;
   ct.name = "cloudtrail";
   ct.logsource = {"", "aws", "cloudtrail", "AWS CloudTrail management and data events"};
-  ct.recognise = {{{"eventName", "", true}, {"eventSource", "", true}},
-                  {{"eventName", "", true}, {"eventVersion", "", true}}};
+  ct.recognise = {{{FieldPath("eventName"), "", true}, {FieldPath("eventSource"), "", true}},
+                  {{FieldPath("eventName"), "", true}, {FieldPath("eventVersion"), "", true}}};
   ct.time_field = "eventTime";
   ct.entity_fields = {"userIdentity.arn", "sourceIPAddress", "recipientAccountId", "awsRegion"};
   c.types.push_back(std::move(ct));
@@ -37,9 +37,9 @@ LogSourceConfig LogSourceConfig::Defaults() {
   LogType k8s;
   k8s.name = "k8s_audit";
   k8s.logsource = {"application", "kubernetes", "audit", "Kubernetes API server audit events"};
-  k8s.recognise = {{{"apiVersion", "audit.k8s.io/", false}},
-                   {{"kind", "Event", false}, {"verb", "", true}, {"objectRef", "", true}},
-                   {{"verb", "", true}, {"requestURI", "", true}}};
+  k8s.recognise = {{{FieldPath("apiVersion"), "audit.k8s.io/", false}},
+                   {{FieldPath("kind"), "Event", false}, {FieldPath("verb"), "", true}, {FieldPath("objectRef"), "", true}},
+                   {{FieldPath("verb"), "", true}, {FieldPath("requestURI"), "", true}}};
   k8s.time_field = "requestReceivedTimestamp";
   k8s.entity_fields = {"user.username", "sourceIPs", "objectRef.namespace"};
   // SigmaHQ's Kubernetes rules name a few fields that audit events keep
@@ -52,16 +52,15 @@ LogSourceConfig LogSourceConfig::Defaults() {
   return c;
 }
 
-int LogSourceConfig::Recognise(simdjson::dom::element root) const {
-  if (root.type() != simdjson::dom::element_type::OBJECT) return -1;
+int LogSourceConfig::Recognise(const EventView& ev) const {
+  if (ev.root.type() != simdjson::dom::element_type::OBJECT) return -1;
   for (std::size_t t = 0; t < types.size(); ++t) {
     for (const auto& clause : types[t].recognise) {
       bool all = true;
       for (const RecogniseClause& rc : clause) {
-        FieldPath path(rc.field);
         bool present = false;
         bool hit = FieldVisitor::Visit(
-            root, path,
+            ev, rc.field,
             [&](const FieldValue& v) {
               return rc.exists_only || (v.kind == FieldValue::Kind::kString && v.text.starts_with(rc.prefix));
             },
@@ -111,7 +110,7 @@ Status LogSourceLoader::AddDocument(const std::string& kind, const YAML::Node& d
         for (const YAML::Node& c : rec) {
           MapReader cr(c, file, "recognise clause");
           RecogniseClause rc;
-          rc.field = cr.String("field", true).value_or("");
+          rc.field = FieldPath(cr.String("field", true).value_or(""));
           if (auto prefix = cr.String("prefix")) {
             rc.prefix = *prefix;
             rc.exists_only = false;

@@ -34,7 +34,7 @@
 namespace secbudget::detect {
 
 struct RecogniseClause {
-  std::string field;
+  FieldPath field;
   std::string prefix;  // "" = the field exists
   bool exists_only = true;
 };
@@ -60,7 +60,7 @@ struct LogSourceConfig {
   // Built-in cloudtrail and k8s_audit types.
   static LogSourceConfig Defaults();
   // Index of the first type that recognises `root` (-1 = none).
-  int Recognise(simdjson::dom::element root) const;
+  int Recognise(const EventView& ev) const;
   int Find(const std::string& name) const;
 };
 

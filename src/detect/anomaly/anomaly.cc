@@ -46,10 +46,10 @@ void AnomalyEngine::Bind(const LogSourceConfig& config) {
 namespace {
 
 // The values of `fields` joined with " | "; `complete` is cleared when one is empty.
-std::string JoinFields(simdjson::dom::element root, const std::vector<std::vector<FieldPath>>& fields, bool* complete) {
+std::string JoinFields(const EventView& ev, const std::vector<std::vector<FieldPath>>& fields, bool* complete) {
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    std::string v = FieldVisitor::FirstText(root, fields[i]);
+    std::string v = FieldVisitor::FirstText(ev, fields[i]);
     if (v.empty()) *complete = false;
     if (i > 0) out += " | ";
     out += v;
@@ -80,8 +80,8 @@ void AnomalyEngine::Extract(const EventView& ev, std::vector<Observation>* out) 
     Observation o;
     o.detector = static_cast<int>(d);
     o.time = ev.time;
-    o.entity = JoinFields(ev.root, entity_paths_[d], &complete);
-    if (specs_[d].type != DetectorType::kSpike) o.value = JoinFields(ev.root, value_paths_[d], &complete);
+    o.entity = JoinFields(ev, entity_paths_[d], &complete);
+    if (specs_[d].type != DetectorType::kSpike) o.value = JoinFields(ev, value_paths_[d], &complete);
     if (complete) out->push_back(std::move(o));
   }
 }

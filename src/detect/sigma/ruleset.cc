@@ -322,21 +322,21 @@ void RuleSet::BuildIndex() {
   }
 }
 
+std::size_t RuleSet::TypeIndex::Caseless::operator()(std::string_view s) const {
+  return static_cast<std::size_t>(CaselessKeyHash(s));
+}
+
+bool RuleSet::TypeIndex::Caseless::operator()(std::string_view a, std::string_view b) const { return IEquals(a, b); }
+
 void RuleSet::Match(const EventView& ev, std::vector<int>* out) const {
   if (ev.log_type < 0 || static_cast<std::size_t>(ev.log_type) >= types_.size()) return;
   const TypeIndex& ti = types_[static_cast<std::size_t>(ev.log_type)];
   thread_local std::vector<int> candidates;
-  thread_local std::string key;
   candidates.assign(ti.always.begin(), ti.always.end());
   for (const TypeIndex::FieldIndex& fi : ti.fields) {
-    FieldVisitor::Visit(ev.root, fi.path, [&](const FieldValue& v) {
+    FieldVisitor::Visit(ev, fi.path, [&](const FieldValue& v) {
       if (v.kind == FieldValue::Kind::kObject || v.kind == FieldValue::Kind::kNull) return false;
-      key.resize(v.text.size());
-      for (std::size_t i = 0; i < v.text.size(); ++i) {
-        char c = v.text[i];
-        key[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      }
-      auto it = fi.by_value.find(key);
+      auto it = fi.by_value.find(v.text);
       if (it != fi.by_value.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
       return false;
     });

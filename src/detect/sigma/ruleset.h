@@ -65,9 +65,16 @@ class RuleSet {
   struct TypeIndex {
     std::vector<Compiled> compiled;
     std::vector<int> always;  // indices into compiled
+    // Hash and equality that ignore ASCII case, so that an event's value is
+    // looked up as it is, without lowering a copy of it first.
+    struct Caseless {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view s) const;
+      bool operator()(std::string_view a, std::string_view b) const;
+    };
     struct FieldIndex {
       FieldPath path;
-      std::unordered_map<std::string, std::vector<int>> by_value;  // lowercased value -> compiled
+      std::unordered_map<std::string, std::vector<int>, Caseless, Caseless> by_value;  // value -> compiled
     };
     std::vector<FieldIndex> fields;
   };

@@ -392,16 +392,18 @@ bool EvaluateCondition(const FieldCondition& c, const EventView& ev) {
     bool present = false;
     for (const FieldPath& path : c.paths) {
       FieldVisitor::Visit(
-          ev.root, path, [](const FieldValue&) { return true; }, &present);
+          ev, path, [](const FieldValue&) { return true; }, &present);
       if (present) break;
     }
     return present == c.exists_value;
   }
-  // Field references: the other fields' values, read once.
-  std::vector<std::vector<std::string>> refs(c.patterns.size());
+  // Field references: the other fields' values, read once (and nothing
+  // allocated when the condition has none).
+  std::vector<std::vector<std::string>> refs;
   for (std::size_t i = 0; i < c.patterns.size(); ++i) {
     if (c.patterns[i].kind != Pattern::Kind::kFieldRef) continue;
-    FieldVisitor::Visit(ev.root, c.patterns[i].ref, [&](const FieldValue& v) {
+    if (refs.empty()) refs.resize(c.patterns.size());
+    FieldVisitor::Visit(ev, c.patterns[i].ref, [&](const FieldValue& v) {
       if (HasText(v)) refs[i].emplace_back(v.text);
       return false;
     });
@@ -414,7 +416,7 @@ bool EvaluateCondition(const FieldCondition& c, const EventView& ev) {
   auto visit = [&](auto&& fn, bool* present) {
     if (c.field.empty()) return FieldVisitor::VisitAll(ev.root, fn);
     for (const FieldPath& path : c.paths) {
-      if (FieldVisitor::Visit(ev.root, path, fn, present)) return true;
+      if (FieldVisitor::Visit(ev, path, fn, present)) return true;
     }
     return false;
   };
