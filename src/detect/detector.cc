@@ -27,27 +27,60 @@ struct Detector::Chunk {
   bool document = false;
 };
 
+// What a worker found in one chunk. Flat and reused from chunk to chunk:
+// the events, their matches and entities live in vectors and one string
+// whose capacity survives Reset, so that a worker allocates nothing per
+// event once warmed up, and nothing it allocated is freed by another thread
+// (glibc frees across threads slowly, and gives the pages back and faults
+// them in again).
 struct Detector::ChunkResult {
   struct MatchOut {
     int rule = -1;
-    std::vector<std::pair<std::string, std::string>> values;  // needed fields
+    std::vector<std::pair<std::string, std::string>> values;  // needed fields (correlations only)
+  };
+  struct Span {
+    std::uint32_t offset = 0, size = 0;  // into `text`
+  };
+  struct Entity {
+    std::uint32_t field = 0;  // index into the log type's entity fields
+    Span value;
   };
   struct EventOut {
     std::uint64_t line = 0;  // within the chunk (1 = its first line); the record number in a document
     TimePoint time = 0;
     int log_type = -1;
     // Set when a match alerts: a view of the chunk's bytes (valid while the
-    // chunk's buffer is), or the event rewritten (minified or cut) in `owned`.
+    // chunk's buffer is), or the event rewritten (minified or cut) in `text`.
     std::string_view raw;
-    std::string owned;
     bool rewritten = false;
-    std::string_view Raw() const { return rewritten ? std::string_view(owned) : raw; }
-    std::vector<std::pair<std::string, std::string>> entities;
-    std::vector<MatchOut> matches;
+    Span rewritten_text;
+    std::uint32_t entities_begin = 0, entities_end = 0;  // into `entities`
+    std::uint32_t matches_begin = 0, matches_end = 0;    // into `matches`
     std::vector<anomaly::Observation> observations;
   };
+  std::string_view View(Span s) const { return std::string_view(text).substr(s.offset, s.size); }
+  std::string_view Raw(const EventOut& e) const { return e.rewritten ? View(e.rewritten_text) : e.raw; }
+  Span Append(std::string_view v) {
+    Span s{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(v.size())};
+    text.append(v);
+    return s;
+  }
+  void Reset() {
+    input.clear();
+    events.clear();
+    matches.clear();
+    entities.clear();
+    text.clear();
+    lines = count = bytes = malformed = unrecognised = 0;
+    samples.clear();
+    per_type.clear();
+  }
+
   std::string input;
   std::vector<EventOut> events;
+  std::vector<MatchOut> matches;
+  std::vector<Entity> entities;
+  std::string text;
   std::uint64_t lines = 0;  // lines the chunk held
   std::uint64_t count = 0;
   std::uint64_t bytes = 0;
@@ -73,12 +106,13 @@ class Detector::Pool {
     cv_.notify_all();
     for (std::thread& t : workers_) t.join();
   }
-  std::future<ChunkResult> Submit(Chunk chunk) {
-    std::packaged_task<ChunkResult()> task([this, c = std::move(chunk)]() mutable {
-      ChunkResult r;
+  // `reuse`: a consumed result whose capacity the worker fills again.
+  std::future<ChunkResult> Submit(Chunk chunk, ChunkResult reuse) {
+    std::packaged_task<ChunkResult()> task([this, c = std::move(chunk), r = std::move(reuse)]() mutable {
+      r.Reset();
       detector_.ProcessChunk(c, &r);
       r.buffer = std::move(c.data);
-      return r;
+      return std::move(r);  // a capture, not a local: without the move it is copied, buffer and all
     });
     std::future<ChunkResult> f = task.get_future();
     {
@@ -159,6 +193,7 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
   thread_local simdjson::dom::parser parser;
   thread_local std::vector<int> matched;
   thread_local KeyIndex keys;
+  thread_local std::string minified;
   out->input = chunk.input;
   out->per_type.assign(rules_.config().types.size(), 0);
   auto malformed = [&](std::uint64_t line, std::string error) {
@@ -187,15 +222,19 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
     if (matched.empty() && !watched) return;
     const TypePaths& paths = type_paths_[static_cast<std::size_t>(ev.log_type)];
     ev.time = EventTime(ev, paths.time, options_.default_time);
-    ChunkResult::EventOut eo;
+    ChunkResult::EventOut& eo = out->events.emplace_back();
     eo.line = line;
     eo.time = ev.time;
     eo.log_type = ev.log_type;
     if (watched) anomalies_->Extract(ev, &eo.observations);
-    if (matched.empty() && eo.observations.empty()) return;
+    if (matched.empty() && eo.observations.empty()) {
+      out->events.pop_back();
+      return;
+    }
     bool alerts = !eo.observations.empty();
+    eo.matches_begin = static_cast<std::uint32_t>(out->matches.size());
     for (int r : matched) {
-      ChunkResult::MatchOut mo;
+      ChunkResult::MatchOut& mo = out->matches.emplace_back();
       mo.rule = r;
       const std::vector<std::string>& needed = rules_.NeededFields(r);
       mo.values.reserve(needed.size());
@@ -203,25 +242,33 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
         mo.values.emplace_back(needed[i], FieldVisitor::FirstText(ev, paths.needed[static_cast<std::size_t>(r)][i]));
       }
       alerts = alerts || rules_.Alerts(r) || !rules_.Consumers(r).empty();
-      eo.matches.push_back(std::move(mo));
     }
-    if (alerts) {
-      if (raw.empty()) {
-        eo.owned = simdjson::minify(root);
-        eo.rewritten = true;
-      } else {
-        eo.raw = raw;
-      }
-      if (eo.Raw().size() > options_.event_bytes) {
-        eo.owned = Ellipsize(eo.Raw(), options_.event_bytes);
-        eo.rewritten = true;
-      }
-      for (const FieldPath& f : paths.entities) {
-        std::string v = FieldVisitor::FirstText(ev, f);
-        if (!v.empty()) eo.entities.emplace_back(f.name, std::move(v));
+    eo.matches_end = static_cast<std::uint32_t>(out->matches.size());
+    eo.entities_begin = eo.entities_end = static_cast<std::uint32_t>(out->entities.size());
+    if (!alerts) return;
+    if (raw.empty()) raw = minified.assign(simdjson::minify(root));
+    if (raw.size() > options_.event_bytes) {
+      eo.rewritten_text = out->Append(Ellipsize(raw, options_.event_bytes));
+      eo.rewritten = true;
+    } else if (raw.data() == minified.data()) {
+      eo.rewritten_text = out->Append(raw);
+      eo.rewritten = true;
+    } else {
+      eo.raw = raw;
+    }
+    for (std::size_t f = 0; f < paths.entities.size(); ++f) {
+      const std::size_t before = out->text.size();
+      FieldVisitor::Visit(ev, paths.entities[f], [&](const FieldValue& v) {
+        if (v.kind == FieldValue::Kind::kObject || v.kind == FieldValue::Kind::kNull) return false;
+        out->text.append(v.text);
+        return true;
+      });
+      if (out->text.size() > before) {
+        out->entities.push_back({static_cast<std::uint32_t>(f),
+                                 {static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(out->text.size() - before)}});
       }
     }
-    out->events.push_back(std::move(eo));
+    eo.entities_end = static_cast<std::uint32_t>(out->entities.size());
   };
 
   if (chunk.document) {
@@ -341,20 +388,28 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
     h.first = f.first;
     emit(h);
   };
-  // One hit per event, reused for each rule it matched: the event's text and
-  // entities are copied once, not once per hit.
-  Hit base;
+  // One hit, reused for every event and every rule it matched: its strings
+  // keep their capacity, so a steady stream of hits allocates nothing here.
+  Hit& base = hit_;
   base.input = r.input;
   for (ChunkResult::EventOut& e : r.events) {
     if (e.time > max_time_) max_time_ = e.time;
+    const TypePaths& paths = type_paths_[static_cast<std::size_t>(e.log_type)];
     base.kind = Hit::Kind::kSigma;
     base.rule = -1;
+    base.detector = -1;
     base.time = e.time;
     base.line = line_base + e.line;
     base.log_type = rules_.config().types[static_cast<std::size_t>(e.log_type)].name;
-    base.event = e.Raw();
-    base.entities = std::move(e.entities);
-    for (ChunkResult::MatchOut& m : e.matches) {
+    base.event = r.Raw(e);
+    base.entities.resize(e.entities_end - e.entities_begin);
+    for (std::uint32_t i = e.entities_begin; i < e.entities_end; ++i) {
+      auto& [name, value] = base.entities[i - e.entities_begin];
+      name = paths.entities[r.entities[i].field].name;
+      value = r.View(r.entities[i].value);
+    }
+    for (std::uint32_t mi = e.matches_begin; mi < e.matches_end; ++mi) {
+      ChunkResult::MatchOut& m = r.matches[mi];
       ++stats->matches;
       if (rules_.Alerts(m.rule)) {
         base.rule = m.rule;
@@ -422,29 +477,36 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
   const auto recycle = [&](std::string b) {
     if (spare.size() < 4) spare.push_back(std::move(b));
   };
+  // Results, like buffers, go back to the workers once consumed.
+  std::vector<ChunkResult> spare_results;
+  auto consume_front = [&] {
+    ChunkResult r = inflight.front().get();
+    inflight.pop_front();
+    Consume(r, sink, stats);
+    recycle(std::move(r.buffer));
+    spare_results.push_back(std::move(r));
+  };
   auto submit = [&](Chunk c) -> Status {
     if (pool == nullptr) {
-      ChunkResult r;
+      if (spare_results.empty()) spare_results.emplace_back();
+      ChunkResult& r = spare_results.back();
+      r.Reset();
       ProcessChunk(c, &r);
       Consume(r, sink, stats);
       recycle(std::move(c.data));
       return Status::OK();
     }
-    while (inflight.size() >= 2 * pool->size()) {
-      ChunkResult r = inflight.front().get();
-      inflight.pop_front();
-      Consume(r, sink, stats);
-      recycle(std::move(r.buffer));
+    while (inflight.size() >= 2 * pool->size()) consume_front();
+    ChunkResult reuse;
+    if (!spare_results.empty()) {
+      reuse = std::move(spare_results.back());
+      spare_results.pop_back();
     }
-    inflight.push_back(pool->Submit(std::move(c)));
+    inflight.push_back(pool->Submit(std::move(c), std::move(reuse)));
     return Status::OK();
   };
   auto drain = [&] {
-    while (!inflight.empty()) {
-      ChunkResult r = inflight.front().get();
-      inflight.pop_front();
-      Consume(r, sink, stats);
-    }
+    while (!inflight.empty()) consume_front();
   };
 
   bool first = true;

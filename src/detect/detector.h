@@ -115,6 +115,7 @@ class Detector {
   bool upper_only_ = false;
   TimePoint max_time_ = 0;
   std::uint64_t line_base_ = 0;  // lines of the current input consumed so far
+  Hit hit_;                      // reused by Consume
 };
 
 }  // namespace secbudget::detect
