@@ -264,8 +264,9 @@ void Detector::ProcessChunk(const Chunk& chunk, ChunkResult* out) const {
         return true;
       });
       if (out->text.size() > before) {
-        out->entities.push_back({static_cast<std::uint32_t>(f),
-                                 {static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(out->text.size() - before)}});
+        out->entities.push_back(
+            {static_cast<std::uint32_t>(f),
+             {static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(out->text.size() - before)}});
       }
     }
     eo.entities_end = static_cast<std::uint32_t>(out->entities.size());
@@ -456,7 +457,6 @@ void Detector::Consume(ChunkResult& r, const HitSink& sink, DetectStats* stats) 
   }
 }
 
-
 Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& sink, DetectStats* stats) {
   gzFile gz = input == "-" ? gzdopen(dup(0), "rb") : gzopen(input.c_str(), "rb");
   if (gz == nullptr) return Status::IoError("cannot open " + input + ": " + std::strerror(errno));
@@ -576,8 +576,7 @@ Status Detector::RunInput(const std::string& input, Pool* pool, const HitSink& s
           // One enormous line: report it (its number is known once every
           // chunk before it is consumed) and skip to its end.
           drain();
-          Malformed m{input, line_base_ + 1,
-                      "line longer than " + std::to_string(options_.max_line_bytes) + " bytes"};
+          Malformed m{input, line_base_ + 1, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes"};
           ++stats->malformed;
           if (stats->malformed_samples.size() < kMaxMalformedSamples) stats->malformed_samples.push_back(m);
           int c = 0;

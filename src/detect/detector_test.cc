@@ -93,7 +93,8 @@ level: low
   want_bad.push_back(3001);
   text += R"({"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","n":3002})";
   want_hits.push_back(3002);
-  want_events.push_back(R"({"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","n":3002})");
+  want_events.push_back(
+      R"({"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","n":3002})");
   const std::string file = dir.Write("lines.jsonl", text);
   for (int threads : {1, 2}) {
     for (std::size_t chunk : {std::size_t{512}, std::size_t{4096}, std::size_t{1} << 20}) {
@@ -121,8 +122,9 @@ level: low
       std::vector<std::uint64_t> bad;
       for (const Malformed& m : stats.malformed_samples) bad.push_back(m.line);
       EXPECT_EQ(stats.malformed, want_bad.size());
-      EXPECT_EQ(bad, std::vector<std::uint64_t>(want_bad.begin(), want_bad.begin() + std::min<std::size_t>(
-                                                                                   want_bad.size(), kMaxMalformedSamples)))
+      EXPECT_EQ(bad,
+                std::vector<std::uint64_t>(
+                    want_bad.begin(), want_bad.begin() + std::min<std::size_t>(want_bad.size(), kMaxMalformedSamples)))
           << threads << " " << chunk;
     }
   }
@@ -133,8 +135,8 @@ TEST(KeyIndex, FindsWhatAtKeyFinds) {
   simdjson::dom::parser parser;
   std::string keys;
   for (int i = 0; i < 40; ++i) keys += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
-  const std::string json = "{" + keys +
-                           R"("a.b":"literal","a":{"b":"nested"},"dup":1,"dup":2,"":"empty","x":"1234567","EventName":"E"})";
+  const std::string json =
+      "{" + keys + R"("a.b":"literal","a":{"b":"nested"},"dup":1,"dup":2,"":"empty","x":"1234567","EventName":"E"})";
   simdjson::dom::element root = parser.parse(json);
   KeyIndex index;
   ASSERT_TRUE(index.Build(simdjson::dom::object(root)));

@@ -28,8 +28,8 @@ namespace {
 std::uint64_t Lower8(std::uint64_t x) {
   constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
   const std::uint64_t low7 = x & ~kHigh;
-  const std::uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;   // high bit set when >= 'A'
-  const std::uint64_t gt_z = low7 + 0x2525252525252525ULL;   // high bit set when > 'Z'
+  const std::uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;  // high bit set when >= 'A'
+  const std::uint64_t gt_z = low7 + 0x2525252525252525ULL;  // high bit set when > 'Z'
   const std::uint64_t upper = (ge_a ^ gt_z) & ~x & kHigh;   // 'A'..'Z', and ASCII
   return x | (upper >> 2);
 }
@@ -49,8 +49,7 @@ std::uint64_t ShortHash(std::string_view key) {
     b = Load32(p + n - 4);
   } else if (n > 0) {
     a = static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16 |
-        static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-        static_cast<unsigned char>(p[n - 1]);
+        static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 | static_cast<unsigned char>(p[n - 1]);
   }
   if constexpr (kCaseless) {
     a = Lower8(a);

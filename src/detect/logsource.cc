@@ -37,9 +37,10 @@ LogSourceConfig LogSourceConfig::Defaults() {
   LogType k8s;
   k8s.name = "k8s_audit";
   k8s.logsource = {"application", "kubernetes", "audit", "Kubernetes API server audit events"};
-  k8s.recognise = {{{FieldPath("apiVersion"), "audit.k8s.io/", false}},
-                   {{FieldPath("kind"), "Event", false}, {FieldPath("verb"), "", true}, {FieldPath("objectRef"), "", true}},
-                   {{FieldPath("verb"), "", true}, {FieldPath("requestURI"), "", true}}};
+  k8s.recognise = {
+      {{FieldPath("apiVersion"), "audit.k8s.io/", false}},
+      {{FieldPath("kind"), "Event", false}, {FieldPath("verb"), "", true}, {FieldPath("objectRef"), "", true}},
+      {{FieldPath("verb"), "", true}, {FieldPath("requestURI"), "", true}}};
   k8s.time_field = "requestReceivedTimestamp";
   k8s.entity_fields = {"user.username", "sourceIPs", "objectRef.namespace"};
   // SigmaHQ's Kubernetes rules name a few fields that audit events keep
