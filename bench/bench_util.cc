@@ -61,6 +61,10 @@ std::vector<std::size_t> PickVulns(const CorpusSpec& spec, std::size_t image, do
   return picks;
 }
 
+// One vulnerability entry. As in real reports, the advisory text (title,
+// description, references) belongs to the CVE: the same CVE found in
+// another package or image carries the same text, as Trivy takes it from
+// the same NVD or vendor record.
 void AppendVuln(std::string& out, std::size_t code) {
   const std::size_t cve = code / 64;
   const bool os = code % 3 != 0;
@@ -72,18 +76,19 @@ void AppendVuln(std::string& out, std::size_t code) {
       R"({{"VulnerabilityID":"{id}","PkgID":"{pkg}@1.{a}.{b}","PkgName":"{pkg}{suffix}","InstalledVersion":"1.{a}.{b}-{c}",)"
       R"("FixedVersion":"{fixed}","Status":"{status}","Layer":{{"Digest":"sha256:{digest:016x}{digest:016x}","DiffID":"sha256:{digest:016x}{digest:016x}"}},)"
       R"("SeveritySource":"nvd","PrimaryURL":"https://avd.aquasec.com/nvd/{lid}","DataSource":{{"ID":"debian","Name":"Debian Security Tracker","URL":"https://salsa.debian.org/security-tracker-team/security-tracker"}},)"
-      R"("Title":"{pkg}: memory corruption in request parsing allows a crafted input to crash or control the process",)"
-      R"("Description":"A flaw was found in {pkg}. When processing specially crafted input, an out-of-bounds write in the parser may occur. A remote attacker could use this to cause a denial of service or potentially execute arbitrary code with the privileges of the process. This issue affects versions before 1.{a}.{next}.",)"
+      R"("Title":"{cvepkg}: memory corruption in request parsing allows a crafted input to crash or control the process",)"
+      R"("Description":"A flaw was found in {cvepkg}. When processing specially crafted input, an out-of-bounds write in the parser may occur. A remote attacker could use this to cause a denial of service or potentially execute arbitrary code with the privileges of the process. This issue affects versions before 1.{ca}.{cnext}.",)"
       R"("Severity":"{sev}","CweIDs":["CWE-787"],"CVSS":{{"nvd":{{"V3Vector":"{vec}","V3Score":{score}}},"redhat":{{"V3Vector":"{vec}","V3Score":{score}}}}},)"
       R"("References":["https://access.redhat.com/security/cve/{lid}","https://nvd.nist.gov/vuln/detail/{id}","https://security-tracker.debian.org/tracker/{id}","https://ubuntu.com/security/notices/USN-{usn}-1"],)"
       R"("PublishedDate":"2023-0{m}-1{d}T15:15:0{d}.000Z","LastModifiedDate":"2024-0{m}-2{d}T18:15:0{d}.000Z"}})",
       fmt::arg("id", id), fmt::arg("lid", fmt::format("cve-{}", id.substr(4))), fmt::arg("pkg", pkg),
-      fmt::arg("suffix", code % 5 == 0 ? fmt::format("-{}", code % 7) : std::string()), fmt::arg("a", code % 9),
-      fmt::arg("b", code % 13), fmt::arg("c", code % 5), fmt::arg("next", code % 13 + 1),
+      fmt::arg("cvepkg", kOsPackages[cve % std::size(kOsPackages)]), fmt::arg("ca", cve % 9),
+      fmt::arg("cnext", cve % 13 + 1), fmt::arg("suffix", code % 5 == 0 ? fmt::format("-{}", code % 7) : std::string()),
+      fmt::arg("a", code % 9), fmt::arg("b", code % 13), fmt::arg("c", code % 5), fmt::arg("next", code % 13 + 1),
       fmt::arg("fixed", fixed ? fmt::format("1.{}.{}-1", code % 9, code % 13 + 1) : std::string()),
       fmt::arg("status", fixed ? "fixed" : "affected"), fmt::arg("digest", code * 2654435761ULL),
       fmt::arg("sev", kSeverities[code % std::size(kSeverities)]), fmt::arg("vec", kVectors[v]),
-      fmt::arg("score", kScores[v]), fmt::arg("usn", 5000 + code % 999), fmt::arg("m", 1 + code % 9),
+      fmt::arg("score", kScores[v]), fmt::arg("usn", 5000 + cve % 999), fmt::arg("m", 1 + code % 9),
       fmt::arg("d", code % 10));
 }
 

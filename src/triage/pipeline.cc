@@ -392,6 +392,14 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     }
   }
 
+  // Write in key order: sources are keyed by (scope, finding), and events
+  // are indexed by finding, so sorted writes append to B-tree pages instead
+  // of splitting pages all over. Stable: the first of two identities that
+  // hash to one id keeps taking it.
+  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
+    return a.scope != b.scope ? a.scope < b.scope : a.finding_id < b.finding_id;
+  });
+
   const auto write_advisory = [&](const FindingRecord& f, const Occurrence& o, const std::string& scanner) -> Status {
     if (o.title.empty() && o.description.empty()) return Status::OK();
     std::string key = AdvisoryKey(f, scanner);

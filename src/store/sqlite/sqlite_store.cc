@@ -102,6 +102,37 @@ CREATE TABLE incident_events(
 CREATE INDEX incident_events_by_incident ON incident_events(incident, seq);
 CREATE INDEX incident_events_by_type ON incident_events(type, seq);
 )sql",
+    // 6: findings stored in the order they were first written (`pos`), found
+    // by id through a unique index. Ids are hashes, so a table keyed by id
+    // takes every new finding at a random place and splits a full page every
+    // few rows; appending instead fills pages in order, and only the small
+    // index entries land at random. A report's findings end up together.
+    R"sql(
+CREATE TABLE findings_v6(
+  pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, identity TEXT NOT NULL, kind TEXT NOT NULL, vuln_id TEXT NOT NULL,
+  aliases TEXT NOT NULL, artifact TEXT NOT NULL, package TEXT NOT NULL, ecosystem TEXT NOT NULL,
+  installed_version TEXT NOT NULL, fixed_version TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL,
+  location TEXT NOT NULL, severity TEXT NOT NULL, cvss_score REAL NOT NULL, cvss_vector TEXT NOT NULL,
+  fix_available TEXT NOT NULL, exploit_available TEXT NOT NULL, known_exploited TEXT NOT NULL,
+  report_epss REAL NOT NULL, exploit_refs TEXT NOT NULL, layer TEXT NOT NULL, locator TEXT NOT NULL,
+  status TEXT NOT NULL, first_seen INTEGER NOT NULL, period_start INTEGER NOT NULL,
+  status_since INTEGER NOT NULL, updated_at INTEGER NOT NULL, priority INTEGER NOT NULL, score REAL NOT NULL,
+  due_at INTEGER NOT NULL, asset_id TEXT NOT NULL, service TEXT NOT NULL, team TEXT NOT NULL,
+  environment TEXT NOT NULL, content_hash INTEGER NOT NULL) STRICT;
+INSERT INTO findings_v6(id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version,
+  fixed_version, rule_id, title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available,
+  known_exploited, report_epss, exploit_refs, layer, locator, status, first_seen, period_start, status_since,
+  updated_at, priority, score, due_at, asset_id, service, team, environment, content_hash)
+  SELECT id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version,
+  fixed_version, rule_id, title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available,
+  known_exploited, report_epss, exploit_refs, layer, locator, status, first_seen, period_start, status_since,
+  updated_at, priority, score, due_at, asset_id, service, team, environment, content_hash FROM findings ORDER BY id;
+DROP TABLE findings;
+ALTER TABLE findings_v6 RENAME TO findings;
+CREATE UNIQUE INDEX findings_by_id ON findings(id);
+CREATE INDEX findings_queue ON findings(status, priority);
+CREATE INDEX findings_by_unit ON findings(service, team, environment);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -552,14 +583,15 @@ class SqliteStore final : public Database {
 
   Status UpsertSource(const SourceRecord& s) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
-                        Prepared("INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
-                                 "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
-                                 "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
-                                 "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
-                                 "report_id = excluded.report_id, "
-                                 "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
+                        Cached(upsert_source_,
+                               "INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
+                               "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
+                               "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
+                               "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
+                               "report_id = excluded.report_id, "
+                               "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
-    st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).Bind(7, s.report_id).Bind(8, s.pointer);
+    st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, s.report_id).BindStatic(8, s.pointer);
     return st->Run();
   }
 
@@ -611,15 +643,17 @@ class SqliteStore final : public Database {
   }
 
   Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns)));
+    static const std::string sql = fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns);
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(get_finding_, sql));
     st->Bind(1, ToDb(id));
     return FirstRow<FindingRecord>(*st, [&] { return ReadFinding(*st); });
   }
 
   Status InsertFinding(const FindingRecord& f) override {
-    SB_ASSIGN_OR_RETURN(
-        Stmt * st, Prepared(fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
-                                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    static const std::string sql =
+        fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
+                    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?");
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(insert_finding_, sql));
     const EncodedFinding encoded(f);
     BindFinding(*st, f, encoded);
     Status s = st->Run();
@@ -629,13 +663,27 @@ class SqliteStore final : public Database {
     return s;
   }
 
+  // Rewrites every column but the id in place (the row keeps its position).
   Status UpdateFinding(const FindingRecord& f) override {
-    SB_ASSIGN_OR_RETURN(
-        Stmt * st, Prepared(fmt::format("REPLACE INTO findings({}) VALUES({})", kFindingColumns,
-                                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    static const std::string update = [] {
+      // Parameters keep BindFinding's numbering: ?1 is the id.
+      std::string set;
+      int i = 0;
+      for (std::string_view col : Split(kFindingColumns, ',')) {
+        ++i;
+        col = Trim(col);
+        if (col == "id") continue;
+        if (!set.empty()) set += ", ";
+        set += fmt::format("{} = ?{}", col, i);
+      }
+      return fmt::format("UPDATE findings SET {} WHERE id = ?1", set);
+    }();
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(update_finding_, update));
     const EncodedFinding encoded(f);
     BindFinding(*st, f, encoded);
-    return st->Run();
+    SB_RETURN_IF_ERROR(st->Run());
+    if (sqlite3_changes(db_) == 0) return InsertFinding(f);
+    return Status::OK();
   }
 
   Status ScanFindings(const FindingFilter& filter, const std::function<bool(const FindingRecord&)>& fn) override {
@@ -694,9 +742,11 @@ class SqliteStore final : public Database {
 
   Status AppendEvent(EventRecord* e) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
-                        Prepared("INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
-                                 "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
-    st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).Bind(3, Name(e->type)).Bind(4, e->report_id);
+                        Cached(append_event_,
+                               "INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
+                               "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
+    // Every text outlives Run(): bound without a copy.
+    st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).BindStatic(3, Name(e->type)).BindStatic(4, e->report_id);
     if (e->priority)
       st->Bind(5, static_cast<std::int64_t>(*e->priority));
     else
@@ -705,7 +755,7 @@ class SqliteStore final : public Database {
       st->Bind(6, static_cast<std::int64_t>(*e->previous_priority));
     else
       st->BindNull(6);
-    st->Bind(7, e->due_at).Bind(8, e->detail);
+    st->Bind(7, e->due_at).BindStatic(8, e->detail);
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
@@ -738,10 +788,15 @@ class SqliteStore final : public Database {
   }
 
   Status UpsertAdvisory(const AdvisoryRecord& a) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO advisories(key, title, description, refs) VALUES(?,?,?,?) "
-                                            "ON CONFLICT(key) DO UPDATE SET title = excluded.title, "
-                                            "description = excluded.description, refs = excluded.refs"));
-    st->Bind(1, a.key).Bind(2, a.title).Bind(3, a.description).Bind(4, EncodeList(a.references));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(upsert_advisory_,
+                                          "INSERT INTO advisories(key, title, description, refs) VALUES(?,?,?,?) "
+                                          "ON CONFLICT(key) DO UPDATE SET title = excluded.title, "
+                                          "description = excluded.description, refs = excluded.refs "
+                                          // Unchanged text is not rewritten: no page dirtied.
+                                          "WHERE title != excluded.title OR description != excluded.description "
+                                          "OR refs != excluded.refs"));
+    const std::string refs = EncodeList(a.references);
+    st->BindStatic(1, a.key).BindStatic(2, a.title).BindStatic(3, a.description).BindStatic(4, refs);
     return st->Run();
   }
 
@@ -787,7 +842,7 @@ class SqliteStore final : public Database {
   }
 
   Result<std::optional<EpssEntry>> LookupEpss(const std::string& cve) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT epss, percentile FROM epss WHERE cve = ?"));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(lookup_epss_, "SELECT epss, percentile FROM epss WHERE cve = ?"));
     st->Bind(1, cve);
     return FirstRow<EpssEntry>(*st, [&] { return EpssEntry{cve, st->Real(0), st->Real(1)}; });
   }
@@ -1189,13 +1244,25 @@ class SqliteStore final : public Database {
     return Status::OK();
   }
 
-  Result<Stmt*> Prepared(const std::string& sql) {
+  // The cached statement for `sql`, prepared on first use. Looked up without
+  // building a std::string: hot paths call this once per row.
+  // Prepared(sql), remembered in `slot`: for statements run once per row,
+  // where even hashing the SQL text shows.
+  Result<Stmt*> Cached(Stmt*& slot, std::string_view sql) {
+    if (slot == nullptr) {
+      SB_ASSIGN_OR_RETURN(slot, Prepared(sql));
+    }
+    return slot;
+  }
+
+  Result<Stmt*> Prepared(std::string_view sql) {
     auto it = stmts_.find(sql);
     if (it != stmts_.end()) return it->second.get();
     auto st = std::make_unique<Stmt>();
-    SB_RETURN_IF_ERROR(st->Prepare(db_, sql.c_str()));
+    std::string text(sql);
+    SB_RETURN_IF_ERROR(st->Prepare(db_, text.c_str()));
     Stmt* raw = st.get();
-    stmts_.emplace(sql, std::move(st));
+    stmts_.emplace(std::move(text), std::move(st));
     return raw;
   }
 
@@ -1264,7 +1331,19 @@ class SqliteStore final : public Database {
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Stmt>, SqlHash, std::equal_to<>> stmts_;
+  // Statements run once per finding (see Cached).
+  Stmt* insert_finding_ = nullptr;
+  Stmt* update_finding_ = nullptr;
+  Stmt* get_finding_ = nullptr;
+  Stmt* upsert_source_ = nullptr;
+  Stmt* append_event_ = nullptr;
+  Stmt* upsert_advisory_ = nullptr;
+  Stmt* lookup_epss_ = nullptr;
 };
 
 }  // namespace
@@ -1272,6 +1351,10 @@ class SqliteStore final : public Database {
 int SqliteSchemaVersion() { return kSchemaVersion; }
 
 Result<std::unique_ptr<Database>> OpenSqliteStore(const std::string& path) {
+  // No memory statistics: with them every SQLite allocation takes a global
+  // mutex. Allowed only before SQLite initialises, so once, first.
+  static const int kNoMemStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemStatus;
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

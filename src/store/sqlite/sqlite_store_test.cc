@@ -112,6 +112,67 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
   EXPECT_EQ(events[0].breach_id, "breach-1");
 }
 
+// Schema 6 stores findings in write order (pos) and finds them by id through
+// an index. A schema-5 file (findings keyed by id) upgrades with its rows.
+TEST(SqliteStoreTest, UpgradesFindingsKeyedByIdToWriteOrder) {
+  TempDir dir;
+  const std::string path = dir.File("v5.db");
+  {
+    auto db = OpenSqliteStore(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Begin().ok());
+    ASSERT_TRUE((*db)->InsertFinding(MakeFinding(0xfedcba9876543210ULL)).ok());
+    ASSERT_TRUE((*db)->InsertFinding(MakeFinding(7)).ok());
+    ASSERT_TRUE((*db)->Commit().ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  const auto exec = [&](const char* sql) { return sqlite3_exec(raw, sql, nullptr, nullptr, nullptr); };
+  const auto query_int = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    std::int64_t v = -1;
+    if (sqlite3_prepare_v2(raw, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  };
+  // Rebuild the schema-5 layout: the same columns with id as the key.
+  ASSERT_EQ(exec("CREATE TABLE f5 AS SELECT * FROM findings ORDER BY pos; ALTER TABLE f5 DROP COLUMN pos; "
+                 "DROP TABLE findings; "
+                 "ALTER TABLE f5 RENAME TO findings; CREATE INDEX findings_queue ON findings(status, priority); "
+                 "CREATE INDEX findings_by_unit ON findings(service, team, environment); "
+                 "DELETE FROM schema_migrations WHERE version >= 6"),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  ASSERT_EQ(query_int("SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'pos'"), 0);
+  sqlite3_close(raw);
+
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  for (std::uint64_t id : {0xfedcba9876543210ULL, 7ULL}) {
+    auto f = (*db)->GetFinding(id);
+    ASSERT_TRUE(f.ok() && f->has_value()) << id;
+    EXPECT_EQ((*f)->id, id);
+  }
+  // An update rewrites the row where it is; an update of an unknown id adds it.
+  FindingRecord changed = MakeFinding(7);
+  changed.title = "changed";
+  ASSERT_TRUE((*db)->Begin().ok());
+  ASSERT_TRUE((*db)->UpdateFinding(changed).ok());
+  ASSERT_TRUE((*db)->UpdateFinding(MakeFinding(9)).ok());
+  ASSERT_TRUE((*db)->Commit().ok());
+  EXPECT_EQ((*(*db)->GetFinding(7))->title, "changed");
+  EXPECT_TRUE((*db)->GetFinding(9)->has_value());
+  db->reset();
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(query_int("SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'pos'"), 1);
+  // Rows were copied in id order (signed: 0xfedc... first), then 9 came.
+  EXPECT_EQ(query_int("SELECT pos FROM findings WHERE id = 7"), 2);  // kept its place
+  EXPECT_EQ(query_int("SELECT pos FROM findings WHERE id = 9"), 3);  // appended
+  EXPECT_EQ(query_int("SELECT count(*) FROM findings"), 3);
+  sqlite3_close(raw);
+}
+
 TEST(SqliteStoreTest, RollbackDiscardsAndEventsAreOrdered) {
   TempDir dir;
   auto db = OpenSqliteStore(dir.File("s.db"));
