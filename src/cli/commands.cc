@@ -126,6 +126,7 @@ json SummaryJson(const IngestSummary& s) {
           {"fixed", s.fixed},
           {"changed", s.changed},
           {"unchanged", s.unchanged},
+          {"recognised", s.recognised},
           {"unmatched", s.unmatched},
           {"skipped", s.skipped},
           {"stale_scopes", s.stale_scopes},

@@ -136,7 +136,7 @@ Result<ParsedReport> ReportParser::Parse(const std::string& bytes, const ParseOp
   Status st = entry->parse(root, options, report);
   if (!st.ok()) return std::move(st).WithFile(options.file);
   for (const auto& occ : report.occurrences) report.skipped += occ.held ? 1 : 0;
-  if (report.occurrences.size() > kMaxOccurrences) {
+  if (report.occurrences.size() + report.known.size() > kMaxOccurrences) {
     return Status::LimitExceeded(fmt::format("more than {} findings in one report", kMaxOccurrences))
         .WithFile(options.file);
   }

@@ -15,6 +15,8 @@
 // reuses its buffers between reports.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,7 +43,20 @@ struct ParseOptions {
   std::string file;    // for error messages and provenance
   std::string format;  // force a format; empty = detect from content
   std::string target;  // override the scanned target (SARIF, OSV, directories)
+  // Optional: recognises items the scope's last scan reported exactly so.
+  // Parsers that compute item digests (Occurrence::digest; Trivy
+  // vulnerabilities today) call it per item before extracting it; when it
+  // returns true with the finding id, the parser records a KnownItem instead
+  // of an Occurrence.
+  std::function<bool(std::size_t scope_index, const Scope& scope, std::uint64_t digest, std::uint64_t* finding_id)>
+      known;
 };
+
+// Part of every item digest. Bump it whenever a parser, or a normaliser it
+// calls, would extract something else from the same item: digests stored by
+// the previous version then match nothing, and the next scan of each scope
+// extracts every item again.
+inline constexpr std::uint64_t kItemDigestVersion = 1;
 
 class ReportParser {
  public:

@@ -17,6 +17,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "ingest/ingest.h"
+#include "ingest/json_util.h"
 #include "model/finding.h"
 #include "test_util.h"
 
@@ -892,6 +893,53 @@ TEST(ReadFileGzip, BombIsALimitErrorWithoutInflatingEverything) {
   auto in_memory = Gunzip(bytes, 1 << 20);
   ASSERT_FALSE(in_memory.ok());
   EXPECT_EQ(in_memory.status().code(), StatusCode::kLimitExceeded);
+}
+
+}  // namespace
+}  // namespace secbudget
+
+namespace secbudget {
+namespace {
+
+// json::Digest: equal values give equal digests wherever they sit in their
+// documents; any difference in a byte, a key, a number, a type or the
+// nesting gives another.
+std::uint64_t DigestOf(simdjson::dom::parser& parser, const std::string& doc, const char* pointer) {
+  simdjson::dom::element root;
+  EXPECT_EQ(parser.parse(doc).get(root), simdjson::SUCCESS) << doc;
+  simdjson::dom::element el;
+  EXPECT_EQ(root.at_pointer(pointer).get(el), simdjson::SUCCESS) << pointer;
+  return json::Digest(el, 42);
+}
+
+TEST(JsonDigest, SameValueSameDigestAnyDifferenceAnother) {
+  simdjson::dom::parser parser;
+  const std::string item = R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,)"
+                           R"("Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})";
+  const std::uint64_t alone = DigestOf(parser, item, "");
+  // The same item after other strings and numbers, deeper in another document.
+  EXPECT_EQ(DigestOf(parser, R"({"x":"padding","y":[1,2,"z"],"items":[{"q":"r"},)" + item + "]}", "/items/1"), alone);
+  const std::vector<std::string> others = {
+      R"({"ID":"CVE-2","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"Id":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.7,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551614,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":false,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":false,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["b","a"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["ab"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b",""],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{},"V3Score":9.8}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":[["a"],"b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":"9.8","N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}}})",
+      R"({"ID":"CVE-1","Score":9.8,"N":-3,"U":18446744073709551615,"Ok":true,"Nil":null,"Refs":["a","b"],"CVSS":{"nvd":{"V3Score":9.8}},"X":1})",
+  };
+  for (const auto& other : others) EXPECT_NE(DigestOf(parser, other, ""), alone) << other;
+  // The seed counts too.
+  simdjson::dom::element root;
+  ASSERT_EQ(parser.parse(item).get(root), simdjson::SUCCESS);
+  EXPECT_NE(json::Digest(root, 43), alone);
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <xxhash.h>
+
 #include <charconv>
+#include <cstring>
 
 namespace secbudget::json {
 
@@ -20,6 +23,76 @@ std::string_view TypeName(element_type t) {
     case element_type::NULL_VALUE: return "null";
   }
   return "value";
+}
+
+namespace {
+
+// What Digest accumulates. Strings are not hashed one by one: their bytes
+// sit in the parser's string buffer in document order, each after its length
+// and before a NUL, so the span from the first to the end of the last holds
+// every one of them with its boundaries, and is hashed once at the end (any
+// bytes in between make the digest stricter, never looser). Everything else
+// is mixed in as it comes, tagged with the number of strings before it, so
+// its place among the strings counts too.
+struct DigestState {
+  const char* lo = nullptr;
+  const char* hi = nullptr;
+  std::uint64_t strings = 0;
+  std::uint64_t mix;
+
+  void String(std::string_view s) {
+    if (lo == nullptr || s.data() < lo) lo = s.data();
+    if (s.data() + s.size() > hi) hi = s.data() + s.size();
+    ++strings;
+  }
+  void Token(std::uint64_t tag, std::uint64_t value) {
+    // One multiply-xorshift round per token (splitmix64's finaliser).
+    std::uint64_t z = mix ^ (value + 0x9e3779b97f4a7c15ULL + (tag << 56) + (strings << 8));
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    mix = z ^ (z >> 31);
+  }
+};
+
+void DigestWalk(element el, DigestState& st) {
+  switch (el.type()) {
+    case element_type::OBJECT:
+      st.Token('{', 0);
+      for (auto [key, value] : Obj(el)) {
+        st.String(key);
+        DigestWalk(value, st);
+      }
+      st.Token('}', 0);
+      break;
+    case element_type::ARRAY:
+      st.Token('[', 0);
+      for (element value : Arr(el)) DigestWalk(value, st);
+      st.Token(']', 0);
+      break;
+    case element_type::STRING: st.String(el.get_string().value_unsafe()); break;
+    case element_type::INT64: st.Token('i', static_cast<std::uint64_t>(el.get_int64().value_unsafe())); break;
+    case element_type::UINT64: st.Token('u', el.get_uint64().value_unsafe()); break;
+    case element_type::DOUBLE: {
+      const double d = el.get_double().value_unsafe();
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof bits);
+      st.Token('d', bits);
+      break;
+    }
+    case element_type::BOOL: st.Token('b', el.get_bool().value_unsafe() ? 1 : 0); break;
+    case element_type::NULL_VALUE: st.Token('n', 0); break;
+  }
+}
+
+}  // namespace
+
+std::uint64_t Digest(element el, std::uint64_t seed) {
+  DigestState st;
+  st.mix = seed;
+  DigestWalk(el, st);
+  st.Token('s', st.strings);
+  if (st.lo == nullptr) return st.mix;
+  return XXH3_64bits_withSeed(st.lo, static_cast<std::size_t>(st.hi - st.lo), st.mix);
 }
 
 std::string Child(std::string_view ptr, std::string_view key) {

@@ -38,6 +38,12 @@ inline object Obj(element el) {
   return o;
 }
 
+// Digest of a parsed value, seeded: equal digests mean equal values (up to
+// 64-bit collisions), byte for byte in every key and string, number, bool,
+// null and their nesting. Costs one pass over the value's elements and one
+// hash of its strings, which simdjson keeps side by side in document order.
+std::uint64_t Digest(element el, std::uint64_t seed);
+
 // Pointer of a child: Child("/a", "b") = "/a/b"; Child("/a", 3) = "/a/3".
 std::string Child(std::string_view ptr, std::string_view key);
 std::string Child(std::string_view ptr, std::size_t index);

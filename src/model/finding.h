@@ -88,6 +88,18 @@ struct Occurrence {
   bool held = false;
   // JSON pointer of the item in its report, for provenance.
   std::string pointer;
+  // Digest of the item exactly as reported, with the report-level context
+  // it was read in (0 when the parser computes none). The next scan of the
+  // scope recognises the same item by it without extracting it again.
+  std::uint64_t digest = 0;
+};
+
+// An item the parser recognised by its digest as one the scope's last scan
+// reported the same way (see ParseOptions::known); not extracted.
+struct KnownItem {
+  std::size_t scope_index = 0;
+  std::uint64_t digest = 0;
+  std::uint64_t finding_id = 0;
 };
 
 // A parsed report. Occurrence::description views point into the
@@ -99,6 +111,7 @@ struct ParsedReport {
   std::optional<TimePoint> scan_time;
   std::vector<Scope> scopes;
   std::vector<Occurrence> occurrences;
+  std::vector<KnownItem> known;  // recognised unchanged items, not in `occurrences`
   std::vector<std::string> warnings;
   std::size_t skipped = 0;        // items not turned into findings (held ones included)
   std::string skipped_reason;     // e.g. "Trivy status not_affected"
@@ -164,8 +177,9 @@ struct SourceRecord {
   TimePoint first_seen = 0;
   TimePoint changed_at = 0;  // when `present` last changed
   std::uint64_t content_hash = 0;
-  std::string report_id;  // the report that last changed this source
-  std::string pointer;    // where in that report
+  std::string report_id;     // the report that last changed this source
+  std::string pointer;       // where in that report
+  std::uint64_t digest = 0;  // Occurrence::digest of its only item, 0 if none or several
 };
 
 enum class EventType : std::uint8_t {

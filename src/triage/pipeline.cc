@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_set>
 
 #include "common/hash.h"
 #include "common/strings.h"
+#include "common/u64_map.h"
 #include "intel/intel.h"
 #include "triage/identity.h"
 
@@ -98,8 +98,9 @@ struct Group {
 struct ScopeState {
   ScopeRecord record;
   bool stale = false;
-  std::unordered_map<std::uint64_t, SourceState> sources;  // by finding id
-  std::unordered_set<std::uint64_t> seen;                  // present in this report
+  U64Map<SourceState> sources;  // by finding id
+  U64Set seen;                  // present in this report
+  U64Set known;                 // recognised by digest (ParsedReport::known)
 };
 
 }  // namespace
@@ -266,6 +267,10 @@ struct Triage::Impl {
     return RerankAll();
   }
 
+  // Set by Apply when items recognised by digest cannot be trusted (see
+  // Ingest): the transaction rolls back and the report is parsed in full.
+  bool need_full_parse = false;
+
   Result<IngestSummary> Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options);
   Status Apply(ParsedReport& report, const std::string& report_id, const std::string& file, IngestSummary& summary);
 };
@@ -303,13 +308,53 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   popts.file = file;
   popts.format = options.format;
   popts.target = options.target;
+  // Items each scope's last scan reported exactly as this report does are
+  // recognised by digest while parsing and not extracted. The digests are
+  // read here, before the transaction; Apply checks every recognised item
+  // again inside it and asks for a full parse when anything moved.
+  std::vector<std::unique_ptr<U64Map<std::uint64_t>>> known_scopes;  // by scope index: digest -> finding id
+  Status lookup_status;
+  popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
+    if (scope_index >= known_scopes.size()) known_scopes.resize(scope_index + 1);
+    auto& by_digest = known_scopes[scope_index];
+    if (by_digest == nullptr) {
+      by_digest = std::make_unique<U64Map<std::uint64_t>>();
+      auto scope = store.GetScope(s.scanner, s.target);
+      std::vector<SourceState> sources;
+      if (!scope.ok()) {
+        lookup_status = std::move(scope).take_status();
+      } else if (scope->has_value()) {
+        lookup_status = store.LoadScopeSources((*scope)->id, &sources);
+      }
+      by_digest->Reserve(sources.size());
+      for (const auto& src : sources) {
+        if (src.present && src.digest != 0) by_digest->Insert(src.digest, src.finding_id);
+      }
+    }
+    const std::uint64_t* id = by_digest->Find(digest);
+    if (id == nullptr) return false;
+    *finding_id = *id;
+    return true;
+  };
   SB_ASSIGN_OR_RETURN(ParsedReport report, parser.Parse(bytes, popts));
+  SB_RETURN_IF_ERROR(lookup_status);
   summary.format = report.format;
   SB_ASSIGN_OR_RETURN(RerankSummary pre, EnsureRanked());
   (void)pre;
-  Status st = WithTransaction(store, [&] { return Apply(report, summary.report_id, file, summary); });
+  IngestSummary result = summary;
+  need_full_parse = false;
+  Status st = WithTransaction(store, [&] { return Apply(report, summary.report_id, file, result); });
+  if (!st.ok() && need_full_parse) {
+    // Rare: another ingest changed a scope between parse and transaction,
+    // or a recognised item shares its finding with an extracted one.
+    popts.known = nullptr;
+    SB_ASSIGN_OR_RETURN(report, parser.Parse(bytes, popts));
+    result = summary;
+    need_full_parse = false;
+    st = WithTransaction(store, [&] { return Apply(report, summary.report_id, file, result); });
+  }
   if (!st.ok()) return std::move(st).WithFile(file);
-  return summary;
+  return result;
 }
 
 Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, const std::string& file,
@@ -317,7 +362,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
   const TimePoint t = report.scan_time.value_or(clock.Now());
   summary.scan_time = t;
   summary.scan_time_from_report = report.scan_time.has_value();
-  summary.occurrences = report.occurrences.size();
+  summary.occurrences = report.occurrences.size() + report.known.size();
   summary.skipped = report.skipped;
   summary.warnings = report.warnings;
 
@@ -345,22 +390,41 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     SB_RETURN_IF_ERROR(store.UpsertScope(&state.record));
     std::vector<SourceState> sources;
     SB_RETURN_IF_ERROR(store.LoadScopeSources(state.record.id, &sources));
-    state.sources.reserve(sources.size());
-    for (const auto& src : sources) state.sources.emplace(src.finding_id, src);
+    state.sources.Reserve(sources.size());
+    for (const auto& src : sources) state.sources.Insert(src.finding_id, src);
+  }
+
+  // Items recognised by digest: unchanged, if the scope still holds them so.
+  const auto full_parse = [&](std::string_view why) {
+    need_full_parse = true;
+    return Status::Conflict(fmt::format("items recognised by digest: {}; parsing again in full", why));
+  };
+  for (const KnownItem& k : report.known) {
+    ScopeState& scope = scopes[k.scope_index];
+    if (scope.stale) continue;
+    const SourceState* state = scope.sources.Find(k.finding_id);
+    if (state == nullptr || !state->present || state->digest != k.digest) {
+      return full_parse("the scope changed since they were read");
+    }
+    if (!scope.known.Insert(k.finding_id)) return full_parse("two items of one finding");
+    scope.seen.Insert(k.finding_id);
+    ++summary.findings;
+    ++summary.unchanged;
+    ++summary.recognised;
   }
 
   // Group occurrences by (scope, finding).
   std::vector<Group> groups;
   groups.reserve(report.occurrences.size());
-  std::unordered_map<std::uint64_t, std::size_t> group_index;  // hash(scope, id) -> group
-  group_index.reserve(report.occurrences.size());
+  U64Map<std::size_t> group_index;  // hash(scope, id) -> group
+  group_index.Reserve(report.occurrences.size());
   for (std::size_t i = 0; i < report.occurrences.size(); ++i) {
     const Occurrence& o = report.occurrences[i];
     if (scopes[o.scope_index].stale) continue;
     const Identity id = ComputeIdentity(o, report.scopes[o.scope_index]);
     const std::uint64_t key = id.id ^ (0x9e3779b97f4a7c15ULL * (o.scope_index + 1));
     const std::uint64_t content = ContentHash(o);
-    auto [it, inserted] = group_index.emplace(key, groups.size());
+    auto [index, inserted] = group_index.Insert(key, groups.size());
     if (inserted) {
       Group g;
       g.scope = o.scope_index;
@@ -374,7 +438,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       g.canonical_id = id.canonical_vuln_id;
       groups.push_back(std::move(g));
     } else {
-      Group& g = groups[it->second];
+      Group& g = groups[*index];
       ++g.count;
       g.content_hash += content;  // order-independent
       // Precedence: present > held > passed (and the first occurrence of
@@ -434,21 +498,32 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     ScopeState& scope = scopes[g.scope];
     const Scope& s = report.scopes[g.scope];
     const Occurrence& o = report.occurrences[g.first];
+    // A finding's items must all be recognised or all extracted: a group
+    // without the recognised ones would not be the finding the report states.
+    if (scope.known.Contains(g.finding_id)) return full_parse("a finding with items both recognised and not");
+    // The digest a present source keeps: its item's, when it has only one.
+    const std::uint64_t digest = g.count == 1 ? o.digest : 0;
+    const auto keep_digest = [&](SourceState& state) -> Status {
+      if (state.digest == digest) return Status::OK();
+      state.digest = digest;
+      return store.SetSourceDigest(scope.record.id, g.finding_id, digest);
+    };
     if (g.passed) {
       explicit_passes.emplace_back(g.scope, g.finding_id);
       continue;
     }
     if (g.held) {
       // Neither open nor closed: keep whatever this scope knew.
-      scope.seen.insert(g.finding_id);
+      scope.seen.Insert(g.finding_id);
       continue;
     }
     ++summary.findings;
-    auto src_it = scope.sources.find(g.finding_id);
-    if (src_it != scope.sources.end() && src_it->second.present && src_it->second.content_hash == g.content_hash) {
-      scope.seen.insert(g.finding_id);
+    SourceState* source = scope.sources.Find(g.finding_id);
+    if (source != nullptr && source->present && source->content_hash == g.content_hash) {
+      scope.seen.Insert(g.finding_id);
       ++summary.unchanged;
-      continue;  // the fast path: nothing to write
+      SB_RETURN_IF_ERROR(keep_digest(*source));
+      continue;  // nothing else to write
     }
     // Resolve the stored id: probe past findings of other identities that
     // took this id first. Known ids come from one range query per artifact.
@@ -473,10 +548,12 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       g.finding_id = NextCandidateId(g.finding_id);
     }
     if (!exists) known.emplace(g.finding_id, g.identity);
-    src_it = scope.sources.find(g.finding_id);
-    scope.seen.insert(g.finding_id);
-    if (src_it != scope.sources.end() && src_it->second.present && src_it->second.content_hash == g.content_hash) {
+    if (scope.known.Contains(g.finding_id)) return full_parse("a finding with items both recognised and not");
+    source = scope.sources.Find(g.finding_id);
+    scope.seen.Insert(g.finding_id);
+    if (source != nullptr && source->present && source->content_hash == g.content_hash) {
       ++summary.unchanged;
+      SB_RETURN_IF_ERROR(keep_digest(*source));
       continue;
     }
     SourceRecord src;
@@ -488,6 +565,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     src.content_hash = g.content_hash;
     src.report_id = report_id;
     src.pointer = o.pointer;
+    src.digest = digest;
     std::optional<FindingRecord> existing;
     if (exists) {
       SB_ASSIGN_OR_RETURN(existing, store.GetFinding(g.finding_id));
@@ -528,7 +606,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
         ++summary.reopened;
       } else {
         SB_RETURN_IF_ERROR(Rerank(f, t, report_id, nullptr).take_status());
-        if (src_it == scope.sources.end()) {
+        if (source == nullptr) {
           SB_RETURN_IF_ERROR(append(EventType::kSourceAdded, f, "also reported by " + where));
         }
         ++summary.changed;
@@ -537,26 +615,26 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       SB_RETURN_IF_ERROR(write_advisory(f, o, s.scanner));
     }
     SB_RETURN_IF_ERROR(store.UpsertSource(src));  // keeps a stored first_seen
-    scope.sources[g.finding_id] = SourceState{g.finding_id, true, g.content_hash};
+    scope.sources[g.finding_id] = SourceState{g.finding_id, true, g.content_hash, digest};
   }
 
   // Absent findings: explicit passes anywhere, and omissions in complete scopes.
   std::vector<std::tuple<std::size_t, std::uint64_t, std::string>> absent;
   for (const auto& [scope_index, finding_id] : explicit_passes) {
     ScopeState& scope = scopes[scope_index];
-    if (scope.seen.count(finding_id)) continue;  // also reported present: present wins
-    const auto it = scope.sources.find(finding_id);
-    if (it == scope.sources.end() || !it->second.present) continue;
-    scope.seen.insert(finding_id);
+    if (scope.seen.Contains(finding_id)) continue;  // also reported present: present wins
+    const SourceState* state = scope.sources.Find(finding_id);
+    if (state == nullptr || !state->present) continue;
+    scope.seen.Insert(finding_id);
     absent.emplace_back(scope_index, finding_id, "reported as passed or resolved by");
   }
   for (std::size_t i = 0; i < scopes.size(); ++i) {
     ScopeState& scope = scopes[i];
     if (scope.stale || !report.scopes[i].complete) continue;
-    for (const auto& [finding_id, state] : scope.sources) {
-      if (state.present && !scope.seen.count(finding_id))
+    scope.sources.ForEach([&](std::uint64_t finding_id, const SourceState& state) {
+      if (state.present && !scope.seen.Contains(finding_id))
         absent.emplace_back(i, finding_id, "absent from the latest scan by");
-    }
+    });
   }
   std::sort(absent.begin(), absent.end());
   for (const auto& [scope_index, finding_id, why] : absent) {

@@ -46,6 +46,9 @@ struct IngestSummary {
   std::size_t occurrences = 0;  // items the report states (including passes)
   std::size_t findings = 0;     // distinct findings it reports present
   std::size_t opened = 0, reopened = 0, fixed = 0, changed = 0, unchanged = 0;
+  // Of the unchanged: items recognised by their digest as the scope's last
+  // scan reported them, and so not extracted again (see docs/formats.md).
+  std::size_t recognised = 0;
   std::size_t unmatched = 0;  // new findings that matched no asset
   std::size_t skipped = 0;
   std::size_t stale_scopes = 0;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/hash.h"
 #include "report_builder.h"
 #include "store/store.h"
@@ -140,6 +142,71 @@ TEST_F(PipelineTest, ReingestingTheSameReportChangesNothing) {
     EXPECT_EQ(after[i].due_at, before[i].due_at);
     EXPECT_EQ(after[i].updated_at, before[i].updated_at);
   }
+}
+
+// A rescan that repeats items byte for byte is recognised by digest and not
+// extracted again; the rest goes the full way, with the same results.
+TEST_F(PipelineTest, UnchangedItemsAreRecognisedByDigest) {
+  const auto first = Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl, kZlib}));
+  EXPECT_EQ(first.opened, 3u);
+  EXPECT_EQ(first.recognised, 0u);
+  const auto before = Findings();
+  const auto events_before = Events().size();
+  // A new build (new tag) with the same findings: every item recognised.
+  const auto rescan = Ingest(TrivyImage("ghcr.io/acme/api:1.1", "2026-11-03T06:00:00Z", {kSsl, kCurl, kZlib}));
+  EXPECT_EQ(rescan.occurrences, 3u);
+  EXPECT_EQ(rescan.findings, 3u);
+  EXPECT_EQ(rescan.unchanged, 3u);
+  EXPECT_EQ(rescan.recognised, 3u);
+  EXPECT_EQ(Events().size(), events_before);
+  EXPECT_EQ(Findings().size(), before.size());
+  // One fix released, one finding gone: the other item is still recognised.
+  Vuln zlib = kZlib;
+  zlib.fixed = "1.2.13.dfsg-1";
+  const auto next = Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", {kSsl, zlib}));
+  EXPECT_EQ(next.recognised, 1u);
+  EXPECT_EQ(next.unchanged, 1u);
+  EXPECT_EQ(next.changed, 1u);
+  EXPECT_EQ(next.fixed, 1u);
+  EXPECT_EQ(Only("CVE-2023-45853").fixed_version, "1.2.13.dfsg-1");
+  EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kFixed);
+  // The changed item's new digest is kept: the next scan recognises both.
+  const auto again = Ingest(TrivyImage(kImage, "2026-11-05T06:00:00Z", {kSsl, zlib}));
+  EXPECT_EQ(again.recognised, 2u);
+  // A different scope (another image) never recognises this one's items.
+  const auto other = Ingest(TrivyImage("ghcr.io/acme/web:1.0", "2026-11-05T06:00:00Z", {kSsl}));
+  EXPECT_EQ(other.opened, 1u);
+  EXPECT_EQ(other.recognised, 0u);
+  ExpectReplayMatches();
+}
+
+// A finding reported by two items (one package at two paths) is one group:
+// when one item is recognised and the other is not, the report is parsed
+// again in full, and the outcome is the one without recognition.
+TEST_F(PipelineTest, AFindingWithOneRecognisedItemAndOneNewIsParsedInFull) {
+  const auto two_paths = [](const std::string& created, bool second) {
+    auto doc = nlohmann::json::parse(TrivyImage(kImage, created, {kSsl}, /*lang=*/true));
+    auto& vulns = doc["Results"][0]["Vulnerabilities"];
+    vulns[0]["PkgPath"] = "app/lib/a.jar";
+    if (second) {
+      auto copy = vulns[0];
+      copy["PkgPath"] = "app/lib/b.jar";
+      vulns.push_back(copy);
+    }
+    return doc.dump();
+  };
+  EXPECT_EQ(Ingest(two_paths("2026-11-02T06:00:00Z", false)).opened, 1u);
+  const auto both = Ingest(two_paths("2026-11-03T06:00:00Z", true));
+  EXPECT_EQ(both.recognised, 0u);  // parsed again in full
+  EXPECT_EQ(both.occurrences, 2u);
+  EXPECT_EQ(both.findings, 1u);
+  EXPECT_EQ(both.changed, 1u);  // now at two paths
+  EXPECT_EQ(Only("CVE-2024-0727").location, "app/lib/a.jar (+1 more)");
+  // Two items of one finding keep no digest: never recognised, always right.
+  const auto again = Ingest(two_paths("2026-11-04T06:00:00Z", true));
+  EXPECT_EQ(again.recognised, 0u);
+  EXPECT_EQ(again.unchanged, 1u);
+  ExpectReplayMatches();
 }
 
 TEST_F(PipelineTest, TheSameBytesUnderAnotherTargetAreAnotherReport) {

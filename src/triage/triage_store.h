@@ -55,6 +55,7 @@ struct SourceState {
   std::uint64_t finding_id = 0;
   bool present = false;
   std::uint64_t content_hash = 0;
+  std::uint64_t digest = 0;  // SourceRecord::digest
 };
 
 struct FindingFilter {
@@ -94,6 +95,8 @@ class TriageStore {
   // Sources.
   virtual Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) = 0;
   virtual Status UpsertSource(const SourceRecord& source) = 0;
+  // Sets only the digest (the item changed in ways the finding does not see).
+  virtual Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) = 0;
   virtual Result<std::int64_t> CountPresentSources(std::uint64_t finding_id) = 0;
   virtual Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) = 0;
 

@@ -35,6 +35,7 @@
 // artifact: it closes nothing unless --target is given.
 #include <fmt/format.h>
 
+#include "common/hash.h"
 #include "ingest/parsers/parsers.h"
 
 namespace secbudget::ingest {
@@ -119,14 +120,52 @@ void ReadCvss(object vuln, Occurrence& occ) {
   }
 }
 
+// The seed of a vulnerability's digest: everything outside the item that
+// its occurrence is built from. Image tag and digest are left out, as
+// ContentHash leaves them out: a rebuild that changes nothing else is
+// unchanged. The result's target enters only through what is kept of it.
+std::uint64_t VulnerabilityContext(const Context& ctx, std::string_view klass, std::string_view ecosystem,
+                                   std::string_view lang_path, std::string_view target_location) {
+  FieldHasher h;
+  h.Add(static_cast<std::int64_t>(kItemDigestVersion)).Add("trivy/vulnerability").Add(ctx.artifact);
+  const Locator& l = ctx.base;
+  h.Add(l.image).Add(l.repository).Add(l.provider).Add(l.account).Add(l.region).Add(l.arn).Add(l.cluster);
+  h.Add(l.k8s_namespace).Add(l.resource).Add(l.path);
+  h.Add(klass).Add(ecosystem).Add(lang_path).Add(target_location);
+  return h.Digest();
+}
+
 Status ParseVulnerabilities(Context& ctx, object result, std::string_view result_ptr, std::string_view target,
                             std::string_view klass, std::string_view type) {
   SB_ASSIGN_OR_RETURN(auto vulns, json::OptArray(result, "Vulnerabilities", result_ptr));
   if (!vulns) return Status::OK();
   const std::string vptr = json::Child(result_ptr, "Vulnerabilities");
   ctx.out.occurrences.reserve(ctx.out.occurrences.size() + vulns->size());
+  // What each item takes from its result, worked out once.
+  const std::string ecosystem = CanonicalEcosystem(type);
+  const std::string_view lang_path = klass == "lang-pkgs" ? target : std::string_view();
+  std::string target_location;
+  if (const size_t paren = target.find(" ("); paren != std::string_view::npos && klass == "os-pkgs") {
+    // "image:tag (debian 12.5)": keep the distribution, not the tag, which
+    // changes with every build.
+    target_location = std::string(target.substr(paren + 2, target.size() - paren - 3)) + " packages";
+  } else {
+    target_location = std::string(target);
+  }
+  const std::uint64_t context = VulnerabilityContext(ctx, klass, ecosystem, lang_path, target_location);
+  const Scope& scope = ctx.out.scopes[ctx.scope];
   std::size_t j = 0;
   for (element item : *vulns) {
+    std::uint64_t digest = 0;
+    if (ctx.options.known && item.is_object()) {
+      digest = json::Digest(item, context);
+      std::uint64_t finding_id = 0;
+      if (ctx.options.known(ctx.scope, scope, digest, &finding_id)) {
+        ctx.out.known.push_back(KnownItem{ctx.scope, digest, finding_id});
+        ++j;
+        continue;
+      }
+    }
     const std::string ptr = json::Child(vptr, j++);
     SB_ASSIGN_OR_RETURN(object v, json::AsObject(item, ptr));
     const std::string status = json::Str(v, "Status");
@@ -144,8 +183,9 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
       continue;
     }
     for (auto& alias : json::StrArray(v, "VendorIDs")) json::AddUnique(occ.aliases, std::move(alias));
+    occ.digest = digest;
     occ.package = json::Str(v, "PkgName");
-    occ.ecosystem = CanonicalEcosystem(type);
+    occ.ecosystem = ecosystem;
     occ.installed_version = json::Str(v, "InstalledVersion");
     occ.fixed_version = PickFixedVersion(json::Str(v, "FixedVersion"), occ.installed_version);
     occ.fix_available = occ.fixed_version.empty() ? Tri::kNo : Tri::kYes;
@@ -163,16 +203,8 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     occ.artifact = ctx.artifact;
     occ.locator = ctx.base;
     occ.locator.path = json::Str(v, "PkgPath");
-    if (occ.locator.path.empty() && klass == "lang-pkgs") occ.locator.path = std::string(target);
-    if (!occ.locator.path.empty()) {
-      occ.location = occ.locator.path;
-    } else if (const size_t paren = target.find(" ("); paren != std::string_view::npos && klass == "os-pkgs") {
-      // "image:tag (debian 12.5)": keep the distribution, not the tag, which
-      // changes with every build.
-      occ.location = std::string(target.substr(paren + 2, target.size() - paren - 3)) + " packages";
-    } else {
-      occ.location = std::string(target);
-    }
+    if (occ.locator.path.empty()) occ.locator.path = std::string(lang_path);
+    occ.location = occ.locator.path.empty() ? target_location : occ.locator.path;
     ctx.out.occurrences.push_back(std::move(occ));
   }
   return Status::OK();

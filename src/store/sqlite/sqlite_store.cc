@@ -132,6 +132,9 @@ ALTER TABLE findings_v6 RENAME TO findings;
 CREATE UNIQUE INDEX findings_by_id ON findings(id);
 CREATE INDEX findings_queue ON findings(status, priority);
 CREATE INDEX findings_by_unit ON findings(service, team, environment);
+-- The digest of a source's item as last reported (0: none), by which the
+-- next scan recognises an unchanged item without extracting it.
+ALTER TABLE sources ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
@@ -573,10 +576,10 @@ class SqliteStore final : public Database {
 
   Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
-                        Prepared("SELECT finding_id, present, content_hash FROM sources WHERE scope_id = ?"));
+                        Prepared("SELECT finding_id, present, content_hash, digest FROM sources WHERE scope_id = ?"));
     st->Bind(1, ToDb(scope_id));
     return ForEachRow(*st, [&] {
-      out->push_back(SourceState{FromDb(st->Int(0)), st->Int(1) != 0, FromDb(st->Int(2))});
+      out->push_back(SourceState{FromDb(st->Int(0)), st->Int(1) != 0, FromDb(st->Int(2)), FromDb(st->Int(3))});
       return true;
     });
   }
@@ -585,13 +588,20 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Cached(upsert_source_,
                                "INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
-                               "content_hash, report_id, pointer) VALUES(?,?,?,?,?,?,?,?) "
+                               "content_hash, report_id, pointer, digest) VALUES(?,?,?,?,?,?,?,?,?) "
                                "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
                                "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
-                               "report_id = excluded.report_id, "
+                               "report_id = excluded.report_id, digest = excluded.digest, "
                                "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
     st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, s.report_id).BindStatic(8, s.pointer);
+    st->Bind(9, ToDb(s.digest));
+    return st->Run();
+  }
+
+  Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) override {
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("UPDATE sources SET digest = ? WHERE scope_id = ? AND finding_id = ?"));
+    st->Bind(1, ToDb(digest)).Bind(2, ToDb(scope_id)).Bind(3, ToDb(finding_id));
     return st->Run();
   }
 
@@ -605,7 +615,7 @@ class SqliteStore final : public Database {
   Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
-                                 "s.content_hash, s.report_id, s.pointer FROM sources s JOIN scopes c "
+                                 "s.content_hash, s.report_id, s.pointer, s.digest FROM sources s JOIN scopes c "
                                  "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
     st->Bind(1, ToDb(finding_id));
     return ForEachRow(*st, [&] {
@@ -620,6 +630,7 @@ class SqliteStore final : public Database {
       s.content_hash = FromDb(st->Int(6));
       s.report_id = st->Text(7);
       s.pointer = st->Text(8);
+      s.digest = FromDb(st->Int(9));
       out->push_back(std::move(s));
       return true;
     });
@@ -643,17 +654,17 @@ class SqliteStore final : public Database {
   }
 
   Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override {
-    static const std::string sql = fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns);
-    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(get_finding_, sql));
+    static const std::string kSql = fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns);
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(get_finding_, kSql));
     st->Bind(1, ToDb(id));
     return FirstRow<FindingRecord>(*st, [&] { return ReadFinding(*st); });
   }
 
   Status InsertFinding(const FindingRecord& f) override {
-    static const std::string sql =
+    static const std::string kSql =
         fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?");
-    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(insert_finding_, sql));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(insert_finding_, kSql));
     const EncodedFinding encoded(f);
     BindFinding(*st, f, encoded);
     Status s = st->Run();
@@ -665,7 +676,7 @@ class SqliteStore final : public Database {
 
   // Rewrites every column but the id in place (the row keeps its position).
   Status UpdateFinding(const FindingRecord& f) override {
-    static const std::string update = [] {
+    static const std::string kSql = [] {
       // Parameters keep BindFinding's numbering: ?1 is the id.
       std::string set;
       int i = 0;
@@ -678,7 +689,7 @@ class SqliteStore final : public Database {
       }
       return fmt::format("UPDATE findings SET {} WHERE id = ?1", set);
     }();
-    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(update_finding_, update));
+    SB_ASSIGN_OR_RETURN(Stmt * st, Cached(update_finding_, kSql));
     const EncodedFinding encoded(f);
     BindFinding(*st, f, encoded);
     SB_RETURN_IF_ERROR(st->Run());

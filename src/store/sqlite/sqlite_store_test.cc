@@ -92,6 +92,7 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
                          "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
                          "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
                          "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; "
+                         "ALTER TABLE sources DROP COLUMN digest; "
                          "DELETE FROM schema_migrations WHERE version >= 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -141,7 +142,7 @@ TEST(SqliteStoreTest, UpgradesFindingsKeyedByIdToWriteOrder) {
                  "DROP TABLE findings; "
                  "ALTER TABLE f5 RENAME TO findings; CREATE INDEX findings_queue ON findings(status, priority); "
                  "CREATE INDEX findings_by_unit ON findings(service, team, environment); "
-                 "DELETE FROM schema_migrations WHERE version >= 6"),
+                 "ALTER TABLE sources DROP COLUMN digest; DELETE FROM schema_migrations WHERE version >= 6"),
             SQLITE_OK)
       << sqlite3_errmsg(raw);
   ASSERT_EQ(query_int("SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'pos'"), 0);

@@ -1,0 +1,124 @@
+// A hash map from 64-bit keys (finding ids, digests) to small values: open
+// addressing with linear probing over flat arrays. No allocation per entry
+// and one probe sequence per lookup, where std::unordered_map allocates a
+// node per entry and divides by a prime per lookup; the ingest path makes
+// several lookups and inserts per finding. Any 64-bit value is a valid key.
+//
+// Iteration (ForEach) follows slot order: deterministic for a given sequence
+// of inserts, but not insertion order.
+//
+// Thread-safety: none; one owner.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace secbudget {
+
+template <typename V>
+class U64Map {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Room for `n` entries without growing.
+  void Reserve(std::size_t n) {
+    if (n * 2 > keys_.size()) Rehash(n * 2);
+  }
+
+  // Removes every entry and keeps the capacity.
+  void Clear() {
+    if (size_ == 0) return;
+    std::fill(used_.begin(), used_.end(), 0);
+    size_ = 0;
+  }
+
+  V* Find(std::uint64_t key) {
+    if (size_ == 0) return nullptr;
+    for (std::size_t i = Slot(key);; i = (i + 1) & mask_) {
+      if (!used_[i]) return nullptr;
+      if (keys_[i] == key) return &values_[i];
+    }
+  }
+  const V* Find(std::uint64_t key) const { return const_cast<U64Map*>(this)->Find(key); }
+  bool Contains(std::uint64_t key) const { return Find(key) != nullptr; }
+
+  // Inserts (key, value) unless `key` is there. Returns the stored value and
+  // whether it was inserted. The pointer is valid until the next insert.
+  std::pair<V*, bool> Insert(std::uint64_t key, V value) {
+    if ((size_ + 1) * 2 > keys_.size()) Rehash(keys_.empty() ? 16 : keys_.size() * 2);
+    std::size_t i = Slot(key);
+    for (; used_[i]; i = (i + 1) & mask_) {
+      if (keys_[i] == key) return {&values_[i], false};
+    }
+    used_[i] = 1;
+    keys_[i] = key;
+    values_[i] = std::move(value);
+    ++size_;
+    return {&values_[i], true};
+  }
+
+  // The value of `key`, default-constructed first when absent.
+  V& operator[](std::uint64_t key) { return *Insert(key, V()).first; }
+
+  // Calls fn(key, value) for every entry, in slot order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (used_[i]) fn(keys_[i], values_[i]);
+    }
+  }
+
+ private:
+  std::size_t Slot(std::uint64_t key) const {
+    // Fibonacci hashing: the top bits of the product, so small or
+    // sequential keys spread too.
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> shift_) & mask_;
+  }
+
+  void Rehash(std::size_t want) {
+    std::size_t cap = 16;
+    int bits = 4;
+    while (cap < want) {
+      cap <<= 1;
+      ++bits;
+    }
+    std::vector<std::uint64_t> keys(cap);
+    std::vector<V> values(cap);
+    std::vector<std::uint8_t> used(cap, 0);
+    keys_.swap(keys);
+    values_.swap(values);
+    used_.swap(used);
+    mask_ = cap - 1;
+    shift_ = 64 - bits;
+    size_ = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (used[i]) Insert(keys[i], std::move(values[i]));
+    }
+  }
+
+  std::vector<std::uint64_t> keys_;
+  std::vector<V> values_;
+  std::vector<std::uint8_t> used_;  // not vector<bool>: a byte is one load
+  std::size_t mask_ = 0;
+  int shift_ = 60;
+  std::size_t size_ = 0;
+};
+
+// A set of 64-bit keys (see U64Map).
+class U64Set {
+ public:
+  // True when `key` was not there before.
+  bool Insert(std::uint64_t key) { return map_.Insert(key, 1).second; }
+  bool Contains(std::uint64_t key) const { return map_.Contains(key); }
+  std::size_t size() const { return map_.size(); }
+  void Reserve(std::size_t n) { map_.Reserve(n); }
+
+ private:
+  U64Map<std::uint8_t> map_;
+};
+
+}  // namespace secbudget
