@@ -10,6 +10,7 @@
 #include "alert/notification.h"
 #include "common/hash.h"
 #include "common/strings.h"
+#include "common/u64_map.h"
 
 namespace secbudget {
 
@@ -319,43 +320,6 @@ Result<std::optional<T>> FirstRow(Stmt& st, Read read) {
   }));
   return out;
 }
-
-// Finding id -> position, open addressing with linear probing: a million
-// lookups per SLO status, where std::unordered_map's node allocations and
-// rehashing cost more than the SQLite reads.
-class IdIndex {
- public:
-  static constexpr std::uint32_t kMissing = 0xffffffffu;
-
-  void Build(const std::vector<LifecycleData::Finding>& findings) {
-    std::size_t cap = 16;
-    while (cap < findings.size() * 2) cap <<= 1;
-    mask_ = cap - 1;
-    keys_.assign(cap, 0);
-    values_.assign(cap, kMissing);
-    for (std::uint32_t i = 0; i < findings.size(); ++i) {
-      std::size_t slot = Slot(findings[i].id);
-      while (values_[slot] != kMissing && keys_[slot] != findings[i].id) slot = (slot + 1) & mask_;
-      keys_[slot] = findings[i].id;
-      values_[slot] = i;
-    }
-  }
-  std::uint32_t Find(std::uint64_t id) const {
-    if (keys_.empty()) return kMissing;
-    for (std::size_t slot = Slot(id);; slot = (slot + 1) & mask_) {
-      if (values_[slot] == kMissing) return kMissing;
-      if (keys_[slot] == id) return values_[slot];
-    }
-  }
-
- private:
-  std::size_t Slot(std::uint64_t id) const {
-    return static_cast<std::size_t>((id * 0x9e3779b97f4a7c15ULL) >> 20) & mask_;
-  }
-  std::size_t mask_ = 0;
-  std::vector<std::uint64_t> keys_;
-  std::vector<std::uint32_t> values_;
-};
 
 constexpr const char* kFindingColumns =
     "id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version, fixed_version, rule_id, "
@@ -902,7 +866,9 @@ class SqliteStore final : public Database {
     // Findings come in unit order (the findings_by_unit index covers the
     // query), so a unit changes only when the triple does: no hashing of
     // strings for 1M rows.
-    IdIndex finding_index;
+    // Finding id -> position: a million lookups per SLO status, where
+    // std::unordered_map's node allocations cost more than the SQLite reads.
+    U64Map<std::uint32_t> finding_index;
     {
       SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, team, service, environment FROM findings" + cond +
                                               " ORDER BY service, team, environment"));
@@ -917,7 +883,8 @@ class SqliteStore final : public Database {
         out->findings.push_back({FromDb(st->Int(0)), static_cast<std::uint32_t>(out->units.size() - 1), 0, 0});
         return true;
       }));
-      finding_index.Build(out->findings);
+      finding_index.Reserve(out->findings.size());
+      for (std::uint32_t i = 0; i < out->findings.size(); ++i) finding_index.Insert(out->findings[i].id, i);
     }
     // Events in append order, then grouped per finding (a counting sort
     // keeps each finding's order).
@@ -936,8 +903,9 @@ class SqliteStore final : public Database {
     st->Bind(1, until);
     for (std::size_t i = 0; i < args.size(); ++i) st->BindStatic(static_cast<int>(i + 2), args[i]);
     SB_RETURN_IF_ERROR(ForEachRow(*st, [&] {
-      const std::uint32_t index = finding_index.Find(FromDb(st->Int(0)));
-      if (index == IdIndex::kMissing) return true;
+      const std::uint32_t* found = finding_index.Find(FromDb(st->Int(0)));
+      if (found == nullptr) return true;
+      const std::uint32_t index = *found;
       // The query admits four types; their first letters differ.
       const std::string_view type = st->View(2);
       LifecycleEvent e;
