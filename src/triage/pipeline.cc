@@ -95,6 +95,23 @@ struct Group {
   std::string canonical_id;
 };
 
+// A scope's sources as read before the transaction, to recognise items by
+// digest; Apply reuses them when the scope has not moved since.
+struct ScopeSnapshot {
+  bool read = false;
+  std::optional<ScopeRecord> record;  // as it was read; none: a new scope
+  U64Map<SourceState> sources;        // by finding id
+  U64Map<std::uint64_t> by_digest;    // digest of a present source's item -> finding id
+
+  // Whether `now` (read inside the transaction) is the scope this snapshot
+  // read: every ingest that writes a scope's sources moves its last report.
+  bool Matches(const std::optional<ScopeRecord>& now) const {
+    if (!read || record.has_value() != now.has_value()) return false;
+    return !record || (record->id == now->id && record->last_report == now->last_report &&
+                       record->last_scan_at == now->last_scan_at);
+  }
+};
+
 struct ScopeState {
   ScopeRecord record;
   bool stale = false;
@@ -270,6 +287,9 @@ struct Triage::Impl {
   // Set by Apply when items recognised by digest cannot be trusted (see
   // Ingest): the transaction rolls back and the report is parsed in full.
   bool need_full_parse = false;
+  // Each scope of the report being ingested as read while parsing (by scope
+  // index), so that Apply does not read the same sources twice.
+  std::vector<ScopeSnapshot> snapshots;
 
   Result<IngestSummary> Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options);
   Status Apply(ParsedReport& report, const std::string& report_id, const std::string& file, IngestSummary& summary);
@@ -312,26 +332,30 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   // recognised by digest while parsing and not extracted. The digests are
   // read here, before the transaction; Apply checks every recognised item
   // again inside it and asks for a full parse when anything moved.
-  std::vector<std::unique_ptr<U64Map<std::uint64_t>>> known_scopes;  // by scope index: digest -> finding id
+  snapshots.clear();
   Status lookup_status;
   popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
-    if (scope_index >= known_scopes.size()) known_scopes.resize(scope_index + 1);
-    auto& by_digest = known_scopes[scope_index];
-    if (by_digest == nullptr) {
-      by_digest = std::make_unique<U64Map<std::uint64_t>>();
+    if (scope_index >= snapshots.size()) snapshots.resize(scope_index + 1);
+    ScopeSnapshot& snap = snapshots[scope_index];
+    if (!snap.read) {
+      snap.read = true;
       auto scope = store.GetScope(s.scanner, s.target);
       std::vector<SourceState> sources;
       if (!scope.ok()) {
         lookup_status = std::move(scope).take_status();
+        snap.read = false;  // never reused
       } else if (scope->has_value()) {
-        lookup_status = store.LoadScopeSources((*scope)->id, &sources);
+        snap.record = std::move(*scope).value();
+        lookup_status = store.LoadScopeSources(snap.record->id, &sources);
       }
-      by_digest->Reserve(sources.size());
+      snap.sources.Reserve(sources.size());
+      snap.by_digest.Reserve(sources.size());
       for (const auto& src : sources) {
-        if (src.present && src.digest != 0) by_digest->Insert(src.digest, src.finding_id);
+        snap.sources.Insert(src.finding_id, src);
+        if (src.present && src.digest != 0) snap.by_digest.Insert(src.digest, src.finding_id);
       }
     }
-    const std::uint64_t* id = by_digest->Find(digest);
+    const std::uint64_t* id = snap.by_digest.Find(digest);
     if (id == nullptr) return false;
     *finding_id = *id;
     return true;
@@ -348,6 +372,7 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
     // Rare: another ingest changed a scope between parse and transaction,
     // or a recognised item shares its finding with an extracted one.
     popts.known = nullptr;
+    snapshots.clear();
     SB_ASSIGN_OR_RETURN(report, parser.Parse(bytes, popts));
     result = summary;
     need_full_parse = false;
@@ -388,6 +413,10 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     state.record.last_scan_at = t;
     state.record.last_report = report_id;
     SB_RETURN_IF_ERROR(store.UpsertScope(&state.record));
+    if (i < snapshots.size() && snapshots[i].Matches(existing)) {
+      state.sources = std::move(snapshots[i].sources);  // read before the transaction; nothing moved since
+      continue;
+    }
     std::vector<SourceState> sources;
     SB_RETURN_IF_ERROR(store.LoadScopeSources(state.record.id, &sources));
     state.sources.Reserve(sources.size());

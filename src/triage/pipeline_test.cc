@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <functional>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "common/hash.h"
@@ -102,6 +105,79 @@ const Vuln kSsl = MakeVuln("CVE-2024-0727", "libssl3", "3.0.11", "3.0.13", "MEDI
 const Vuln kCurl = MakeVuln("CVE-2023-38545", "curl", "7.88.1", "7.88.1-10+deb12u4", "CRITICAL");
 const Vuln kZlib = MakeVuln("CVE-2023-45853", "zlib1g", "1.2.13", "", "CRITICAL");
 
+// Forwards to a real store, counting source reads and running a hook when
+// a transaction begins (to let another writer in between parse and apply).
+class ObservedStore : public TriageStore {
+ public:
+  explicit ObservedStore(TriageStore& inner) : inner_(inner) {}
+  std::function<void()> on_begin;
+  int source_reads = 0;
+
+  Status Begin() override {
+    if (auto hook = std::exchange(on_begin, nullptr)) hook();
+    return inner_.Begin();
+  }
+  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
+    ++source_reads;
+    return inner_.LoadScopeSources(scope_id, out);
+  }
+  Status Commit() override { return inner_.Commit(); }
+  Status Rollback() override { return inner_.Rollback(); }
+  Result<bool> HasReport(const std::string& id) override { return inner_.HasReport(id); }
+  Status InsertReport(const ReportRecord& report) override { return inner_.InsertReport(report); }
+  Status ListReports(std::vector<ReportRecord>* out) override { return inner_.ListReports(out); }
+  Result<std::optional<ScopeRecord>> GetScope(const std::string& scanner, const std::string& target) override {
+    return inner_.GetScope(scanner, target);
+  }
+  Status UpsertScope(ScopeRecord* scope) override { return inner_.UpsertScope(scope); }
+  Status UpsertSource(const SourceRecord& source) override { return inner_.UpsertSource(source); }
+  Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) override {
+    return inner_.SetSourceDigest(scope_id, finding_id, digest);
+  }
+  Result<std::int64_t> CountPresentSources(std::uint64_t finding_id) override {
+    return inner_.CountPresentSources(finding_id);
+  }
+  Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
+    return inner_.ListSources(finding_id, out);
+  }
+  Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override { return inner_.GetFinding(id); }
+  Status ListIdentities(std::uint64_t lo, std::uint64_t hi,
+                        std::vector<std::pair<std::uint64_t, std::string>>* out) override {
+    return inner_.ListIdentities(lo, hi, out);
+  }
+  Status InsertFinding(const FindingRecord& finding) override { return inner_.InsertFinding(finding); }
+  Status UpdateFinding(const FindingRecord& finding) override { return inner_.UpdateFinding(finding); }
+  Status ScanFindings(const FindingFilter& filter, const std::function<bool(const FindingRecord&)>& fn) override {
+    return inner_.ScanFindings(filter, fn);
+  }
+  Status FindIdsByPrefix(const std::string& hex_prefix, std::size_t limit, std::vector<std::uint64_t>* out) override {
+    return inner_.FindIdsByPrefix(hex_prefix, limit, out);
+  }
+  Result<std::int64_t> CountFindings(const FindingFilter& filter) override { return inner_.CountFindings(filter); }
+  Status AppendEvent(EventRecord* event) override { return inner_.AppendEvent(event); }
+  Status ScanEvents(std::uint64_t finding_id, const std::function<bool(const EventRecord&)>& fn) override {
+    return inner_.ScanEvents(finding_id, fn);
+  }
+  Status UpsertAdvisory(const AdvisoryRecord& advisory) override { return inner_.UpsertAdvisory(advisory); }
+  Result<std::optional<AdvisoryRecord>> GetAdvisory(const std::string& key) override { return inner_.GetAdvisory(key); }
+  Status ReplaceKev(const std::vector<KevEntry>& entries, const IntelSource& source) override {
+    return inner_.ReplaceKev(entries, source);
+  }
+  Status ReplaceEpss(const std::vector<EpssEntry>& entries, const IntelSource& source) override {
+    return inner_.ReplaceEpss(entries, source);
+  }
+  Status LoadKev(std::vector<KevEntry>* out) override { return inner_.LoadKev(out); }
+  Result<std::optional<EpssEntry>> LookupEpss(const std::string& cve) override { return inner_.LookupEpss(cve); }
+  Result<std::optional<IntelSource>> GetIntelSource(const std::string& name) override {
+    return inner_.GetIntelSource(name);
+  }
+  Result<std::optional<std::string>> GetMeta(const std::string& key) override { return inner_.GetMeta(key); }
+  Status SetMeta(const std::string& key, const std::string& value) override { return inner_.SetMeta(key, value); }
+
+ private:
+  TriageStore& inner_;
+};
+
 TEST_F(PipelineTest, FirstScanOpensFindingsDueFromTheScanTime) {
   const auto s = Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl}));
   EXPECT_EQ(s.opened, 2u);
@@ -142,6 +218,52 @@ TEST_F(PipelineTest, ReingestingTheSameReportChangesNothing) {
     EXPECT_EQ(after[i].due_at, before[i].due_at);
     EXPECT_EQ(after[i].updated_at, before[i].updated_at);
   }
+}
+
+// Recognising items reads the scope's sources before the transaction; the
+// transaction reuses them instead of reading them again.
+TEST_F(PipelineTest, ARescanReadsItsScopesSourcesOnce) {
+  ObservedStore observed(*db_);
+  Triage triage(observed, *policy_, clock_);
+  const auto ingest = [&](const std::string& bytes) {
+    auto r = triage.IngestBytes(Padded(bytes), "report.json", {});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : IngestSummary{};
+  };
+  EXPECT_EQ(ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl})).opened, 2u);
+  EXPECT_EQ(observed.source_reads, 0);  // a new scope has none to read
+  EXPECT_EQ(ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl, kCurl})).recognised, 2u);
+  EXPECT_EQ(observed.source_reads, 1);
+  const auto next = ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", {kSsl, kZlib}));
+  EXPECT_EQ(next.recognised, 1u);
+  EXPECT_EQ(next.opened, 1u);
+  EXPECT_EQ(next.fixed, 1u);
+  EXPECT_EQ(observed.source_reads, 2);
+  ExpectReplayMatches();
+}
+
+// Another ingest changes the scope after this report's items were recognised
+// and before its transaction: the sources read early are stale, so they are
+// read again, the recognition is not trusted, and the report is parsed in
+// full. Its outcome is the one it would have had without recognition.
+TEST_F(PipelineTest, AScopeMovedBetweenParseAndTransactionIsReadAgain) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl, kZlib}));
+  ObservedStore observed(*db_);
+  Triage late(observed, *policy_, clock_);
+  observed.on_begin = [&] {
+    // Scan of 11-03 lands first: curl and zlib are gone.
+    const auto between = Ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl}));
+    EXPECT_EQ(between.fixed, 2u);
+  };
+  auto r = late.IngestBytes(Padded(TrivyImage(kImage, "2026-11-04T06:00:00Z", {kSsl, kCurl, kZlib})), "late.json", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->recognised, 0u);
+  EXPECT_EQ(r->unchanged, 1u);
+  EXPECT_EQ(r->reopened, 2u);
+  EXPECT_EQ(observed.source_reads, 3);  // before parsing; in the failed transaction; in the full one
+  EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kOpen);
+  EXPECT_EQ(Only("CVE-2023-45853").status, FindingStatus::kOpen);
+  ExpectReplayMatches();
 }
 
 // A rescan that repeats items byte for byte is recognised by digest and not
