@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <vector>
 
 namespace secbudget::json {
 
@@ -27,72 +28,73 @@ std::string_view TypeName(element_type t) {
 
 namespace {
 
-// What Digest accumulates. Strings are not hashed one by one: their bytes
-// sit in the parser's string buffer in document order, each after its length
-// and before a NUL, so the span from the first to the end of the last holds
-// every one of them with its boundaries, and is hashed once at the end (any
-// bytes in between make the digest stricter, never looser). Everything else
-// is mixed in as it comes, tagged with the number of strings before it, so
-// its place among the strings counts too.
-struct DigestState {
-  const char* lo = nullptr;
-  const char* hi = nullptr;
-  std::uint64_t strings = 0;
-  std::uint64_t mix;
-
-  void String(std::string_view s) {
-    if (lo == nullptr || s.data() < lo) lo = s.data();
-    if (s.data() + s.size() > hi) hi = s.data() + s.size();
-    ++strings;
-  }
-  void Token(std::uint64_t tag, std::uint64_t value) {
-    // One multiply-xorshift round per token (splitmix64's finaliser).
-    std::uint64_t z = mix ^ (value + 0x9e3779b97f4a7c15ULL + (tag << 56) + (strings << 8));
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    mix = z ^ (z >> 31);
-  }
+// simdjson keeps an element's place on its document's tape private. An
+// explicit instantiation may name a private member (C++20
+// [temp.spec.general]/6): ExposeTape's instantiation hands the member
+// pointer to TapeOf. If simdjson renames or retypes the member this stops
+// compiling rather than misreading memory.
+struct ElementTape {
+  using Member = simdjson::internal::tape_ref simdjson::dom::element::*;
+  friend Member TapeOf(ElementTape);
 };
-
-void DigestWalk(element el, DigestState& st) {
-  switch (el.type()) {
-    case element_type::OBJECT:
-      st.Token('{', 0);
-      for (auto [key, value] : Obj(el)) {
-        st.String(key);
-        DigestWalk(value, st);
-      }
-      st.Token('}', 0);
-      break;
-    case element_type::ARRAY:
-      st.Token('[', 0);
-      for (element value : Arr(el)) DigestWalk(value, st);
-      st.Token(']', 0);
-      break;
-    case element_type::STRING: st.String(el.get_string().value_unsafe()); break;
-    case element_type::INT64: st.Token('i', static_cast<std::uint64_t>(el.get_int64().value_unsafe())); break;
-    case element_type::UINT64: st.Token('u', el.get_uint64().value_unsafe()); break;
-    case element_type::DOUBLE: {
-      const double d = el.get_double().value_unsafe();
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, &d, sizeof bits);
-      st.Token('d', bits);
-      break;
-    }
-    case element_type::BOOL: st.Token('b', el.get_bool().value_unsafe() ? 1 : 0); break;
-    case element_type::NULL_VALUE: st.Token('n', 0); break;
-  }
-}
+template <typename Tag, typename Tag::Member kMember>
+struct ExposeTape {
+  friend typename Tag::Member TapeOf(Tag) { return kMember; }
+};
+template struct ExposeTape<ElementTape, &simdjson::dom::element::tape>;
 
 }  // namespace
 
+// The value's words on simdjson's tape, in document order, say everything
+// about it but where it is: strings and containers carry offsets into the
+// document, which are masked to their type tag; numbers carry the value in
+// the next word, kept. The strings themselves (keys included) sit in the
+// string buffer in document order, each after its 32-bit length and before a
+// NUL, so the span from the first to the end of the last holds every one of
+// them with its boundaries: one hash over that span, one over the masked
+// words, and no per-element calls.
 std::uint64_t Digest(element el, std::uint64_t seed) {
-  DigestState st;
-  st.mix = seed;
-  DigestWalk(el, st);
-  st.Token('s', st.strings);
-  if (st.lo == nullptr) return st.mix;
-  return XXH3_64bits_withSeed(st.lo, static_cast<std::size_t>(st.hi - st.lo), st.mix);
+  constexpr std::uint64_t kTypeMask = 0xFFULL << 56;
+  constexpr std::uint64_t kPayloadMask = ~kTypeMask;
+  const simdjson::internal::tape_ref& ref = el.*TapeOf(ElementTape{});
+  const std::uint64_t* tape = ref.doc->tape.get();
+  const std::uint8_t* strings = ref.doc->string_buf.get();
+  const std::size_t begin = ref.json_index;
+  const std::size_t end = ref.after_element();
+  thread_local std::vector<std::uint64_t> words;
+  words.resize(end - begin);
+  std::size_t lo = 0, hi = 0;
+  bool any_string = false;
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::uint64_t w = tape[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '"': {
+        const std::uint64_t offset = w & kPayloadMask;
+        std::uint32_t length = 0;
+        std::memcpy(&length, strings + offset, sizeof length);
+        if (!any_string) lo = offset;
+        any_string = true;
+        hi = offset + sizeof length + length + 1;
+        words[i - begin] = w & kTypeMask;
+        break;
+      }
+      case '{':
+      case '[':
+      case '}':
+      case ']': words[i - begin] = w & kTypeMask; break;
+      case 'l':
+      case 'u':
+      case 'd':
+        words[i - begin] = w;
+        ++i;
+        words[i - begin] = tape[i];
+        break;
+      default: words[i - begin] = w; break;  // true, false, null
+    }
+  }
+  const std::uint64_t shape = XXH3_64bits_withSeed(words.data(), words.size() * sizeof(std::uint64_t), seed);
+  if (!any_string) return shape;
+  return XXH3_64bits_withSeed(strings + lo, hi - lo, shape);
 }
 
 std::string Child(std::string_view ptr, std::string_view key) {
