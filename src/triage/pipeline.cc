@@ -677,7 +677,9 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     src.content_hash = scope.sources[finding_id].content_hash;
     src.report_id = report_id;
     SB_RETURN_IF_ERROR(store.UpsertSource(src));
-    scope.sources[finding_id].present = false;
+    SourceState& state = scope.sources[finding_id];
+    state.present = false;
+    state.digest = src.digest;  // none: the row keeps none either
     SB_ASSIGN_OR_RETURN(std::int64_t still, store.CountPresentSources(finding_id));
     SB_ASSIGN_OR_RETURN(auto existing, store.GetFinding(finding_id));
     if (!existing) continue;
@@ -693,6 +695,16 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       SB_RETURN_IF_ERROR(
           append(EventType::kSourceAbsent, f, detail + fmt::format(" ({} other source(s) still report it)", still)));
     }
+  }
+
+  // Each scope's sources as they now stand, in one piece for its next scan.
+  std::vector<SourceState> packed;
+  for (const ScopeState& scope : scopes) {
+    if (scope.stale) continue;
+    packed.clear();
+    packed.reserve(scope.sources.size());
+    scope.sources.ForEach([&](std::uint64_t, const SourceState& state) { packed.push_back(state); });
+    SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, packed));
   }
 
   ReportRecord rec;

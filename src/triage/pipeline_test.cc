@@ -1,9 +1,11 @@
 // The findings lifecycle across sequences of scans, on a real SQLite file.
 #include "triage/pipeline.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -80,6 +82,47 @@ class PipelineTest : public ::testing::Test {
     auto v = triage_->Verify();
     ASSERT_TRUE(v.ok());
     EXPECT_TRUE(v->mismatches.empty()) << v->mismatches.front();
+    ExpectPackedSourcesMatchRows();
+  }
+
+  // Every scope's sources as the store returns them (from the copy packed
+  // after its last report) equal its rows in `sources`, read directly.
+  void ExpectPackedSourcesMatchRows() {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &raw), SQLITE_OK);
+    const auto rows = [&](const char* sql) {
+      std::vector<std::vector<std::int64_t>> out;
+      sqlite3_stmt* st = nullptr;
+      EXPECT_EQ(sqlite3_prepare_v2(raw, sql, -1, &st, nullptr), SQLITE_OK) << sql;
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        std::vector<std::int64_t> row;
+        for (int i = 0; i < sqlite3_column_count(st); ++i) row.push_back(sqlite3_column_int64(st, i));
+        out.push_back(std::move(row));
+      }
+      sqlite3_finalize(st);
+      return out;
+    };
+    const auto packed_in_use =
+        rows("SELECT count(*) FROM scope_states p JOIN scopes s ON s.id = p.scope_id AND s.last_report = p.report_id");
+    const auto scopes = rows("SELECT id FROM scopes ORDER BY id");
+    EXPECT_EQ(packed_in_use.at(0).at(0), static_cast<std::int64_t>(scopes.size()));
+    for (const auto& scope : scopes) {
+      const auto id = static_cast<std::uint64_t>(scope[0]);
+      std::vector<SourceState> loaded;
+      ASSERT_TRUE(db_->LoadScopeSources(id, &loaded).ok());
+      std::vector<std::vector<std::int64_t>> got;
+      for (const auto& s : loaded) {
+        got.push_back({static_cast<std::int64_t>(s.finding_id), s.present ? 1 : 0,
+                       static_cast<std::int64_t>(s.content_hash), static_cast<std::int64_t>(s.digest)});
+      }
+      std::sort(got.begin(), got.end());
+      const auto want = rows(fmt::format("SELECT finding_id, present, content_hash, digest FROM sources WHERE "
+                                         "scope_id = {} ORDER BY finding_id, present, content_hash, digest",
+                                         scope[0])
+                                 .c_str());
+      EXPECT_EQ(got, want) << "scope " << id;
+    }
+    sqlite3_close(raw);
   }
 
   TempDir dir_;
@@ -131,6 +174,10 @@ class ObservedStore : public TriageStore {
   }
   Status UpsertScope(ScopeRecord* scope) override { return inner_.UpsertScope(scope); }
   Status UpsertSource(const SourceRecord& source) override { return inner_.UpsertSource(source); }
+  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
+                          const std::vector<SourceState>& sources) override {
+    return inner_.SaveScopeSources(scope_id, report_id, sources);
+  }
   Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) override {
     return inner_.SetSourceDigest(scope_id, finding_id, digest);
   }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <bit>
+#include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -137,12 +139,63 @@ CREATE INDEX findings_by_unit ON findings(service, team, environment);
 -- next scan recognises an unchanged item without extracting it.
 ALTER TABLE sources ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 7: each scope's sources packed into one row as of the scope's last
+    // report, so that the next scan of a scope reads one row rather than one
+    // per source. The rows of `sources` remain the record: the packed copy
+    // is read only while its report is still the scope's last one.
+    R"sql(
+CREATE TABLE scope_states(
+  scope_id INTEGER PRIMARY KEY, report_id TEXT NOT NULL, sources BLOB NOT NULL) STRICT;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 std::int64_t ToDb(std::uint64_t id) { return static_cast<std::int64_t>(id); }
 std::uint64_t FromDb(std::int64_t id) { return static_cast<std::uint64_t>(id); }
+
+// scope_states.sources: a format byte, then per source its finding id,
+// content hash and digest (64-bit little-endian each) and a present byte.
+constexpr char kPackedSourcesFormat = 1;
+constexpr std::size_t kPackedSourceBytes = 3 * sizeof(std::uint64_t) + 1;
+
+void PutU64(char* p, std::uint64_t v) {
+  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, sizeof v);
+}
+std::uint64_t GetU64(const char* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+
+void PackSources(const std::vector<SourceState>& sources, std::string* out) {
+  out->resize(1 + sources.size() * kPackedSourceBytes);
+  char* p = out->data();
+  *p++ = kPackedSourcesFormat;
+  for (const SourceState& s : sources) {
+    PutU64(p, s.finding_id);
+    PutU64(p + 8, s.content_hash);
+    PutU64(p + 16, s.digest);
+    p[24] = s.present ? 1 : 0;
+    p += kPackedSourceBytes;
+  }
+}
+
+// False when `packed` is not in the format above (the caller reads the rows).
+bool UnpackSources(std::string_view packed, std::vector<SourceState>* out) {
+  if (packed.empty() || packed[0] != kPackedSourcesFormat || (packed.size() - 1) % kPackedSourceBytes != 0) {
+    return false;
+  }
+  const std::size_t n = (packed.size() - 1) / kPackedSourceBytes;
+  out->reserve(out->size() + n);
+  const char* p = packed.data() + 1;
+  for (std::size_t i = 0; i < n; ++i, p += kPackedSourceBytes) {
+    out->push_back(SourceState{GetU64(p), p[24] != 0, GetU64(p + 8), GetU64(p + 16)});
+  }
+  return true;
+}
 
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
@@ -253,6 +306,11 @@ class Stmt {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
+  // Binds without a copy. REQUIRES: `v` outlives the next Run()/Step().
+  Stmt& BindStaticBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& BindNull(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
@@ -282,6 +340,13 @@ class Stmt {
     const auto* p = sqlite3_column_text(stmt_, col);
     return p == nullptr ? std::string_view()
                         : std::string_view(reinterpret_cast<const char*>(p),
+                                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  // Valid until the next Step() or Reset().
+  std::string_view Blob(int col) const {
+    const auto* p = sqlite3_column_blob(stmt_, col);
+    return p == nullptr ? std::string_view()
+                        : std::string_view(static_cast<const char*>(p),
                                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
   }
   std::string Text(int col) const {
@@ -539,6 +604,16 @@ class SqliteStore final : public Database {
   }
 
   Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
+    SB_ASSIGN_OR_RETURN(Stmt * packed, Prepared("SELECT p.sources FROM scope_states p JOIN scopes s ON s.id = "
+                                                "p.scope_id AND s.last_report = p.report_id WHERE p.scope_id = ?"));
+    packed->Bind(1, ToDb(scope_id));
+    bool unpacked = false;
+    SB_RETURN_IF_ERROR(ForEachRow(*packed, [&] {
+      unpacked = UnpackSources(packed->Blob(0), out);
+      return false;
+    }));
+    if (unpacked) return Status::OK();
+    out->clear();  // no packed copy, or not of the scope's last report: read the rows
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT finding_id, present, content_hash, digest FROM sources WHERE scope_id = ?"));
     st->Bind(1, ToDb(scope_id));
@@ -560,6 +635,15 @@ class SqliteStore final : public Database {
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
     st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, s.report_id).BindStatic(8, s.pointer);
     st->Bind(9, ToDb(s.digest));
+    return st->Run();
+  }
+
+  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
+                          const std::vector<SourceState>& sources) override {
+    PackSources(sources, &pack_buffer_);
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT OR REPLACE INTO scope_states(scope_id, report_id, sources) VALUES(?,?,?)"));
+    st->Bind(1, ToDb(scope_id)).BindStatic(2, report_id).BindStaticBlob(3, pack_buffer_);
     return st->Run();
   }
 
@@ -1320,6 +1404,7 @@ class SqliteStore final : public Database {
   Stmt* update_finding_ = nullptr;
   Stmt* get_finding_ = nullptr;
   Stmt* upsert_source_ = nullptr;
+  std::string pack_buffer_;  // SaveScopeSources' encoding, reused
   Stmt* append_event_ = nullptr;
   Stmt* upsert_advisory_ = nullptr;
   Stmt* lookup_epss_ = nullptr;

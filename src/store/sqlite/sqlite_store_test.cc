@@ -92,7 +92,7 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
                          "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
                          "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
                          "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; "
-                         "ALTER TABLE sources DROP COLUMN digest; "
+                         "ALTER TABLE sources DROP COLUMN digest; DROP TABLE scope_states; "
                          "DELETE FROM schema_migrations WHERE version >= 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -142,7 +142,8 @@ TEST(SqliteStoreTest, UpgradesFindingsKeyedByIdToWriteOrder) {
                  "DROP TABLE findings; "
                  "ALTER TABLE f5 RENAME TO findings; CREATE INDEX findings_queue ON findings(status, priority); "
                  "CREATE INDEX findings_by_unit ON findings(service, team, environment); "
-                 "ALTER TABLE sources DROP COLUMN digest; DELETE FROM schema_migrations WHERE version >= 6"),
+                 "ALTER TABLE sources DROP COLUMN digest; DROP TABLE scope_states; DELETE FROM schema_migrations WHERE "
+                 "version >= 6"),
             SQLITE_OK)
       << sqlite3_errmsg(raw);
   ASSERT_EQ(query_int("SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'pos'"), 0);
@@ -206,6 +207,66 @@ TEST(SqliteStoreTest, RollbackDiscardsAndEventsAreOrdered) {
                }).ok());
   EXPECT_EQ(seqs.size(), 3u);
   EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+}
+
+// The packed copy of a scope's sources is read only while the report it was
+// saved for is still the scope's last; otherwise, or when it is damaged, the
+// rows are read. (The copy here differs from the rows on purpose, to tell
+// which one was read.)
+TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLast) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  Database& s = **db;
+  ScopeRecord scope;
+  scope.scanner = "trivy";
+  scope.target = "image:a";
+  scope.last_report = "r1";
+  ASSERT_TRUE(s.UpsertScope(&scope).ok());
+  SourceRecord row;
+  row.scope_id = scope.id;
+  row.finding_id = 0xfedcba9876543210ULL;  // above INT64_MAX
+  row.present = true;
+  row.content_hash = 11;
+  row.digest = 12;
+  ASSERT_TRUE(s.UpsertSource(row).ok());
+  const auto load = [&] {
+    std::vector<SourceState> out;
+    EXPECT_TRUE(s.LoadScopeSources(scope.id, &out).ok());
+    return out;
+  };
+  const std::vector<SourceState> rows = {{0xfedcba9876543210ULL, true, 11, 12}};
+  const std::vector<SourceState> packed = {{1, false, ~0ULL, 3}, {0xfedcba9876543210ULL, true, 21, 22}};
+  const auto same = [](const std::vector<SourceState>& a, const std::vector<SourceState>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].finding_id != b[i].finding_id || a[i].present != b[i].present ||
+          a[i].content_hash != b[i].content_hash || a[i].digest != b[i].digest) {
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(same(load(), rows));  // nothing packed yet
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed).ok());
+  EXPECT_TRUE(same(load(), packed));
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r0", packed).ok());  // not the last report
+  EXPECT_TRUE(same(load(), rows));
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed).ok());
+  scope.last_report = "r2";  // another report moved the scope
+  ASSERT_TRUE(s.UpsertScope(&scope).ok());
+  EXPECT_TRUE(same(load(), rows));
+  // A damaged copy is not trusted.
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r2", packed).ok());
+  EXPECT_TRUE(same(load(), packed));
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE scope_states SET sources = substr(sources, 1, length(sources) - 1)", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  EXPECT_TRUE(same(load(), rows));
 }
 
 TEST(SqliteStoreTest, AnUnopenablePathIsAClearError) {
