@@ -56,7 +56,7 @@ struct ParseOptions {
 // calls, would extract something else from the same item: digests stored by
 // the previous version then match nothing, and the next scan of each scope
 // extracts every item again.
-inline constexpr std::uint64_t kItemDigestVersion = 2;  // 2: json::Digest reads the tape
+inline constexpr std::uint64_t kItemDigestVersion = 3;  // 3: json::Digest reads the tape
 
 class ReportParser {
  public:

@@ -4,11 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <xxhash.h>
-
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <vector>
+
+#include "common/hash.h"
 
 namespace secbudget::json {
 
@@ -51,50 +52,54 @@ template struct ExposeTape<ElementTape, &simdjson::dom::element::tape>;
 // the next word, kept. The strings themselves (keys included) sit in the
 // string buffer in document order, each after its 32-bit length and before a
 // NUL, so the span from the first to the end of the last holds every one of
-// them with its boundaries: one hash over that span, one over the masked
-// words, and no per-element calls.
+// them with its boundaries. One hash covers the seed and the masked words,
+// one the span (only the last string's length is read), and a third joins
+// the two. No XXH3 call is seeded: over 240 bytes a seeded call derives a
+// new secret each time.
 std::uint64_t Digest(element el, std::uint64_t seed) {
   constexpr std::uint64_t kTypeMask = 0xFFULL << 56;
   constexpr std::uint64_t kPayloadMask = ~kTypeMask;
+  constexpr std::uint64_t kNoString = ~0ULL;
   const simdjson::internal::tape_ref& ref = el.*TapeOf(ElementTape{});
   const std::uint64_t* tape = ref.doc->tape.get();
   const std::uint8_t* strings = ref.doc->string_buf.get();
   const std::size_t begin = ref.json_index;
   const std::size_t end = ref.after_element();
+  // One buffer, hashed once: the seed, the masked words, then the strings.
   thread_local std::vector<std::uint64_t> words;
-  words.resize(end - begin);
-  std::size_t lo = 0, hi = 0;
-  bool any_string = false;
+  const std::size_t n = end - begin;
+  words.resize(1 + n);
+  words[0] = seed;
+  std::uint64_t* out = words.data() + 1;
+  // Masks by type tag: offsets (strings, containers) go, the rest stays.
+  static constexpr std::array<std::uint64_t, 256> kMask = [] {
+    std::array<std::uint64_t, 256> m{};
+    m.fill(~0ULL);
+    for (const char c : {'"', '{', '[', '}', ']'}) m[static_cast<unsigned char>(c)] = kTypeMask;
+    return m;
+  }();
+  std::uint64_t first = kNoString, last = kNoString;  // string buffer offsets
+  for (std::size_t i = begin; i < end && first == kNoString; ++i) {
+    if ((tape[i] >> 56) == '"') first = tape[i] & kPayloadMask;
+  }
   for (std::size_t i = begin; i < end; ++i) {
     const std::uint64_t w = tape[i];
-    switch (static_cast<char>(w >> 56)) {
-      case '"': {
-        const std::uint64_t offset = w & kPayloadMask;
-        std::uint32_t length = 0;
-        std::memcpy(&length, strings + offset, sizeof length);
-        if (!any_string) lo = offset;
-        any_string = true;
-        hi = offset + sizeof length + length + 1;
-        words[i - begin] = w & kTypeMask;
-        break;
-      }
-      case '{':
-      case '[':
-      case '}':
-      case ']': words[i - begin] = w & kTypeMask; break;
-      case 'l':
-      case 'u':
-      case 'd':
-        words[i - begin] = w;
-        ++i;
-        words[i - begin] = tape[i];
-        break;
-      default: words[i - begin] = w; break;  // true, false, null
+    const unsigned type = static_cast<unsigned>(w >> 56);
+    out[i - begin] = w & kMask[type];
+    last = type == '"' ? (w & kPayloadMask) : last;
+    if (type == 'l' || type == 'u' || type == 'd') {  // the value is the next word, kept whole
+      ++i;
+      out[i - begin] = tape[i];
     }
   }
-  const std::uint64_t shape = XXH3_64bits_withSeed(words.data(), words.size() * sizeof(std::uint64_t), seed);
-  if (!any_string) return shape;
-  return XXH3_64bits_withSeed(strings + lo, hi - lo, shape);
+  const std::uint64_t shape =
+      Hash64(std::string_view(reinterpret_cast<const char*>(words.data()), (1 + n) * sizeof(std::uint64_t)));
+  if (first == kNoString) return shape;
+  std::uint32_t length = 0;  // of the last string: the span ends after it and its NUL
+  std::memcpy(&length, strings + last, sizeof length);
+  const std::uint64_t both[2] = {shape, Hash64(std::string_view(reinterpret_cast<const char*>(strings) + first,
+                                                                last + sizeof length + length + 1 - first))};
+  return Hash64(std::string_view(reinterpret_cast<const char*>(both), sizeof both));
 }
 
 std::string Child(std::string_view ptr, std::string_view key) {

@@ -704,6 +704,9 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     packed.clear();
     packed.reserve(scope.sources.size());
     scope.sources.ForEach([&](std::uint64_t, const SourceState& state) { packed.push_back(state); });
+    // In id order, so that a scan that changed nothing packs the same bytes.
+    std::sort(packed.begin(), packed.end(),
+              [](const SourceState& a, const SourceState& b) { return a.finding_id < b.finding_id; });
     SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, packed));
   }
 

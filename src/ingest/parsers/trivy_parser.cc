@@ -140,7 +140,13 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
   SB_ASSIGN_OR_RETURN(auto vulns, json::OptArray(result, "Vulnerabilities", result_ptr));
   if (!vulns) return Status::OK();
   const std::string vptr = json::Child(result_ptr, "Vulnerabilities");
-  ctx.out.occurrences.reserve(ctx.out.occurrences.size() + vulns->size());
+  // A rescan recognises most items: reserve for those, not for occurrences
+  // (about a kilobyte each, which would be allocated and never touched).
+  if (ctx.options.known) {
+    ctx.out.known.reserve(ctx.out.known.size() + vulns->size());
+  } else {
+    ctx.out.occurrences.reserve(ctx.out.occurrences.size() + vulns->size());
+  }
   // What each item takes from its result, worked out once.
   const std::string ecosystem = CanonicalEcosystem(type);
   const std::string_view lang_path = klass == "lang-pkgs" ? target : std::string_view();
