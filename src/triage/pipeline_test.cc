@@ -96,6 +96,7 @@ class PipelineTest : public ::testing::Test {
       EXPECT_EQ(sqlite3_prepare_v2(raw, sql, -1, &st, nullptr), SQLITE_OK) << sql;
       while (sqlite3_step(st) == SQLITE_ROW) {
         std::vector<std::int64_t> row;
+        row.reserve(static_cast<std::size_t>(sqlite3_column_count(st)));
         for (int i = 0; i < sqlite3_column_count(st); ++i) row.push_back(sqlite3_column_int64(st, i));
         out.push_back(std::move(row));
       }
@@ -111,6 +112,7 @@ class PipelineTest : public ::testing::Test {
       std::vector<SourceState> loaded;
       ASSERT_TRUE(db_->LoadScopeSources(id, &loaded).ok());
       std::vector<std::vector<std::int64_t>> got;
+      got.reserve(loaded.size());
       for (const auto& s : loaded) {
         got.push_back({static_cast<std::int64_t>(s.finding_id), s.present ? 1 : 0,
                        static_cast<std::int64_t>(s.content_hash), static_cast<std::int64_t>(s.digest)});
