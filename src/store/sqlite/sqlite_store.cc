@@ -613,7 +613,7 @@ class SqliteStore final : public Database {
       return false;
     }));
     if (unpacked) return Status::OK();
-    out->clear();  // no packed copy, or not of the scope's last report: read the rows
+    // No packed copy, or not of the scope's last report, or damaged: read the rows.
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT finding_id, present, content_hash, digest FROM sources WHERE scope_id = ?"));
     st->Bind(1, ToDb(scope_id));
