@@ -12,21 +12,19 @@ namespace secbudget {
 
 // libxxhash's plain entry points are built for the baseline x86-64 (SSE2);
 // its dispatch entry points pick AVX2 or AVX-512 at run time and return the
-// same values. Long inputs (report bytes, item digests) hash about twice as
-// fast through them.
+// same values. Long inputs go faster through them: a report's content id
+// fell from 8% to 3% of an unchanged rescan under perf.
 namespace {
 #if defined(__x86_64__)
 XXH128_hash_t Hash128(std::string_view data) { return XXH3_128bits_dispatch(data.data(), data.size()); }
+std::uint64_t Xxh3(std::string_view data) { return XXH3_64bits_dispatch(data.data(), data.size()); }
 #else
 XXH128_hash_t Hash128(std::string_view data) { return XXH3_128bits(data.data(), data.size()); }
+std::uint64_t Xxh3(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
 #endif
 }  // namespace
 
-#if defined(__x86_64__)
-std::uint64_t Hash64(std::string_view data) { return XXH3_64bits_dispatch(data.data(), data.size()); }
-#else
-std::uint64_t Hash64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
-#endif
+std::uint64_t Hash64(std::string_view data) { return Xxh3(data); }
 
 FieldHasher& FieldHasher::Add(std::string_view field) {
   // The length goes into the seed too: an empty field still changes the state.

@@ -65,7 +65,7 @@ std::uint64_t Digest(element el, std::uint64_t seed) {
   const std::uint8_t* strings = ref.doc->string_buf.get();
   const std::size_t begin = ref.json_index;
   const std::size_t end = ref.after_element();
-  // One buffer, hashed once: the seed, the masked words, then the strings.
+  // The seed, then the masked words (reused between calls: no allocation).
   thread_local std::vector<std::uint64_t> words;
   const std::size_t n = end - begin;
   words.resize(1 + n);

@@ -41,8 +41,8 @@ inline object Obj(element el) {
 // Digest of a parsed value, seeded: equal digests mean equal values (up to
 // 64-bit collisions), byte for byte in every key and string, number, bool,
 // null and their nesting, wherever the value sits in its document. Reads
-// simdjson's tape directly: one tight pass over the value's tape words and
-// two hashes, no per-element calls.
+// simdjson's tape directly: one tight pass over the value's tape words, a
+// hash of them and one of its strings, no per-element calls.
 std::uint64_t Digest(element el, std::uint64_t seed);
 
 // Pointer of a child: Child("/a", "b") = "/a/b"; Child("/a", 3) = "/a/3".

@@ -335,6 +335,7 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   snapshots.clear();
   Status lookup_status;
   popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
+    if (!lookup_status.ok()) return false;  // Ingest fails after the parse; stop asking the store
     if (scope_index >= snapshots.size()) snapshots.resize(scope_index + 1);
     ScopeSnapshot& snap = snapshots[scope_index];
     if (!snap.read) {
@@ -343,7 +344,6 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
       std::vector<SourceState> sources;
       if (!scope.ok()) {
         lookup_status = std::move(scope).take_status();
-        snap.read = false;  // never reused
       } else if (scope->has_value()) {
         snap.record = std::move(*scope).value();
         lookup_status = store.LoadScopeSources(snap.record->id, &sources);
@@ -371,7 +371,9 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   if (!st.ok() && need_full_parse) {
     // Rare: another ingest changed a scope between parse and transaction,
     // or a recognised item shares its finding with an extracted one.
-    popts.known = nullptr;
+    // Nothing is recognised this time, but every item still gets its digest,
+    // so that the next scan can recognise it.
+    popts.known = [](std::size_t, const Scope&, std::uint64_t, std::uint64_t*) { return false; };
     snapshots.clear();
     SB_ASSIGN_OR_RETURN(report, parser.Parse(bytes, popts));
     result = summary;

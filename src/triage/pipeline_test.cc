@@ -157,6 +157,8 @@ class ObservedStore : public TriageStore {
   explicit ObservedStore(TriageStore& inner) : inner_(inner) {}
   std::function<void()> on_begin;
   int source_reads = 0;
+  int scope_reads = 0;
+  Status fail_scope_reads;  // returned by GetScope when not OK
 
   Status Begin() override {
     if (auto hook = std::exchange(on_begin, nullptr)) hook();
@@ -172,6 +174,8 @@ class ObservedStore : public TriageStore {
   Status InsertReport(const ReportRecord& report) override { return inner_.InsertReport(report); }
   Status ListReports(std::vector<ReportRecord>* out) override { return inner_.ListReports(out); }
   Result<std::optional<ScopeRecord>> GetScope(const std::string& scanner, const std::string& target) override {
+    ++scope_reads;
+    if (!fail_scope_reads.ok()) return fail_scope_reads;
     return inner_.GetScope(scanner, target);
   }
   Status UpsertScope(ScopeRecord* scope) override { return inner_.UpsertScope(scope); }
@@ -291,6 +295,21 @@ TEST_F(PipelineTest, ARescanReadsItsScopesSourcesOnce) {
   ExpectReplayMatches();
 }
 
+// A store error while looking up a scope's sources fails the report with
+// that error, after one look-up, not one per item, and writes nothing.
+TEST_F(PipelineTest, AStoreErrorWhileRecognisingItemsFailsTheReportOnce) {
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, kCurl, kZlib}));
+  const auto events_before = Events().size();
+  ObservedStore observed(*db_);
+  observed.fail_scope_reads = Status::StoreError("disk on fire");
+  Triage triage(observed, *policy_, clock_);
+  auto r = triage.IngestBytes(Padded(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl, kCurl, kZlib})), "r.json", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kStoreError);
+  EXPECT_EQ(observed.scope_reads, 1);
+  EXPECT_EQ(Events().size(), events_before);
+}
+
 // Another ingest changes the scope after this report's items were recognised
 // and before its transaction: the sources read early are stale, so they are
 // read again, the recognition is not trusted, and the report is parsed in
@@ -312,6 +331,8 @@ TEST_F(PipelineTest, AScopeMovedBetweenParseAndTransactionIsReadAgain) {
   EXPECT_EQ(observed.source_reads, 3);  // before parsing; in the failed transaction; in the full one
   EXPECT_EQ(Only("CVE-2023-38545").status, FindingStatus::kOpen);
   EXPECT_EQ(Only("CVE-2023-45853").status, FindingStatus::kOpen);
+  // The full parse kept every item's digest: the next scan recognises them.
+  EXPECT_EQ(Ingest(TrivyImage(kImage, "2026-11-05T06:00:00Z", {kSsl, kCurl, kZlib})).recognised, 3u);
   ExpectReplayMatches();
 }
 

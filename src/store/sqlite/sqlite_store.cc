@@ -641,19 +641,15 @@ class SqliteStore final : public Database {
   Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
                           const std::vector<SourceState>& sources) override {
     PackSources(sources, &pack_buffer_);
-    // An UPDATE that leaves the record's size alone lets SQLite overwrite
+    // An update that leaves the record's size alone lets SQLite overwrite
     // it in place, writing only the pages whose bytes changed: after a scan
     // that changed no source, the page with the report id. (INSERT OR
     // REPLACE would delete the row and write every page again.)
-    SB_ASSIGN_OR_RETURN(Stmt * update,
-                        Prepared("UPDATE scope_states SET report_id = ?2, sources = ?3 WHERE scope_id = ?1"));
-    update->Bind(1, ToDb(scope_id)).BindStatic(2, report_id).BindStaticBlob(3, pack_buffer_);
-    SB_RETURN_IF_ERROR(update->Run());
-    if (sqlite3_changes(db_) > 0) return Status::OK();
-    SB_ASSIGN_OR_RETURN(Stmt * insert,
-                        Prepared("INSERT INTO scope_states(scope_id, report_id, sources) VALUES(?,?,?)"));
-    insert->Bind(1, ToDb(scope_id)).BindStatic(2, report_id).BindStaticBlob(3, pack_buffer_);
-    return insert->Run();
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO scope_states(scope_id, report_id, sources) VALUES(?,?,?) "
+                                            "ON CONFLICT(scope_id) DO UPDATE SET report_id = excluded.report_id, "
+                                            "sources = excluded.sources"));
+    st->Bind(1, ToDb(scope_id)).BindStatic(2, report_id).BindStaticBlob(3, pack_buffer_);
+    return st->Run();
   }
 
   Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) override {

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "test_util.h"
 
 namespace secbudget {
@@ -267,6 +270,43 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
             SQLITE_OK);
   sqlite3_close(raw);
   EXPECT_TRUE(same(load(), rows));
+}
+
+// Saving a scope's packed sources again with the same bytes (a scan that
+// changed no source) rewrites the row in place: only the page holding the
+// report id goes to the WAL, not the row's overflow pages.
+TEST(SqliteStoreTest, RepackingUnchangedScopeSourcesWritesOnePage) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  Database& s = **db;
+  std::vector<SourceState> sources;
+  for (std::uint64_t i = 0; i < 2000; ++i) sources.push_back({i * 7919, true, i, i + 1});  // 50 KB packed
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  int page_size = 0;
+  ASSERT_EQ(sqlite3_exec(
+                raw, "PRAGMA page_size",
+                [](void* out, int, char** values, char**) {
+                  *static_cast<int*>(out) = std::atoi(values[0]);
+                  return 0;
+                },
+                &page_size, nullptr),
+            SQLITE_OK);
+  // Frames the next commit appends to an emptied WAL.
+  const auto frames_of = [&](const std::string& report, const std::vector<SourceState>& packed) {
+    EXPECT_EQ(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_TRUE(WithTransaction(s, [&] { return s.SaveScopeSources(1, report, packed); }).ok());
+    const auto bytes = std::filesystem::file_size(path + "-wal");
+    return (bytes - 32) / (static_cast<std::uintmax_t>(page_size) + 24);
+  };
+  const auto first = frames_of("r1", sources);
+  EXPECT_GE(first, 50'000u / static_cast<std::uintmax_t>(page_size));
+  EXPECT_EQ(frames_of("r2", sources), 1u);  // same sources, new report id
+  sources[1000].present = false;
+  EXPECT_LE(frames_of("r3", sources), 2u);  // one source changed: its page and the report id's
+  sqlite3_close(raw);
 }
 
 TEST(SqliteStoreTest, AnUnopenablePathIsAClearError) {
