@@ -148,10 +148,12 @@ void ReadAlert(simdjson::dom::element doc, Alert& a) {
   a.annotations.clear();
   simdjson::dom::object obj;
   if (doc["labels"].get_object().get(obj) == simdjson::SUCCESS) {
-    for (auto field : obj) a.labels.emplace(std::string(field.key), std::string(Str(field.value)));
+    a.labels.reserve(obj.size() + 4);  // room for the labels every alert gains (alertname, source, urgency, team)
+    for (auto field : obj) a.labels.emplace(field.key, Str(field.value));
   }
   if (doc["annotations"].get_object().get(obj) == simdjson::SUCCESS) {
-    for (auto field : obj) a.annotations.emplace(std::string(field.key), std::string(Str(field.value)));
+    a.annotations.reserve(obj.size() + 1);  // the pipeline adds the summary
+    for (auto field : obj) a.annotations.emplace(field.key, Str(field.value));
   }
 }
 

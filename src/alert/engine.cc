@@ -95,8 +95,9 @@ void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, co
   if (!matched_child) out->push_back(here);
 }
 
-void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now) {
-  if (e.outcome == outcome && e.ref == ref) return;  // unchanged: recorded once
+template <typename Reason>
+void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason) {
+  if (e.outcome == outcome && e.ref == ref) return;  // unchanged: recorded once (and its words not written)
   e.outcome = outcome;
   e.ref = ref;
   AlertDecision d;
@@ -108,8 +109,8 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string reason
   d.name = e.alert.name;
   d.urgency = e.urgency;
   d.outcome = outcome;
-  d.reason = std::move(reason);
-  d.ref = std::move(ref);
+  d.reason = std::forward<Reason>(reason)();
+  d.ref = e.ref;
   decisions_.push_back(std::move(d));
 }
 
@@ -125,10 +126,29 @@ NotifiedAlert Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at) {
   a.urgency = e.urgency;
   a.starts_at = e.episode;
   a.ends_at = ends_at;
-  a.labels = e.alert.labels;
-  a.annotations = e.alert.annotations;
-  if (!a.summary.empty()) a.annotations.try_emplace("summary", a.summary);
+  a.labels = e.alert.labels;            // shared, not copied (model/labels.h)
+  a.annotations = e.alert.annotations;  // includes the summary (Fire adds it)
   return a;
+}
+
+// The entries of `field` (labels or annotations) that every alert has with
+// one value.
+Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*field) {
+  const Labels& first = alerts.front().*field;
+  const auto shared = [&](const Labels::value_type& entry) {
+    return std::all_of(alerts.begin() + 1, alerts.end(), [&](const NotifiedAlert& a) {
+      const Labels& l = a.*field;
+      if (l.SharesWith(first)) return true;
+      const auto it = l.find(entry.first);
+      return it != l.end() && it->second == entry.second;
+    });
+  };
+  if (std::all_of(first.begin(), first.end(), shared)) return first;  // shared, not copied
+  Labels out;
+  for (const auto& entry : first) {
+    if (shared(entry)) out.emplace(entry.first, entry.second);
+  }
+  return out;
 }
 
 }  // namespace
@@ -183,7 +203,7 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
 bool AlertEngine::MuteIfInhibited(AlertEntry& e, TimePoint now) {
   std::string by;
   if (!Inhibited(e, &by)) return false;
-  Decide(e, AlertOutcome::kInhibited, fmt::format("muted while {} fires (inhibit rule)", by), by, now);
+  Decide(e, AlertOutcome::kInhibited, by, now, [&] { return fmt::format("muted while {} fires (inhibit rule)", by); });
   return true;
 }
 
@@ -194,6 +214,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   alert.labels.try_emplace("source", alert.source);
   alert.labels.try_emplace("urgency", std::string(Name(alert.urgency)));
   if (!alert.owner.empty()) alert.labels.try_emplace("team", alert.owner);
+  // Notifications carry the summary as an annotation (Alertmanager's
+  // convention); added here once rather than to every notification's copy.
+  if (!alert.summary.empty()) alert.annotations.try_emplace("summary", alert.summary);
 
   auto [it, inserted] = alerts_.try_emplace(alert.dedup_key);
   AlertEntry& e = it->second;
@@ -213,13 +236,13 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   if (sm.applied != nullptr) {
     const Suppression& s = *sm.applied;
     ++hits_[s.id];
-    if (e.team.empty()) e.team = e.alert.owner.empty() ? e.alert.labels["team"] : e.alert.owner;
+    if (e.team.empty()) e.team = e.alert.owner.empty() ? std::string(e.alert.labels.Get("team")) : e.alert.owner;
     e.urgency = e.alert.urgency;
     LeaveGroups(e, now);
-    Decide(e, AlertOutcome::kSuppressed,
-           fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires), s.owner,
-                       s.approver.empty() ? "nobody" : s.approver, s.reason),
-           s.id, now);
+    Decide(e, AlertOutcome::kSuppressed, s.id, now, [&] {
+      return fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires),
+                         s.owner, s.approver.empty() ? "nobody" : s.approver, s.reason);
+    });
     return;
   }
 
@@ -227,14 +250,16 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   RouteMatch root;
   MatchRoutes(policy_.root, root, e.alert.labels, &matches);
   const RouteMatch& primary = matches.front();
-  e.team = !primary.team.empty() ? primary.team : !e.alert.owner.empty() ? e.alert.owner : e.alert.labels["team"];
+  e.team = !primary.team.empty()    ? primary.team
+           : !e.alert.owner.empty() ? e.alert.owner
+                                    : std::string(e.alert.labels.Get("team"));
   if (e.team.empty()) e.team = "unowned";
   e.urgency = primary.urgency.value_or(e.alert.urgency);
   e.alert.labels["urgency"] = std::string(Name(e.urgency));
 
   if (e.urgency == Urgency::kDigest) {
     LeaveGroups(e, now);
-    Decide(e, AlertOutcome::kDigested, fmt::format("digest urgency: listed in {}'s digest", e.team), "", now);
+    Decide(e, AlertOutcome::kDigested, "", now, [&] { return "digest urgency: listed in " + e.team + "'s digest"; });
     return;
   }
 
@@ -281,10 +306,11 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
       e.outcome == AlertOutcome::kDigested) {
     const AlertGroup& g = groups_.at(e.groups.front());
-    Decide(e, AlertOutcome::kPending,
-           g.last_notified == 0 ? "waiting for its group's first notification (group_wait)"
-                                : "joins a notified group: goes out with its next notification (group_interval)",
-           g.key, now);
+    Decide(e, AlertOutcome::kPending, g.key, now, [&] {
+      return std::string(g.last_notified == 0
+                             ? "waiting for its group's first notification (group_wait)"
+                             : "joins a notified group: goes out with its next notification (group_interval)");
+    });
   }
 }
 
@@ -297,7 +323,8 @@ void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
   // Only alerts some notification announced need a resolved notification.
   if (!e.notified) {
     if (e.outcome == AlertOutcome::kPending) {
-      Decide(e, AlertOutcome::kResolvedUnsent, "resolved before its group's first notification", "", now);
+      Decide(e, AlertOutcome::kResolvedUnsent, "", now,
+             [] { return std::string("resolved before its group's first notification"); });
     }
     LeaveGroups(e, now);
     alerts_.erase(it);
@@ -354,12 +381,13 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
     AlertEntry& e = *fresh[i];
     if (first && i == 0) {
       const AlertOutcome o = g.urgency == Urgency::kPage ? AlertOutcome::kPaged : AlertOutcome::kTicketed;
-      Decide(e, o,
-             fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via, g.key,
-                         firing.size()),
-             n.id, now);
+      Decide(e, o, n.id, now, [&] {
+        return fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via, g.key,
+                           firing.size());
+      });
     } else {
-      Decide(e, AlertOutcome::kGrouped, "delivered inside its group's notification (ref), not on its own", n.id, now);
+      Decide(e, AlertOutcome::kGrouped, n.id, now,
+             [] { return std::string("delivered inside its group's notification (ref), not on its own"); });
     }
   }
   for (AlertEntry* e : firing) n.alerts.push_back(Snapshot(*e, false, 0));
@@ -369,18 +397,8 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
   n.resolved = firing.empty();
   // Labels and annotations every alert shares.
   if (!n.alerts.empty()) {
-    n.common_labels = n.alerts.front().labels;
-    n.common_annotations = n.alerts.front().annotations;
-    for (const NotifiedAlert& a : n.alerts) {
-      for (auto it = n.common_labels.begin(); it != n.common_labels.end();) {
-        const auto f = a.labels.find(it->first);
-        it = (f == a.labels.end() || f->second != it->second) ? n.common_labels.erase(it) : std::next(it);
-      }
-      for (auto it = n.common_annotations.begin(); it != n.common_annotations.end();) {
-        const auto f = a.annotations.find(it->first);
-        it = (f == a.annotations.end() || f->second != it->second) ? n.common_annotations.erase(it) : std::next(it);
-      }
-    }
+    n.common_labels = Common(n.alerts, &NotifiedAlert::labels);
+    n.common_annotations = Common(n.alerts, &NotifiedAlert::annotations);
   }
   g.notified.clear();
   for (AlertEntry* e : firing) {
@@ -470,14 +488,18 @@ void AlertEngine::Flush(TimePoint now) {
         continue;
       }
       g->shed = true;
+      // Named copies: a lambda cannot capture structured bindings under clang 14.
+      const std::string& team_name = team;
+      const double group_rank = rank;
       for (const std::string& m : g->members) {
         auto it = alerts_.find(m);
         if (it == alerts_.end() || !Firing(it->second) || it->second.outcome == AlertOutcome::kInhibited) continue;
-        Decide(it->second, AlertOutcome::kShed,
-               fmt::format("{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
-                           "in the digest, pages when a shift has budget",
-                           team, budget, FormatTime(u.shift_start), rank),
-               g->key, now);
+        Decide(it->second, AlertOutcome::kShed, g->key, now, [&] {
+          return fmt::format(
+              "{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
+              "in the digest, pages when a shift has budget",
+              team_name, budget, FormatTime(u.shift_start), group_rank);
+        });
       }
     }
   }

@@ -99,8 +99,11 @@ class AlertEngine {
   // Sends every group whose timer has run, within each team's page budget.
   void Flush(TimePoint now);
 
-  std::vector<AlertDecision> TakeDecisions() { return std::move(decisions_); }
-  std::vector<Notification> TakeNotifications() { return std::move(notifications_); }
+  // The decisions and notifications since the last call. The engine keeps
+  // room for as many as the last batch had, so a steady stream does not
+  // regrow (and move) them batch after batch.
+  std::vector<AlertDecision> TakeDecisions() { return Take(decisions_); }
+  std::vector<Notification> TakeNotifications() { return Take(notifications_); }
 
   const std::unordered_map<std::string, AlertEntry>& alerts() const { return alerts_; }
   const std::map<std::string, AlertGroup>& groups() const { return groups_; }
@@ -110,6 +113,13 @@ class AlertEngine {
   const std::unordered_map<std::string, std::size_t>& suppression_hits() const { return hits_; }
 
  private:
+  template <typename T>
+  static std::vector<T> Take(std::vector<T>& v) {
+    std::vector<T> out;
+    out.reserve(v.size());
+    out.swap(v);
+    return out;
+  }
   struct RouteMatch {
     const Route* route = nullptr;
     std::string receiver, team;
@@ -119,7 +129,10 @@ class AlertEngine {
   };
   void MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
                    std::vector<RouteMatch>* out) const;
-  void Decide(AlertEntry& e, AlertOutcome outcome, std::string reason, std::string ref, TimePoint now);
+  // Records a decision unless the alert's outcome and ref are unchanged;
+  // `reason()` writes its words only when it is recorded.
+  template <typename Reason>
+  void Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason);
   void LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now);
   void LeaveGroups(AlertEntry& e, TimePoint now);
   bool Inhibited(const AlertEntry& e, std::string* by) const;

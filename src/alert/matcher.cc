@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
+
 namespace secbudget {
 
 namespace {
@@ -41,6 +43,23 @@ Result<Matcher> Matcher::Make(std::string name, MatchOp op, std::string value) {
       return Status::SchemaError(fmt::format("matcher {}: bad regular expression: {}", m.name_, re->error()));
     }
     m.re_ = std::move(re);
+    // A literal between optional `.*`s (ASCII, no metacharacter or escape).
+    std::string_view core = m.value_;
+    const bool any_before = core.substr(0, 2) == ".*";
+    if (any_before) core.remove_prefix(2);
+    const bool any_after = core.size() >= 2 && core.substr(core.size() - 2) == ".*";
+    if (any_after) core.remove_suffix(2);
+    const bool literal = std::all_of(core.begin(), core.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x7f && std::string_view("\\.+*?()[]{}|^$").find(c) == std::string_view::npos;
+    });
+    if (literal) {
+      m.literal_ = any_before && any_after ? Literal::kInside
+                   : any_before            ? Literal::kSuffix
+                   : any_after             ? Literal::kPrefix
+                                           : Literal::kWhole;
+      m.literal_text_ = std::string(core);
+    }
   }
   return m;
 }
@@ -98,12 +117,31 @@ Result<Matcher> Matcher::Parse(std::string_view text) {
   return Make(std::move(name), op, std::move(value));
 }
 
+bool Matcher::RegexMatches(std::string_view v) const {
+  // `.` matches any character but a newline; for other bytes (UTF-8
+  // sequences, invalid ones) RE2 decides.
+  const bool plain = literal_ != Literal::kNone && std::all_of(v.begin(), v.end(), [](char c) {
+                       const auto u = static_cast<unsigned char>(c);
+                       return u < 0x80 && c != '\n';
+                     });
+  if (!plain) return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+  const std::string_view lit = literal_text_;
+  switch (literal_) {
+    case Literal::kWhole: return v == lit;
+    case Literal::kPrefix: return v.substr(0, lit.size()) == lit;
+    case Literal::kSuffix: return v.size() >= lit.size() && v.substr(v.size() - lit.size()) == lit;
+    case Literal::kInside: return v.find(lit) != std::string_view::npos;
+    case Literal::kNone: break;
+  }
+  return false;
+}
+
 bool Matcher::MatchesValue(std::string_view v) const {
   switch (op_) {
     case MatchOp::kEqual: return v == value_;
     case MatchOp::kNotEqual: return v != value_;
-    case MatchOp::kRegex: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
-    case MatchOp::kNotRegex: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+    case MatchOp::kRegex: return RegexMatches(v);
+    case MatchOp::kNotRegex: return !RegexMatches(v);
   }
   return false;
 }

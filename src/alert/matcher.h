@@ -4,6 +4,7 @@
 // and regular expressions are RE2 (linear time), anchored at both ends.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,14 @@ class Matcher {
   MatchOp op_ = MatchOp::kEqual;
   std::string value_;
   std::shared_ptr<const re2::RE2> re_;
+  // Regular expressions that are a literal with `.*` on either side
+  // ("CVE-2024-.*", ".*secret.*") are decided by a string comparison when the
+  // value is ASCII without a newline (what `.` matches for certain); RE2
+  // decides the rest. kNone: always RE2.
+  enum class Literal : std::uint8_t { kNone, kWhole, kPrefix, kSuffix, kInside };
+  Literal literal_ = Literal::kNone;
+  std::string literal_text_;
+  bool RegexMatches(std::string_view v) const;
 };
 
 // True when every matcher matches (an empty list matches everything).

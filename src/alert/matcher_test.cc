@@ -3,6 +3,7 @@
 #include "alert/matcher.h"
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "alert/suppression.h"
 
@@ -25,6 +26,43 @@ TEST(MatcherTest, ParsesTheFourOperatorsQuotedAndBare) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->value(), R"(say "hi" \ there)");
   EXPECT_EQ(Matcher::Parse(m->ToString())->value(), m->value());
+}
+
+// Literal patterns between `.*`s are decided without RE2; every answer must
+// be RE2's.
+TEST(MatcherTest, LiteralRegexShortcutsAgreeWithRe2) {
+  const std::vector<std::string> patterns = {"CVE-2024-.*", ".*secret.*", ".*-prod", "payments",    "",
+                                             ".*",          ".*.*",       ".*a.*b",  R"(\.*)",      "a.b",
+                                             "pkg-1.*",     ".*pkg-19.*", "x|y",     "(?i)SECRET.*"};
+  const std::vector<std::string> values = {"",
+                                           "CVE-2024-3094",
+                                           "CVE-2023-1",
+                                           "a secret leaked",
+                                           "secret",
+                                           "line one\nsecret line two",
+                                           "secret\n",
+                                           "api-prod",
+                                           "api-prod\n",
+                                           "payments",
+                                           "payments ",
+                                           "a\xC3\xA9secret",
+                                           "\xFF\xFEsecret",
+                                           "pkg-19 in svc",
+                                           "axb",
+                                           "a.b",
+                                           ".",
+                                           "x"};
+  for (const std::string& p : patterns) {
+    const auto m = Matcher::Make("v", MatchOp::kRegex, p);
+    ASSERT_TRUE(m.ok()) << p;
+    const auto not_m = Matcher::Make("v", MatchOp::kNotRegex, p);
+    const RE2 re("^(?:" + p + ")$");
+    for (const std::string& v : values) {
+      const bool want = RE2::FullMatch(v, re);
+      EXPECT_EQ(m->MatchesValue(v), want) << "pattern \"" << p << "\" value \"" << v << "\"";
+      EXPECT_EQ(not_m->MatchesValue(v), !want) << p;
+    }
+  }
 }
 
 TEST(MatcherTest, RejectsMalformedMatchers) {

@@ -162,12 +162,13 @@ int Detect(const GlobalOptions& g, const DetectArgs& a) {
                              : h.kind == detect::Hit::Kind::kCorrelation ? "correlation"
                                                                          : "anomaly";
           if (g.output == OutputFormat::kJson) {
-            json j{{"time", FormatTime(h.time)},     {"kind", kind},           {"title", alert.name},
-                   {"level", alert.labels["level"]}, {"labels", alert.labels}, {"annotations", alert.annotations},
+            json j{{"time", FormatTime(h.time)},         {"kind", kind},           {"title", alert.name},
+                   {"level", alert.labels.Get("level")}, {"labels", alert.labels}, {"annotations", alert.annotations},
                    {"dedup_key", alert.dedup_key}};
             hits.push_back(std::move(j));
           } else {
-            t.rows.push_back({FormatTime(h.time), alert.labels["level"], kind, alert.name, SanitizeForTerminal(entity),
+            t.rows.push_back({FormatTime(h.time), std::string(alert.labels.Get("level")), kind, alert.name,
+                              SanitizeForTerminal(entity),
                               h.input.empty() ? "" : fmt::format("{}:{}", h.input, h.line)});
           }
         }

@@ -9,12 +9,12 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/time.h"
+#include "model/labels.h"
 
 namespace secbudget {
 
@@ -23,9 +23,6 @@ namespace secbudget {
 enum class Urgency : std::uint8_t { kPage, kTicket, kDigest };
 std::string_view Name(Urgency u);
 std::optional<Urgency> ParseUrgency(std::string_view s);
-
-// Labels and annotations: sorted, looked up by string_view.
-using Labels = std::map<std::string, std::string, std::less<>>;
 
 struct Alert {
   std::string dedup_key;  // stable identity of the condition

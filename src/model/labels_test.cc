@@ -1,0 +1,104 @@
+// Labels: a sorted name -> value set whose copies share their entries until
+// one of them changes.
+#include "model/labels.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <vector>
+
+namespace secbudget {
+namespace {
+
+std::vector<std::string> Names(const Labels& l) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : l) out.push_back(name);
+  return out;
+}
+
+TEST(LabelsTest, IteratesInNameOrderWhateverTheOrderOfAdding) {
+  Labels l;
+  l.emplace("team", "payments");
+  l.try_emplace("alertname", std::string("FindingOverdue"));
+  l["service"] = "checkout";
+  l.insert_or_assign("environment", "prod");
+  EXPECT_EQ(Names(l), (std::vector<std::string>{"alertname", "environment", "service", "team"}));
+  EXPECT_EQ(l.size(), 4u);
+  EXPECT_EQ(l.at("service"), "checkout");
+  EXPECT_EQ(l.Get("team"), "payments");
+  EXPECT_EQ(l.Get("absent"), "");
+  EXPECT_EQ(l.find("absent"), l.end());
+  EXPECT_EQ(l.count("team"), 1u);
+  EXPECT_THROW((void)l.at("absent"), std::out_of_range);
+}
+
+TEST(LabelsTest, AddsLikeAStdMap) {
+  // The same operations on a std::map and on Labels end in the same entries.
+  std::map<std::string, std::string, std::less<>> want;
+  Labels got;
+  const std::vector<std::pair<std::string, std::string>> ops = {
+      {"b", "1"}, {"a", "2"}, {"b", "3"}, {"c", "4"}, {"", "5"}, {"aa", "6"}, {"a", "7"}, {"ab", "8"}, {"B", "9"}};
+  for (const auto& [k, v] : ops) {
+    const bool added = want.emplace(k, v).second;
+    EXPECT_EQ(got.emplace(k, v).second, added) << k;
+  }
+  want.insert_or_assign("c", "40");
+  got.insert_or_assign("c", "40");
+  want["z"] = "last";
+  got["z"] = "last";
+  ASSERT_EQ(got.size(), want.size());
+  auto w = want.begin();
+  for (const auto& [k, v] : got) {
+    EXPECT_EQ(k, w->first);
+    EXPECT_EQ(v, w->second);
+    ++w;
+  }
+  // The first of equal names wins, as std::map's initializer list.
+  const Labels init{{"x", "first"}, {"x", "second"}};
+  EXPECT_EQ(init.at("x"), "first");
+}
+
+TEST(LabelsTest, CopiesShareUntilOneChanges) {
+  Labels a{{"team", "payments"}, {"service", "checkout"}};
+  Labels b = a;
+  EXPECT_TRUE(b.SharesWith(a));
+  b["team"] = "platform";
+  EXPECT_FALSE(b.SharesWith(a));
+  EXPECT_EQ(a.at("team"), "payments");  // the original is untouched
+  EXPECT_EQ(b.at("team"), "platform");
+  Labels c = a;
+  c.erase("service");
+  EXPECT_EQ(a.size(), 2u);
+  EXPECT_EQ(c.size(), 1u);
+  Labels d = a;
+  d.emplace("team", "ignored");  // present: nothing changes, nothing is copied
+  EXPECT_TRUE(d.SharesWith(a));
+  EXPECT_EQ(a, d);
+  EXPECT_NE(a, b);
+}
+
+TEST(LabelsTest, EraseReturnsTheNextEntryInNameOrder) {
+  Labels l{{"d", "4"}, {"a", "1"}, {"c", "3"}, {"b", "2"}};
+  for (auto it = l.begin(); it != l.end();) {
+    it = (it->first == "b" || it->first == "d") ? l.erase(it) : std::next(it);
+  }
+  EXPECT_EQ(Names(l), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(l.at("c"), "3");
+  l.emplace("b", "again");
+  EXPECT_EQ(Names(l), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(l.erase("absent"), 0u);
+  EXPECT_EQ(l.erase("a") + l.erase("b") + l.erase("c"), 3u);
+  EXPECT_TRUE(l.empty());
+  EXPECT_EQ(l.begin(), l.end());
+}
+
+TEST(LabelsTest, ConvertsToAJsonObject) {
+  const Labels l{{"team", "payments"}, {"alertname", "X"}};
+  EXPECT_EQ(nlohmann::json(l).dump(), R"({"alertname":"X","team":"payments"})");
+  EXPECT_EQ(nlohmann::json(Labels()).dump(), "{}");
+}
+
+}  // namespace
+}  // namespace secbudget
