@@ -52,12 +52,6 @@ std::string Limit(std::string_view s, std::size_t max) {
   return s.size() <= max ? std::string(s) : Ellipsize(s, max - kEllipsisBytes);
 }
 
-Json LabelsJson(const Labels& labels) {
-  Json j = Json::object();
-  for (const auto& [key, value] : labels) j[key] = value;
-  return j;
-}
-
 std::string EndsAt(TimePoint t) { return t == 0 ? std::string(kZeroTime) : FormatTime(t); }
 
 // A notification as the receivers see it: the alerts with their derived
@@ -135,8 +129,8 @@ Json WebhookJson(const Notification& n, const Receiver& r, const View& v, const 
   for (std::size_t i = 0; i < v.shown; ++i) {
     const NotifiedAlert& a = n.alerts[i];
     alerts.push_back(Json{{"status", a.resolved ? "resolved" : "firing"},
-                          {"labels", LabelsJson(v.labels[i])},
-                          {"annotations", LabelsJson(v.annotations[i])},
+                          {"labels", Json(v.labels[i])},
+                          {"annotations", Json(v.annotations[i])},
                           {"startsAt", FormatTime(a.starts_at)},
                           {"endsAt", EndsAt(a.ends_at)},
                           {"generatorURL", external_url},
@@ -147,9 +141,9 @@ Json WebhookJson(const Notification& n, const Receiver& r, const View& v, const 
               {"truncatedAlerts", v.truncated},
               {"status", v.status},
               {"receiver", r.name},
-              {"groupLabels", LabelsJson(n.group_labels)},
-              {"commonLabels", LabelsJson(v.common_labels)},
-              {"commonAnnotations", LabelsJson(v.common_annotations)},
+              {"groupLabels", Json(n.group_labels)},
+              {"commonLabels", Json(v.common_labels)},
+              {"commonAnnotations", Json(v.common_annotations)},
               {"externalURL", external_url},
               {"alerts", std::move(alerts)}};
 }
@@ -224,8 +218,8 @@ Json PagerDutyJson(const Notification& n, const Receiver& r, const View& v, cons
   for (std::size_t i = 0; i < v.shown; ++i) {
     const NotifiedAlert& a = n.alerts[i];
     details_alerts.push_back(Json{{"status", a.resolved ? "resolved" : "firing"},
-                                  {"labels", LabelsJson(v.labels[i])},
-                                  {"annotations", LabelsJson(v.annotations[i])},
+                                  {"labels", Json(v.labels[i])},
+                                  {"annotations", Json(v.annotations[i])},
                                   {"startsAt", FormatTime(a.starts_at)},
                                   {"endsAt", EndsAt(a.ends_at)},
                                   {"fingerprint", a.dedup_key}});

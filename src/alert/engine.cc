@@ -39,12 +39,6 @@ std::string EqualValues(const std::vector<std::string>& equal, const Labels& lab
   return out;
 }
 
-json LabelsJson(const Labels& labels) {
-  json j = json::object();
-  for (const auto& [k, v] : labels) j[k] = v;
-  return j;
-}
-
 Labels LabelsFrom(const json& j) {
   Labels out;
   if (!j.is_object()) return out;
@@ -595,8 +589,8 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"summary", e.alert.summary},
              {"starts_at", e.alert.starts_at},
              {"rank", e.alert.rank},
-             {"labels", LabelsJson(e.alert.labels)},
-             {"annotations", LabelsJson(e.alert.annotations)},
+             {"labels", json(e.alert.labels)},
+             {"annotations", json(e.alert.annotations)},
              {"episode", e.episode},
              {"resolved_at", e.resolved_at},
              {"last_eval", e.last_eval},
@@ -617,15 +611,15 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
                               {"urgency", Name(a.urgency)},
                               {"starts_at", a.starts_at},
                               {"ends_at", a.ends_at},
-                              {"labels", LabelsJson(a.labels)},
-                              {"annotations", LabelsJson(a.annotations)}});
+                              {"labels", json(a.labels)},
+                              {"annotations", json(a.annotations)}});
     }
     put("group", key,
         json{{"route", g.route_path},
              {"receiver", g.receiver},
              {"team", g.team},
              {"urgency", Name(g.urgency)},
-             {"group_labels", LabelsJson(g.group_labels)},
+             {"group_labels", json(g.group_labels)},
              {"group_interval", g.group_interval},
              {"repeat_interval", g.repeat_interval},
              {"members", std::vector<std::string>(g.members.begin(), g.members.end())},
