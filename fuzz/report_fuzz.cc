@@ -1,12 +1,17 @@
 // libFuzzer target: every report parser, through content detection and with
 // each format forced (the first input byte picks the format), then the whole
-// triage pipeline into an in-memory database for inputs that parse.
+// triage pipeline into an in-memory database for inputs that parse (where
+// rescans go through item-array recognition too). The item-array lexer runs
+// on every input: whatever arrays it locates, skipping exactly those must
+// succeed.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "ingest/ingest.h"
+#include "ingest/item_arrays.h"
 #include "store/store.h"
 #include "triage/pipeline.h"
 
@@ -33,6 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   secbudget::ParseOptions options;
   options.file = "fuzz";
   if (pick < formats.size()) options.format = std::string(formats[pick].name);
+  static constexpr secbudget::ingest::ItemArrayPath kPath{"Results", "Vulnerabilities"};
+  std::vector<secbudget::ItemArray> located, skipped;
+  std::string head, envelope;
+  (void)secbudget::ingest::HeadDocument(bytes, kPath, &head);
+  if (secbudget::ingest::LocateItemArrays(bytes, kPath, &located) &&
+      (!secbudget::ingest::SkipItemArrays(bytes, kPath, located, &envelope, &skipped) ||
+       skipped.size() != located.size())) {
+    __builtin_trap();
+  }
   auto parsed = world->parser.Parse(bytes, options);
   if (parsed.ok() && pick == formats.size()) {
     secbudget::IngestOptions ingest;

@@ -127,6 +127,7 @@ json SummaryJson(const IngestSummary& s) {
           {"changed", s.changed},
           {"unchanged", s.unchanged},
           {"recognised", s.recognised},
+          {"arrays_recognised", s.arrays_recognised},
           {"unmatched", s.unmatched},
           {"skipped", s.skipped},
           {"stale_scopes", s.stale_scopes},

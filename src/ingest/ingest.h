@@ -50,6 +50,12 @@ struct ParseOptions {
   // of an Occurrence.
   std::function<bool(std::size_t scope_index, const Scope& scope, std::uint64_t digest, std::uint64_t* finding_id)>
       known;
+  // Optional: the item arrays of the scope's last scan (ParsedReport::
+  // item_arrays as it stored them), or null. When set, Parse first tries to
+  // recognise the report's item arrays as those bytes and parse only the
+  // rest (ParsedReport::arrays_recognised); and a full parse of a format
+  // with item arrays locates them, for the next scan.
+  std::function<const std::vector<ItemArray>*(const Scope& scope)> item_arrays;
 };
 
 // Part of every item digest. Bump it whenever a parser, or a normaliser it

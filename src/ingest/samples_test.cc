@@ -1239,3 +1239,70 @@ TEST(SamplesSpotCheck, EmptyDocuments) {
 
 }  // namespace
 }  // namespace secbudget
+
+namespace secbudget {
+namespace {
+
+// Every real Trivy report: the item arrays the lexer locates are the ones
+// the parser walked (each span is a JSON array of as many items as the
+// parser counted), and the same bytes, and the same bytes with a new scan
+// time, are recognised against them: parsed without the arrays, to the same
+// scope and with no item left over.
+TEST(SamplesItemArrays, TrivyArraysAreLocatedWhereTheParserReadsThem) {
+  SB_REQUIRE_SHARED_DATA();
+  std::size_t located = 0, recognised = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SharedDataDir() + "/scans/trivy")) {
+    const std::string path = entry.path().string();
+    auto bytes = ReadFile(path);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    ReportParser parser;
+    ParseOptions options;
+    options.file = path;
+    options.item_arrays = [](const Scope&) -> const std::vector<ItemArray>* { return nullptr; };
+    auto full = parser.Parse(*bytes, options);
+    ASSERT_TRUE(full.ok()) << full.status().ToString();
+    if (full->item_arrays.empty()) continue;
+    ++located;
+    const std::vector<ItemArray> arrays = full->item_arrays;
+    for (const ItemArray& a : arrays) {
+      const Json span = Json::parse(bytes->substr(a.begin, a.end - a.begin));
+      ASSERT_TRUE(span.is_array()) << path;
+      EXPECT_EQ(span.size(), a.items) << path;
+    }
+    // Misconfigurations and secrets are outside the arrays: a report with
+    // them is parsed in full, every time.
+    const bool only_arrays = std::all_of(full->occurrences.begin(), full->occurrences.end(),
+                                         [](const Occurrence& o) { return o.kind == FindingKind::kVulnerability; });
+    const Scope scope = full->scopes.at(0);
+    const auto scan_time = full->scan_time;
+    options.item_arrays = [&](const Scope& s) -> const std::vector<ItemArray>* {
+      return s.scanner == scope.scanner && s.target == scope.target ? &arrays : nullptr;
+    };
+    std::string rescan = *bytes;
+    const std::size_t created = rescan.find("\"CreatedAt\"");
+    if (created != std::string::npos && created < arrays.front().begin) {
+      rescan.insert(created, "\"Unrelated\": \"a member the parser ignores\", ");
+    }
+    rescan.reserve(rescan.size() + 64);
+    for (const std::string* doc : {&*bytes, &rescan}) {
+      auto again = parser.Parse(*doc, options);
+      ASSERT_TRUE(again.ok()) << again.status().ToString();
+      EXPECT_EQ(again->arrays_recognised, only_arrays) << path;
+      if (!only_arrays) {
+        EXPECT_EQ(again->occurrences.size(), full->occurrences.size()) << path;
+        continue;
+      }
+      EXPECT_TRUE(again->occurrences.empty()) << path;
+      ASSERT_EQ(again->scopes.size(), 1u);
+      EXPECT_EQ(again->scopes[0].target, scope.target);
+      EXPECT_EQ(again->scan_time, scan_time);
+      EXPECT_EQ(again->item_arrays.size(), arrays.size());
+      ++recognised;
+    }
+  }
+  EXPECT_GT(located, 0u);     // the folder has image reports with vulnerabilities
+  EXPECT_GT(recognised, 0u);  // and some with nothing else
+}
+
+}  // namespace
+}  // namespace secbudget

@@ -102,6 +102,16 @@ struct KnownItem {
   std::uint64_t finding_id = 0;
 };
 
+// One array of items in a report's bytes (Trivy's Results[].Vulnerabilities),
+// as ingest/item_arrays.h locates it: recognised whole when a scope's next
+// scan carries the same bytes in the same place (docs/formats.md).
+struct ItemArray {
+  std::size_t begin = 0, end = 0;  // byte range, '[' to one past ']'
+  std::uint64_t hash = 0;          // Hash64 of those bytes
+  std::uint64_t context = 0;       // the parser's digest of what outside the array shapes its items
+  std::uint32_t items = 0;         // elements, as the parser counted them
+};
+
 // A parsed report. Occurrence::description views point into the
 // ReportParser's buffer or into `arena`: use a ParsedReport before the same
 // ReportParser parses another report.
@@ -112,6 +122,12 @@ struct ParsedReport {
   std::vector<Scope> scopes;
   std::vector<Occurrence> occurrences;
   std::vector<KnownItem> known;  // recognised unchanged items, not in `occurrences`
+  // The report's item arrays in document order, with their bytes located
+  // (empty when they were not, or the format has none). When
+  // `arrays_recognised`, the report was parsed without them: each is the
+  // scope's last scan's array, byte for byte, and its items are that scan's.
+  std::vector<ItemArray> item_arrays;
+  bool arrays_recognised = false;
   std::vector<std::string> warnings;
   std::size_t skipped = 0;        // items not turned into findings (held ones included)
   std::string skipped_reason;     // e.g. "Trivy status not_affected"

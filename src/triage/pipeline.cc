@@ -8,6 +8,7 @@
 #include "common/hash.h"
 #include "common/strings.h"
 #include "common/u64_map.h"
+#include "ingest/item_arrays.h"
 #include "intel/intel.h"
 #include "triage/identity.h"
 
@@ -102,6 +103,8 @@ struct ScopeSnapshot {
   std::optional<ScopeRecord> record;  // as it was read; none: a new scope
   U64Map<SourceState> sources;        // by finding id
   U64Map<std::uint64_t> by_digest;    // digest of a present source's item -> finding id
+  std::vector<ItemArray> arrays;      // the last report's item arrays, when it kept them
+  std::uint64_t array_findings = 0;   // the present findings they stated
 
   // Whether `now` (read inside the transaction) is the scope this snapshot
   // read: every ingest that writes a scope's sources moves its last report.
@@ -292,6 +295,20 @@ struct Triage::Impl {
   std::vector<ScopeSnapshot> snapshots;
 
   Result<IngestSummary> Ingest(const std::string& bytes, const std::string& file, const IngestOptions& options);
+  // A report whose item arrays were recognised whole states every finding
+  // its scope's last scan stated, and only those: the scope's present
+  // sources (Apply keeps a report's arrays only then). Lists them as known
+  // items; false when they are not as many as the arrays stated.
+  bool KnowArrays(ParsedReport& report) const {
+    if (snapshots.empty() || !snapshots[0].read) return false;
+    const ScopeSnapshot& snap = snapshots[0];
+    report.known.clear();
+    report.known.reserve(snap.array_findings);
+    snap.sources.ForEach([&](std::uint64_t id, const SourceState& state) {
+      if (state.present) report.known.push_back(KnownItem{0, state.digest, id});
+    });
+    return report.known.size() == snap.array_findings;
+  }
   Status Apply(ParsedReport& report, const std::string& report_id, const std::string& file, IngestSummary& summary);
 };
 
@@ -334,34 +351,49 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
   // again inside it and asks for a full parse when anything moved.
   snapshots.clear();
   Status lookup_status;
-  popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
-    if (!lookup_status.ok()) return false;  // Ingest fails after the parse; stop asking the store
+  const auto snapshot = [&](std::size_t scope_index, const Scope& s) -> ScopeSnapshot* {
+    if (!lookup_status.ok()) return nullptr;  // Ingest fails after the parse; stop asking the store
     if (scope_index >= snapshots.size()) snapshots.resize(scope_index + 1);
     ScopeSnapshot& snap = snapshots[scope_index];
-    if (!snap.read) {
-      snap.read = true;
-      auto scope = store.GetScope(s.scanner, s.target);
-      std::vector<SourceState> sources;
-      if (!scope.ok()) {
-        lookup_status = std::move(scope).take_status();
-      } else if (scope->has_value()) {
-        snap.record = std::move(*scope).value();
-        lookup_status = store.LoadScopeSources(snap.record->id, &sources);
-      }
-      snap.sources.Reserve(sources.size());
-      snap.by_digest.Reserve(sources.size());
-      for (const auto& src : sources) {
-        snap.sources.Insert(src.finding_id, src);
-        if (src.present && src.digest != 0) snap.by_digest.Insert(src.digest, src.finding_id);
-      }
+    if (snap.read) return &snap;
+    snap.read = true;
+    auto scope = store.GetScope(s.scanner, s.target);
+    std::vector<SourceState> sources;
+    std::string arrays;
+    if (!scope.ok()) {
+      lookup_status = std::move(scope).take_status();
+    } else if (scope->has_value()) {
+      snap.record = std::move(*scope).value();
+      lookup_status = store.LoadScopeSources(snap.record->id, &sources, &arrays);
     }
-    const std::uint64_t* id = snap.by_digest.Find(digest);
+    if (!arrays.empty() && !ingest::DecodeItemArrays(arrays, &snap.arrays, &snap.array_findings)) snap.arrays.clear();
+    snap.sources.Reserve(sources.size());
+    snap.by_digest.Reserve(sources.size());
+    for (const auto& src : sources) {
+      snap.sources.Insert(src.finding_id, src);
+      if (src.present && src.digest != 0) snap.by_digest.Insert(src.digest, src.finding_id);
+    }
+    return &snap;
+  };
+  popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
+    const ScopeSnapshot* snap = snapshot(scope_index, s);
+    const std::uint64_t* id = snap != nullptr ? snap->by_digest.Find(digest) : nullptr;
     if (id == nullptr) return false;
     *finding_id = *id;
     return true;
   };
+  popts.item_arrays = [&](const Scope& s) -> const std::vector<ItemArray>* {
+    const ScopeSnapshot* snap = snapshot(0, s);
+    return snap != nullptr && !snap->arrays.empty() ? &snap->arrays : nullptr;
+  };
   SB_ASSIGN_OR_RETURN(ParsedReport report, parser.Parse(bytes, popts));
   SB_RETURN_IF_ERROR(lookup_status);
+  if (report.arrays_recognised && !KnowArrays(report)) {
+    // The scope's sources are not what its arrays stated: parse in full.
+    popts.item_arrays = [](const Scope&) -> const std::vector<ItemArray>* { return nullptr; };
+    SB_ASSIGN_OR_RETURN(report, parser.Parse(bytes, popts));
+    SB_RETURN_IF_ERROR(lookup_status);
+  }
   summary.format = report.format;
   SB_ASSIGN_OR_RETURN(RerankSummary pre, EnsureRanked());
   (void)pre;
@@ -374,6 +406,7 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
     // Nothing is recognised this time, but every item still gets its digest,
     // so that the next scan can recognise it.
     popts.known = [](std::size_t, const Scope&, std::uint64_t, std::uint64_t*) { return false; };
+    popts.item_arrays = [](const Scope&) -> const std::vector<ItemArray>* { return nullptr; };  // still located
     snapshots.clear();
     SB_ASSIGN_OR_RETURN(report, parser.Parse(bytes, popts));
     result = summary;
@@ -389,7 +422,11 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
   const TimePoint t = report.scan_time.value_or(clock.Now());
   summary.scan_time = t;
   summary.scan_time_from_report = report.scan_time.has_value();
-  summary.occurrences = report.occurrences.size() + report.known.size();
+  std::size_t array_items = 0;
+  for (const ItemArray& a : report.item_arrays) array_items += a.items;
+  // Recognised arrays list one known item per finding they state, which
+  // may be fewer than their items (one package at two paths).
+  summary.occurrences = report.occurrences.size() + (report.arrays_recognised ? array_items : report.known.size());
   summary.skipped = report.skipped;
   summary.warnings = report.warnings;
 
@@ -420,7 +457,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
       continue;
     }
     std::vector<SourceState> sources;
-    SB_RETURN_IF_ERROR(store.LoadScopeSources(state.record.id, &sources));
+    SB_RETURN_IF_ERROR(store.LoadScopeSources(state.record.id, &sources, nullptr));
     state.sources.Reserve(sources.size());
     for (const auto& src : sources) state.sources.Insert(src.finding_id, src);
   }
@@ -442,6 +479,10 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     ++summary.findings;
     ++summary.unchanged;
     ++summary.recognised;
+  }
+  if (report.arrays_recognised) {
+    summary.recognised = array_items;  // not one of them was parsed
+    summary.arrays_recognised = report.item_arrays.size();
   }
 
   // Group occurrences by (scope, finding).
@@ -699,6 +740,19 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     }
   }
 
+  // The report's item arrays, kept for its scope's next scan when they state
+  // exactly the scope's present sources: every item of the report is in
+  // them, none is held, and the scope is complete (so whatever they do not
+  // state is closed). An identical next set of arrays then states the same
+  // present sources, unchanged, with the same digests.
+  std::string arrays;
+  if (scopes.size() == 1 && !scopes[0].stale && report.scopes[0].complete && !report.item_arrays.empty() &&
+      summary.skipped == 0 && explicit_passes.empty() && array_items == summary.occurrences) {
+    std::size_t present = 0;
+    scopes[0].sources.ForEach([&](std::uint64_t, const SourceState& state) { present += state.present ? 1 : 0; });
+    if (present == summary.findings) arrays = ingest::EncodeItemArrays(report.item_arrays, present);
+  }
+
   // Each scope's sources as they now stand, in one piece for its next scan.
   std::vector<SourceState> packed;
   for (const ScopeState& scope : scopes) {
@@ -709,7 +763,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     // In id order, so that a scan that changed nothing packs the same bytes.
     std::sort(packed.begin(), packed.end(),
               [](const SourceState& a, const SourceState& b) { return a.finding_id < b.finding_id; });
-    SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, packed));
+    SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, packed, arrays));
   }
 
   ReportRecord rec;

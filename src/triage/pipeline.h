@@ -49,6 +49,9 @@ struct IngestSummary {
   // Of the unchanged: items recognised by their digest as the scope's last
   // scan reported them, and so not extracted again (see docs/formats.md).
   std::size_t recognised = 0;
+  // Item arrays recognised whole, byte for byte as the scope's last scan
+  // sent them: their items were not even parsed (docs/formats.md).
+  std::size_t arrays_recognised = 0;
   std::size_t unmatched = 0;  // new findings that matched no asset
   std::size_t skipped = 0;
   std::size_t stale_scopes = 0;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/hash.h"
+#include "ingest/item_arrays.h"
 #include "report_builder.h"
 #include "store/store.h"
 #include "test_util.h"
@@ -110,7 +111,7 @@ class PipelineTest : public ::testing::Test {
     for (const auto& scope : scopes) {
       const auto id = static_cast<std::uint64_t>(scope[0]);
       std::vector<SourceState> loaded;
-      ASSERT_TRUE(db_->LoadScopeSources(id, &loaded).ok());
+      ASSERT_TRUE(db_->LoadScopeSources(id, &loaded, nullptr).ok());
       std::vector<std::vector<std::int64_t>> got;
       got.reserve(loaded.size());
       for (const auto& s : loaded) {
@@ -164,9 +165,9 @@ class ObservedStore : public TriageStore {
     if (auto hook = std::exchange(on_begin, nullptr)) hook();
     return inner_.Begin();
   }
-  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
+  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out, std::string* item_arrays) override {
     ++source_reads;
-    return inner_.LoadScopeSources(scope_id, out);
+    return inner_.LoadScopeSources(scope_id, out, item_arrays);
   }
   Status Commit() override { return inner_.Commit(); }
   Status Rollback() override { return inner_.Rollback(); }
@@ -180,9 +181,9 @@ class ObservedStore : public TriageStore {
   }
   Status UpsertScope(ScopeRecord* scope) override { return inner_.UpsertScope(scope); }
   Status UpsertSource(const SourceRecord& source) override { return inner_.UpsertSource(source); }
-  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
-                          const std::vector<SourceState>& sources) override {
-    return inner_.SaveScopeSources(scope_id, report_id, sources);
+  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id, const std::vector<SourceState>& sources,
+                          std::string_view item_arrays) override {
+    return inner_.SaveScopeSources(scope_id, report_id, sources, item_arrays);
   }
   Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) override {
     return inner_.SetSourceDigest(scope_id, finding_id, digest);
@@ -395,9 +396,154 @@ TEST_F(PipelineTest, AFindingWithOneRecognisedItemAndOneNewIsParsedInFull) {
   EXPECT_EQ(both.changed, 1u);  // now at two paths
   EXPECT_EQ(Only("CVE-2024-0727").location, "app/lib/a.jar (+1 more)");
   // Two items of one finding keep no digest: never recognised, always right.
-  const auto again = Ingest(two_paths("2026-11-04T06:00:00Z", true));
+  const auto again = Ingest(two_paths("2026-11-04T06:00:00Z", false));
   EXPECT_EQ(again.recognised, 0u);
-  EXPECT_EQ(again.unchanged, 1u);
+  EXPECT_EQ(again.changed, 1u);  // back at one path
+  const auto both_again = Ingest(two_paths("2026-11-05T06:00:00Z", true));
+  EXPECT_EQ(both_again.recognised, 0u);
+  EXPECT_EQ(both_again.changed, 1u);
+  // Their array as a whole is recognised, though: the same two items, one
+  // finding, unchanged.
+  const auto whole = Ingest(two_paths("2026-11-06T06:00:00Z", true));
+  EXPECT_EQ(whole.arrays_recognised, 1u);
+  EXPECT_EQ(whole.occurrences, 2u);
+  EXPECT_EQ(whole.recognised, 2u);
+  EXPECT_EQ(whole.findings, 1u);
+  EXPECT_EQ(whole.unchanged, 1u);
+  EXPECT_EQ(Only("CVE-2024-0727").location, "app/lib/a.jar (+1 more)");
+  ExpectReplayMatches();
+}
+
+// A rescan whose item arrays are byte for byte the last scan's is read
+// without parsing them: only the rest (a new scan time, a new tag in the
+// result's target) is parsed, and every item counts as recognised.
+TEST_F(PipelineTest, UnchangedItemArraysAreRecognisedWithoutParsingThem) {
+  const std::vector<Vuln> vulns = {kSsl, kCurl, kZlib};
+  const auto first = Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", vulns));
+  EXPECT_EQ(first.opened, 3u);
+  EXPECT_EQ(first.arrays_recognised, 0u);
+  const auto before = Findings();
+  const auto events_before = Events().size();
+  const auto rescan = Ingest(TrivyImage("ghcr.io/acme/api:1.1", "2026-11-03T06:00:00Z", vulns));
+  EXPECT_EQ(rescan.arrays_recognised, 1u);
+  EXPECT_EQ(rescan.occurrences, 3u);
+  EXPECT_EQ(rescan.findings, 3u);
+  EXPECT_EQ(rescan.unchanged, 3u);
+  EXPECT_EQ(rescan.recognised, 3u);
+  EXPECT_EQ(rescan.opened + rescan.changed + rescan.fixed + rescan.skipped, 0u);
+  EXPECT_EQ(rescan.scan_time, T("2026-11-03T06:00:00Z"));
+  EXPECT_EQ(Events().size(), events_before);
+  const auto after = Findings();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].id, before[i].id);
+    EXPECT_EQ(after[i].updated_at, before[i].updated_at);
+  }
+  // A recognised report keeps its arrays for the next scan in turn.
+  EXPECT_EQ(Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", vulns)).arrays_recognised, 1u);
+  // One item changes: its array is parsed, the other items recognised one by one.
+  Vuln zlib = kZlib;
+  zlib.fixed = "1.2.13.dfsg-1";
+  const auto next = Ingest(TrivyImage(kImage, "2026-11-05T06:00:00Z", {kSsl, kCurl, zlib}));
+  EXPECT_EQ(next.arrays_recognised, 0u);
+  EXPECT_EQ(next.recognised, 2u);
+  EXPECT_EQ(next.changed, 1u);
+  EXPECT_EQ(Only("CVE-2023-45853").fixed_version, "1.2.13.dfsg-1");
+  EXPECT_EQ(Ingest(TrivyImage(kImage, "2026-11-06T06:00:00Z", {kSsl, kCurl, zlib})).arrays_recognised, 1u);
+  ExpectReplayMatches();
+}
+
+// Arrays are compared with the scope's last scan only: the same arrays as an
+// earlier scan, after a scan that differed, are parsed and reopen findings.
+TEST_F(PipelineTest, ItemArraysAreRecognisedOnlyAgainstTheScopesLastScan) {
+  const std::vector<Vuln> vulns = {kSsl, kCurl, kZlib};
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", vulns));
+  EXPECT_EQ(Ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl})).fixed, 2u);
+  const auto back = Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", vulns));
+  EXPECT_EQ(back.arrays_recognised, 0u);
+  EXPECT_EQ(back.reopened, 2u);
+  EXPECT_EQ(back.recognised, 1u);
+  // The same array in a result with another target is another context:
+  // neither it nor its items are recognised.
+  const auto lang = [](const std::string& created, const std::string& target) {
+    auto doc = nlohmann::json::parse(TrivyImage("ghcr.io/acme/web:1.0", created, {kSsl}, /*lang=*/true));
+    doc["Results"][0]["Target"] = target;
+    return doc.dump(1);
+  };
+  EXPECT_EQ(Ingest(lang("2026-11-02T06:00:00Z", "app/app.jar")).opened, 1u);
+  EXPECT_EQ(Ingest(lang("2026-11-03T06:00:00Z", "app/app.jar")).arrays_recognised, 1u);
+  const auto moved = Ingest(lang("2026-11-04T06:00:00Z", "lib/app.jar"));
+  EXPECT_EQ(moved.arrays_recognised, 0u);
+  EXPECT_EQ(moved.recognised, 0u);
+  ExpectReplayMatches();
+}
+
+// A scope keeps its last report's arrays only when they state exactly its
+// present sources: not with held items, nor with findings from outside the
+// arrays (misconfigurations); and when the kept count of findings does not
+// match the sources, the report is parsed in full.
+TEST_F(PipelineTest, ItemArraysAreKeptOnlyWhenTheyStateEverySource) {
+  Vuln held = kCurl;
+  held.status = "not_affected";
+  Ingest(TrivyImage(kImage, "2026-11-02T06:00:00Z", {kSsl, held}));
+  const auto with_held = Ingest(TrivyImage(kImage, "2026-11-03T06:00:00Z", {kSsl, held}));
+  EXPECT_EQ(with_held.arrays_recognised, 0u);
+  EXPECT_EQ(with_held.skipped, 1u);
+  EXPECT_EQ(with_held.recognised, 1u);
+
+  const auto misconfigured = [](const std::string& created) {
+    auto doc = nlohmann::json::parse(TrivyImage("ghcr.io/acme/web:1.0", created, {kSsl}));
+    doc["Results"][0]["Misconfigurations"] = nlohmann::json::array({{{"ID", "DS002"},
+                                                                     {"AVDID", "AVD-DS-0002"},
+                                                                     {"Title", "root user"},
+                                                                     {"Severity", "HIGH"},
+                                                                     {"Status", "FAIL"}}});
+    return doc.dump();
+  };
+  EXPECT_EQ(Ingest(misconfigured("2026-11-02T06:00:00Z")).opened, 2u);
+  const auto again = Ingest(misconfigured("2026-11-03T06:00:00Z"));
+  EXPECT_EQ(again.arrays_recognised, 0u);
+  EXPECT_EQ(again.unchanged, 2u);
+  EXPECT_EQ(again.fixed, 0u);
+
+  // Damage the kept item count: the arrays match, the sources do not add
+  // up, and the report is parsed in full with the same outcome.
+  const std::string image = "ghcr.io/acme/batch:1.0";
+  Ingest(TrivyImage(image, "2026-11-02T06:00:00Z", {kSsl, kCurl}));
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw,
+                                 "SELECT p.scope_id, p.item_arrays FROM scope_states p JOIN scopes s ON s.id = "
+                                 "p.scope_id WHERE s.target = 'image:ghcr.io/acme/batch'",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    const std::int64_t scope_id = sqlite3_column_int64(st, 0);
+    std::vector<ItemArray> arrays;
+    std::uint64_t findings = 0;
+    ASSERT_TRUE(ingest::DecodeItemArrays(
+        std::string(static_cast<const char*>(sqlite3_column_blob(st, 1)), sqlite3_column_bytes(st, 1)), &arrays,
+        &findings));
+    sqlite3_finalize(st);
+    ASSERT_EQ(arrays.size(), 1u);
+    EXPECT_EQ(arrays[0].items, 2u);
+    EXPECT_EQ(findings, 2u);
+    const std::string damaged = ingest::EncodeItemArrays(arrays, 3);
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "UPDATE scope_states SET item_arrays = ? WHERE scope_id = ?", -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_blob(st, 1, damaged.data(), static_cast<int>(damaged.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, scope_id);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+  }
+  const auto full = Ingest(TrivyImage(image, "2026-11-03T06:00:00Z", {kSsl, kCurl}));
+  EXPECT_EQ(full.arrays_recognised, 0u);
+  EXPECT_EQ(full.recognised, 2u);
+  EXPECT_EQ(full.unchanged, 2u);
+  EXPECT_EQ(Ingest(TrivyImage(image, "2026-11-04T06:00:00Z", {kSsl, kCurl})).arrays_recognised, 1u);
   ExpectReplayMatches();
 }
 

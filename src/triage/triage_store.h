@@ -93,13 +93,16 @@ class TriageStore {
   virtual Status UpsertScope(ScopeRecord* scope) = 0;
 
   // Sources.
-  virtual Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) = 0;
+  // `item_arrays` (may be null) gets what SaveScopeSources kept of the last
+  // report's item arrays, or "" when the sources come from the rows.
+  virtual Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out, std::string* item_arrays) = 0;
   virtual Status UpsertSource(const SourceRecord& source) = 0;
   // Records the scope's sources as they stand after `report_id`, its last
-  // report, for LoadScopeSources to read in one piece. A backend may ignore
-  // it; LoadScopeSources must return the same either way.
+  // report, for LoadScopeSources to read in one piece, with the encoded item
+  // arrays of that report (ingest/item_arrays.h; may be empty). A backend may
+  // ignore it; LoadScopeSources must return the same sources either way.
   virtual Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
-                                  const std::vector<SourceState>& sources) = 0;
+                                  const std::vector<SourceState>& sources, std::string_view item_arrays) = 0;
   // Sets only the digest (the item changed in ways the finding does not see).
   virtual Status SetSourceDigest(std::uint64_t scope_id, std::uint64_t finding_id, std::uint64_t digest) = 0;
   virtual Result<std::int64_t> CountPresentSources(std::uint64_t finding_id) = 0;

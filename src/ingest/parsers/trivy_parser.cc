@@ -77,6 +77,7 @@ struct Context {
   std::string artifact;         // identity artifact for vulnerabilities and secrets
   Locator base;                 // locator shared by everything in the artifact
   std::string config_artifact;  // identity artifact for misconfigurations
+  bool record_arrays = false;   // report each Vulnerabilities array (ParsedReport::item_arrays)
 };
 
 Layer ConfigLayer(std::string_view type) {
@@ -159,6 +160,11 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     target_location = std::string(target);
   }
   const std::uint64_t context = VulnerabilityContext(ctx, klass, ecosystem, lang_path, target_location);
+  if (ctx.record_arrays) {
+    // Equal contexts and equal bytes make equal item digests: the array's
+    // items are then the ones its last scan had (ingest/item_arrays.h).
+    ctx.out.item_arrays.push_back(ItemArray{0, 0, 0, context, static_cast<std::uint32_t>(vulns->size())});
+  }
   const Scope& scope = ctx.out.scopes[ctx.scope];
   std::size_t j = 0;
   for (element item : *vulns) {
@@ -388,7 +394,7 @@ Status ParseClusterResources(Context& ctx, array resources, std::string_view ptr
 Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) {
   SB_RETURN_IF_ERROR(ExpectRoot(root, true, true));
 
-  Context ctx{options, out, 0, {}, {}, {}};
+  Context ctx{options, out, 0, {}, {}, {}, false};
   if (root.is_array()) {
     // Legacy list: no artifact name in the report.
     const bool have_target = IsMeaningfulTarget(options.target);
@@ -450,6 +456,7 @@ Status ParseTrivy(element root, const ParseOptions& options, ParsedReport& out) 
   ctx.scope = AddScope(out, "trivy", target, complete);
   ctx.artifact = target;
   ctx.base = base;
+  ctx.record_arrays = true;
   SB_ASSIGN_OR_RETURN(auto results, json::OptArray(o, "Results", ""));
   if (results) SB_RETURN_IF_ERROR(ParseResults(ctx, *results, "/Results"));
   return Status::OK();

@@ -147,6 +147,11 @@ ALTER TABLE sources ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE scope_states(
   scope_id INTEGER PRIMARY KEY, report_id TEXT NOT NULL, sources BLOB NOT NULL) STRICT;
 )sql",
+    // 8: with the packed sources, where the last report's item arrays were
+    // and what they hashed to, so that the next scan can recognise them whole.
+    R"sql(
+ALTER TABLE scope_states ADD COLUMN item_arrays BLOB NOT NULL DEFAULT x'';
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -308,7 +313,8 @@ class Stmt {
   }
   // Binds without a copy. REQUIRES: `v` outlives the next Run()/Step().
   Stmt& BindStaticBlob(int i, std::string_view v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    // A null pointer would bind NULL, not an empty blob.
+    sqlite3_bind_blob(stmt_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& BindNull(int i) {
@@ -603,13 +609,16 @@ class SqliteStore final : public Database {
     });
   }
 
-  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * packed, Prepared("SELECT p.sources FROM scope_states p JOIN scopes s ON s.id = "
-                                                "p.scope_id AND s.last_report = p.report_id WHERE p.scope_id = ?"));
+  Status LoadScopeSources(std::uint64_t scope_id, std::vector<SourceState>* out, std::string* item_arrays) override {
+    SB_ASSIGN_OR_RETURN(Stmt * packed,
+                        Prepared("SELECT p.sources, p.item_arrays FROM scope_states p JOIN scopes s ON s.id = "
+                                 "p.scope_id AND s.last_report = p.report_id WHERE p.scope_id = ?"));
     packed->Bind(1, ToDb(scope_id));
     bool unpacked = false;
+    if (item_arrays != nullptr) item_arrays->clear();
     SB_RETURN_IF_ERROR(ForEachRow(*packed, [&] {
       unpacked = UnpackSources(packed->Blob(0), out);
+      if (unpacked && item_arrays != nullptr) item_arrays->assign(packed->Blob(1));
       return false;
     }));
     if (unpacked) return Status::OK();
@@ -638,17 +647,19 @@ class SqliteStore final : public Database {
     return st->Run();
   }
 
-  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id,
-                          const std::vector<SourceState>& sources) override {
+  Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id, const std::vector<SourceState>& sources,
+                          std::string_view item_arrays) override {
     PackSources(sources, &pack_buffer_);
     // An update that leaves the record's size alone lets SQLite overwrite
     // it in place, writing only the pages whose bytes changed: after a scan
     // that changed no source, the page with the report id. (INSERT OR
     // REPLACE would delete the row and write every page again.)
-    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("INSERT INTO scope_states(scope_id, report_id, sources) VALUES(?,?,?) "
-                                            "ON CONFLICT(scope_id) DO UPDATE SET report_id = excluded.report_id, "
-                                            "sources = excluded.sources"));
+    SB_ASSIGN_OR_RETURN(Stmt * st,
+                        Prepared("INSERT INTO scope_states(scope_id, report_id, sources, item_arrays) VALUES(?,?,?,?) "
+                                 "ON CONFLICT(scope_id) DO UPDATE SET report_id = excluded.report_id, "
+                                 "sources = excluded.sources, item_arrays = excluded.item_arrays"));
     st->Bind(1, ToDb(scope_id)).BindStatic(2, report_id).BindStaticBlob(3, pack_buffer_);
+    st->BindStaticBlob(4, item_arrays);
     return st->Run();
   }
 

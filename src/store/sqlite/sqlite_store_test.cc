@@ -236,7 +236,7 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
   ASSERT_TRUE(s.UpsertSource(row).ok());
   const auto load = [&] {
     std::vector<SourceState> out;
-    EXPECT_TRUE(s.LoadScopeSources(scope.id, &out).ok());
+    EXPECT_TRUE(s.LoadScopeSources(scope.id, &out, nullptr).ok());
     return out;
   };
   const std::vector<SourceState> rows = {{0xfedcba9876543210ULL, true, 11, 12}};
@@ -252,16 +252,16 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
     return true;
   };
   EXPECT_TRUE(same(load(), rows));  // nothing packed yet
-  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed).ok());
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed, "").ok());
   EXPECT_TRUE(same(load(), packed));
-  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r0", packed).ok());  // not the last report
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r0", packed, "").ok());  // not the last report
   EXPECT_TRUE(same(load(), rows));
-  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed).ok());
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed, "").ok());
   scope.last_report = "r2";  // another report moved the scope
   ASSERT_TRUE(s.UpsertScope(&scope).ok());
   EXPECT_TRUE(same(load(), rows));
   // A damaged copy is not trusted.
-  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r2", packed).ok());
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r2", packed, "").ok());
   EXPECT_TRUE(same(load(), packed));
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
@@ -270,6 +270,19 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
             SQLITE_OK);
   sqlite3_close(raw);
   EXPECT_TRUE(same(load(), rows));
+  // The item arrays kept with the packed copy come back with it, and only
+  // with it.
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r2", packed, std::string("arr\0ays", 7)).ok());
+  std::vector<SourceState> out;
+  std::string arrays = "stale";
+  ASSERT_TRUE(s.LoadScopeSources(scope.id, &out, &arrays).ok());
+  EXPECT_EQ(arrays, std::string("arr\0ays", 7));
+  EXPECT_TRUE(same(out, packed));
+  ASSERT_TRUE(s.SaveScopeSources(scope.id, "r1", packed, "arrays").ok());  // not the last report
+  out.clear();
+  ASSERT_TRUE(s.LoadScopeSources(scope.id, &out, &arrays).ok());
+  EXPECT_EQ(arrays, "");
+  EXPECT_TRUE(same(out, rows));
 }
 
 // Saving a scope's packed sources again with the same bytes (a scan that
@@ -297,7 +310,7 @@ TEST(SqliteStoreTest, RepackingUnchangedScopeSourcesWritesOnePage) {
   // Frames the next commit appends to an emptied WAL.
   const auto frames_of = [&](const std::string& report, const std::vector<SourceState>& packed) {
     EXPECT_EQ(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
-    EXPECT_TRUE(WithTransaction(s, [&] { return s.SaveScopeSources(1, report, packed); }).ok());
+    EXPECT_TRUE(WithTransaction(s, [&] { return s.SaveScopeSources(1, report, packed, ""); }).ok());
     const auto bytes = std::filesystem::file_size(path + "-wal");
     return (bytes - 32) / (static_cast<std::uintmax_t>(page_size) + 24);
   };
