@@ -7,7 +7,7 @@
 // array is byte for byte what the last scan sent, even when the scan time and
 // the image tag in the rest are new. Triage then recognises the arrays by
 // length and hash and parses only the rest, with each array emptied
-// (docs/formats.md, "Recognising a rescan").
+// (docs/lifecycle.md, "Unchanged item arrays").
 //
 // The scanner here is a JSON lexer that tracks only what it must: strings
 // (with their escapes), brackets and the member names on the way down to an

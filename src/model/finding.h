@@ -104,7 +104,7 @@ struct KnownItem {
 
 // One array of items in a report's bytes (Trivy's Results[].Vulnerabilities),
 // as ingest/item_arrays.h locates it: recognised whole when a scope's next
-// scan carries the same bytes in the same place (docs/formats.md).
+// scan carries the same bytes in the same place (docs/lifecycle.md).
 struct ItemArray {
   std::size_t begin = 0, end = 0;  // byte range, '[' to one past ']'
   std::uint64_t hash = 0;          // Hash64 of those bytes

@@ -24,6 +24,11 @@ class Database : public TriageStore,
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;
+  // Moves what a run of writes left in the write-ahead log into the database
+  // file without waiting for readers (SQLite: a passive checkpoint), so that
+  // the next command neither reads through nor pays for that log. Commands
+  // that write a lot (`ingest`) call it as their last step.
+  virtual Status Checkpoint() = 0;
 };
 
 // Opens a database from a location: a file path (SQLite) or "sqlite:<path>".

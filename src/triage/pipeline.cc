@@ -102,6 +102,7 @@ struct ScopeSnapshot {
   bool read = false;
   std::optional<ScopeRecord> record;  // as it was read; none: a new scope
   U64Map<SourceState> sources;        // by finding id
+  std::vector<SourceState> rows;      // the same, in id order when the store kept them so
   U64Map<std::uint64_t> by_digest;    // digest of a present source's item -> finding id
   std::vector<ItemArray> arrays;      // the last report's item arrays, when it kept them
   std::uint64_t array_findings = 0;   // the present findings they stated
@@ -115,12 +116,17 @@ struct ScopeSnapshot {
   }
 };
 
+bool ById(const SourceState& a, const SourceState& b) { return a.finding_id < b.finding_id; }
+
 struct ScopeState {
   ScopeRecord record;
   bool stale = false;
   U64Map<SourceState> sources;  // by finding id
-  U64Set seen;                  // present in this report
-  U64Set known;                 // recognised by digest (ParsedReport::known)
+  // The sources as read, in id order (else empty), while `sources` has not
+  // changed: then they are packed again as they are.
+  std::vector<SourceState> unchanged;
+  U64Set seen;   // present in this report
+  U64Set known;  // recognised by digest (ParsedReport::known)
 };
 
 }  // namespace
@@ -373,6 +379,7 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
       snap.sources.Insert(src.finding_id, src);
       if (src.present && src.digest != 0) snap.by_digest.Insert(src.digest, src.finding_id);
     }
+    if (std::is_sorted(sources.begin(), sources.end(), ById)) snap.rows = std::move(sources);
     return &snap;
   };
   popts.known = [&](std::size_t scope_index, const Scope& s, std::uint64_t digest, std::uint64_t* finding_id) {
@@ -454,6 +461,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     SB_RETURN_IF_ERROR(store.UpsertScope(&state.record));
     if (i < snapshots.size() && snapshots[i].Matches(existing)) {
       state.sources = std::move(snapshots[i].sources);  // read before the transaction; nothing moved since
+      state.unchanged = std::move(snapshots[i].rows);
       continue;
     }
     std::vector<SourceState> sources;
@@ -467,6 +475,14 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     need_full_parse = true;
     return Status::Conflict(fmt::format("items recognised by digest: {}; parsing again in full", why));
   };
+  {
+    // Room in each scope's sets for what this report states.
+    std::vector<std::size_t> stated(scopes.size(), 0);
+    for (const KnownItem& k : report.known) ++stated[k.scope_index];
+    for (std::size_t i = 0; i < scopes.size(); ++i) scopes[i].known.Reserve(stated[i]);
+    for (const Occurrence& o : report.occurrences) ++stated[o.scope_index];
+    for (std::size_t i = 0; i < scopes.size(); ++i) scopes[i].seen.Reserve(stated[i]);
+  }
   for (const KnownItem& k : report.known) {
     ScopeState& scope = scopes[k.scope_index];
     if (scope.stale) continue;
@@ -578,6 +594,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     const auto keep_digest = [&](SourceState& state) -> Status {
       if (state.digest == digest) return Status::OK();
       state.digest = digest;
+      scope.unchanged.clear();
       return store.SetSourceDigest(scope.record.id, g.finding_id, digest);
     };
     if (g.passed) {
@@ -688,6 +705,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     }
     SB_RETURN_IF_ERROR(store.UpsertSource(src));  // keeps a stored first_seen
     scope.sources[g.finding_id] = SourceState{g.finding_id, true, g.content_hash, digest};
+    scope.unchanged.clear();
   }
 
   // Absent findings: explicit passes anywhere, and omissions in complete scopes.
@@ -721,6 +739,7 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     src.report_id = report_id;
     SB_RETURN_IF_ERROR(store.UpsertSource(src));
     SourceState& state = scope.sources[finding_id];
+    scope.unchanged.clear();
     state.present = false;
     state.digest = src.digest;  // none: the row keeps none either
     SB_ASSIGN_OR_RETURN(std::int64_t still, store.CountPresentSources(finding_id));
@@ -757,12 +776,15 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
   std::vector<SourceState> packed;
   for (const ScopeState& scope : scopes) {
     if (scope.stale) continue;
+    if (!scope.unchanged.empty() && scope.unchanged.size() == scope.sources.size()) {
+      SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, scope.unchanged, arrays));
+      continue;
+    }
     packed.clear();
     packed.reserve(scope.sources.size());
     scope.sources.ForEach([&](std::uint64_t, const SourceState& state) { packed.push_back(state); });
     // In id order, so that a scan that changed nothing packs the same bytes.
-    std::sort(packed.begin(), packed.end(),
-              [](const SourceState& a, const SourceState& b) { return a.finding_id < b.finding_id; });
+    std::sort(packed.begin(), packed.end(), ById);
     SB_RETURN_IF_ERROR(store.SaveScopeSources(scope.record.id, report_id, packed, arrays));
   }
 

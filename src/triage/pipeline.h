@@ -50,7 +50,7 @@ struct IngestSummary {
   // scan reported them, and so not extracted again (see docs/formats.md).
   std::size_t recognised = 0;
   // Item arrays recognised whole, byte for byte as the scope's last scan
-  // sent them: their items were not even parsed (docs/formats.md).
+  // sent them: their items were not even parsed (docs/lifecycle.md).
   std::size_t arrays_recognised = 0;
   std::size_t unmatched = 0;  // new findings that matched no asset
   std::size_t skipped = 0;

@@ -527,7 +527,10 @@ class SqliteStore final : public Database {
     SB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     SB_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
     SB_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
-    SB_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-262144"));  // 256 MiB
+    // 64 MiB. A larger cache made every commit slower (bench/ingest: with
+    // 256 MiB an unchanged rescan took 0.43-0.50 s against 0.33-0.41 s, and
+    // neither a first ingest nor a changed one gained), and held 306 MiB.
+    SB_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536"));
     SB_RETURN_IF_ERROR(Exec("PRAGMA temp_store=MEMORY"));
     // Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs.
     SB_RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=16384"));
@@ -946,6 +949,13 @@ class SqliteStore final : public Database {
 
   std::string Describe() const override {
     return fmt::format("sqlite {} (schema {}) at {}", sqlite3_libversion(), kSchemaVersion, path_);
+  }
+
+  Status Checkpoint() override {
+    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) != SQLITE_OK) {
+      return Status::StoreError(fmt::format("checkpoint: {}", sqlite3_errmsg(db_)));
+    }
+    return Status::OK();
   }
 
   // --- SloStore -------------------------------------------------------------

@@ -285,6 +285,34 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
   EXPECT_TRUE(same(out, rows));
 }
 
+// A checkpoint moves what the write-ahead log holds into the database file
+// itself (read here with the log ignored).
+TEST(SqliteStoreTest, CheckpointMovesTheLogIntoTheDatabaseFile) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(WithTransaction(**db, [&] { return (*db)->InsertFinding(MakeFinding(7)); }).ok());
+  const auto in_file = [&] {
+    sqlite3* raw = nullptr;
+    std::int64_t n = -1;
+    const std::string uri = "file:" + path + "?immutable=1";
+    if (sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(raw, "SELECT count(*) FROM findings", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+      }
+      sqlite3_finalize(st);
+    }
+    sqlite3_close(raw);
+    return n;
+  };
+  EXPECT_NE(in_file(), 1);  // in the log only
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  EXPECT_EQ(in_file(), 1);
+}
+
 // Saving a scope's packed sources again with the same bytes (a scan that
 // changed no source) rewrites the row in place: only the page holding the
 // report id goes to the WAL, not the row's overflow pages.
