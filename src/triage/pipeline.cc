@@ -100,6 +100,7 @@ struct Group {
 // digest; Apply reuses them when the scope has not moved since.
 struct ScopeSnapshot {
   bool read = false;
+  std::string scanner, target;        // the scope it was read for
   std::optional<ScopeRecord> record;  // as it was read; none: a new scope
   U64Map<SourceState> sources;        // by finding id
   std::vector<SourceState> rows;      // the same, in id order when the store kept them so
@@ -361,8 +362,13 @@ Result<IngestSummary> Triage::Impl::Ingest(const std::string& bytes, const std::
     if (!lookup_status.ok()) return nullptr;  // Ingest fails after the parse; stop asking the store
     if (scope_index >= snapshots.size()) snapshots.resize(scope_index + 1);
     ScopeSnapshot& snap = snapshots[scope_index];
-    if (snap.read) return &snap;
+    // The head of a report may name another scope than its full parse
+    // (members in an odd order): a snapshot serves only the scope it is of.
+    if (snap.read && snap.scanner == s.scanner && snap.target == s.target) return &snap;
+    snap = ScopeSnapshot();
     snap.read = true;
+    snap.scanner = s.scanner;
+    snap.target = s.target;
     auto scope = store.GetScope(s.scanner, s.target);
     std::vector<SourceState> sources;
     std::string arrays;
@@ -459,7 +465,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     state.record.last_scan_at = t;
     state.record.last_report = report_id;
     SB_RETURN_IF_ERROR(store.UpsertScope(&state.record));
-    if (i < snapshots.size() && snapshots[i].Matches(existing)) {
+    if (i < snapshots.size() && snapshots[i].scanner == s.scanner && snapshots[i].target == s.target &&
+        snapshots[i].Matches(existing)) {
       state.sources = std::move(snapshots[i].sources);  // read before the transaction; nothing moved since
       state.unchanged = std::move(snapshots[i].rows);
       continue;

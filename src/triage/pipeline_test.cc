@@ -478,6 +478,33 @@ TEST_F(PipelineTest, ItemArraysAreRecognisedOnlyAgainstTheScopesLastScan) {
   ExpectReplayMatches();
 }
 
+// A report whose artifact comes after its results has a head that names no
+// artifact (another scope). That scope's sources are not lent to the full
+// parse: its items are still recognised against their own scope.
+TEST_F(PipelineTest, AHeadThatNamesAnotherScopeDoesNotLendItsSources) {
+  const auto name_last = [](const std::string& created, const std::vector<Vuln>& vulns) {
+    auto doc = nlohmann::ordered_json::parse(TrivyImage(kImage, created, vulns));
+    const auto name = doc["ArtifactName"], type = doc["ArtifactType"];
+    doc.erase("ArtifactName");
+    doc.erase("ArtifactType");
+    doc["ArtifactName"] = name;
+    doc["ArtifactType"] = type;
+    return doc.dump();
+  };
+  // The scope such a head names exists, with arrays of its own.
+  auto unnamed = nlohmann::json::parse(TrivyImage(kImage, "2026-11-01T06:00:00Z", {kZlib}));
+  unnamed.erase("ArtifactName");
+  unnamed.erase("ArtifactType");
+  EXPECT_EQ(Ingest(unnamed.dump()).opened, 1u);
+  EXPECT_EQ(Ingest(name_last("2026-11-02T06:00:00Z", {kSsl, kCurl})).opened, 2u);
+  const auto rescan = Ingest(name_last("2026-11-03T06:00:00Z", {kSsl, kCurl}));
+  EXPECT_EQ(rescan.arrays_recognised, 0u);
+  EXPECT_EQ(rescan.recognised, 2u);
+  EXPECT_EQ(rescan.unchanged, 2u);
+  EXPECT_EQ(rescan.opened + rescan.fixed, 0u);
+  ExpectReplayMatches();
+}
+
 // A scope keeps its last report's arrays only when they state exactly its
 // present sources: not with held items, nor with findings from outside the
 // arrays (misconfigurations); and when the kept count of findings does not
