@@ -79,6 +79,17 @@ class PipelineTest : public ::testing::Test {
     return out;
   }
 
+  // The findings are those of `before`, none updated since.
+  void ExpectFindingsUntouched(const std::vector<FindingRecord>& before) {
+    const auto after = Findings();
+    ASSERT_EQ(after.size(), before.size());
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      EXPECT_EQ(after[i].id, before[i].id);
+      EXPECT_EQ(after[i].due_at, before[i].due_at);
+      EXPECT_EQ(after[i].updated_at, before[i].updated_at);
+    }
+  }
+
   void ExpectReplayMatches() {
     auto v = triage_->Verify();
     ASSERT_TRUE(v.ok());
@@ -265,13 +276,7 @@ TEST_F(PipelineTest, ReingestingTheSameReportChangesNothing) {
   EXPECT_EQ(rescan.unchanged, 2u);
   EXPECT_EQ(rescan.opened + rescan.changed + rescan.fixed, 0u);
   EXPECT_EQ(Events().size(), events_before);
-  const auto after = Findings();
-  ASSERT_EQ(after.size(), before.size());
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    EXPECT_EQ(after[i].id, before[i].id);
-    EXPECT_EQ(after[i].due_at, before[i].due_at);
-    EXPECT_EQ(after[i].updated_at, before[i].updated_at);
-  }
+  ExpectFindingsUntouched(before);
 }
 
 // Recognising items reads the scope's sources before the transaction; the
@@ -433,12 +438,7 @@ TEST_F(PipelineTest, UnchangedItemArraysAreRecognisedWithoutParsingThem) {
   EXPECT_EQ(rescan.opened + rescan.changed + rescan.fixed + rescan.skipped, 0u);
   EXPECT_EQ(rescan.scan_time, T("2026-11-03T06:00:00Z"));
   EXPECT_EQ(Events().size(), events_before);
-  const auto after = Findings();
-  ASSERT_EQ(after.size(), before.size());
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    EXPECT_EQ(after[i].id, before[i].id);
-    EXPECT_EQ(after[i].updated_at, before[i].updated_at);
-  }
+  ExpectFindingsUntouched(before);
   // A recognised report keeps its arrays for the next scan in turn.
   EXPECT_EQ(Ingest(TrivyImage(kImage, "2026-11-04T06:00:00Z", vulns)).arrays_recognised, 1u);
   // One item changes: its array is parsed, the other items recognised one by one.
