@@ -1,8 +1,8 @@
 #include "ingest/item_arrays.h"
 
-#include <bit>
 #include <cstring>
 
+#include "common/endian.h"
 #include "common/hash.h"
 #include "ingest/ingest.h"
 
@@ -176,18 +176,6 @@ End Lex(std::string_view b, const ItemArrayPath& path, std::vector<Frame>& stack
   return SkipSpace(b, i) == b.size() ? End::kDone : End::kFailed;
 }
 
-void PutU64(std::string& out, std::uint64_t v) {
-  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-std::uint64_t GetU64(const char* p) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
-  return v;
-}
-
 constexpr char kEncodingFormat = 1;
 constexpr std::size_t kEncodedArrayBytes = 4 * sizeof(std::uint64_t);
 
@@ -257,12 +245,12 @@ bool SkipItemArrays(std::string_view bytes, const ItemArrayPath& path, const std
 
 std::string EncodeItemArrays(const std::vector<ItemArray>& arrays, std::uint64_t count) {
   std::string out(1, kEncodingFormat);
-  PutU64(out, count);
+  AppendLE64(out, count);
   for (const ItemArray& a : arrays) {
-    PutU64(out, a.end - a.begin);
-    PutU64(out, a.hash);
-    PutU64(out, a.context);
-    PutU64(out, a.items);
+    AppendLE64(out, a.end - a.begin);
+    AppendLE64(out, a.hash);
+    AppendLE64(out, a.context);
+    AppendLE64(out, a.items);
   }
   return out;
 }
@@ -273,15 +261,15 @@ bool DecodeItemArrays(std::string_view bytes, std::vector<ItemArray>* out, std::
   if (bytes.size() < kHeader || bytes[0] != kEncodingFormat || (bytes.size() - kHeader) % kEncodedArrayBytes != 0) {
     return false;
   }
-  *count = GetU64(bytes.data() + 1);
+  *count = LoadLE64(bytes.data() + 1);
   for (std::size_t at = kHeader; at < bytes.size(); at += kEncodedArrayBytes) {
     const char* p = bytes.data() + at;
-    const std::uint64_t length = GetU64(p), items = GetU64(p + 24);
+    const std::uint64_t length = LoadLE64(p), items = LoadLE64(p + 24);
     if (length < 2 || items > UINT32_MAX) {
       out->clear();
       return false;
     }
-    out->push_back(ItemArray{0, static_cast<std::size_t>(length), GetU64(p + 8), GetU64(p + 16),
+    out->push_back(ItemArray{0, static_cast<std::size_t>(length), LoadLE64(p + 8), LoadLE64(p + 16),
                              static_cast<std::uint32_t>(items)});
   }
   return true;

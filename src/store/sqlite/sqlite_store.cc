@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <bit>
 #include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "alert/notification.h"
+#include "common/endian.h"
 #include "common/hash.h"
 #include "common/strings.h"
 #include "common/u64_map.h"
@@ -164,25 +164,14 @@ std::uint64_t FromDb(std::int64_t id) { return static_cast<std::uint64_t>(id); }
 constexpr char kPackedSourcesFormat = 1;
 constexpr std::size_t kPackedSourceBytes = 3 * sizeof(std::uint64_t) + 1;
 
-void PutU64(char* p, std::uint64_t v) {
-  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
-  std::memcpy(p, &v, sizeof v);
-}
-std::uint64_t GetU64(const char* p) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
-  return v;
-}
-
 void PackSources(const std::vector<SourceState>& sources, std::string* out) {
   out->resize(1 + sources.size() * kPackedSourceBytes);
   char* p = out->data();
   *p++ = kPackedSourcesFormat;
   for (const SourceState& s : sources) {
-    PutU64(p, s.finding_id);
-    PutU64(p + 8, s.content_hash);
-    PutU64(p + 16, s.digest);
+    StoreLE64(p, s.finding_id);
+    StoreLE64(p + 8, s.content_hash);
+    StoreLE64(p + 16, s.digest);
     p[24] = s.present ? 1 : 0;
     p += kPackedSourceBytes;
   }
@@ -197,7 +186,7 @@ bool UnpackSources(std::string_view packed, std::vector<SourceState>* out) {
   out->reserve(out->size() + n);
   const char* p = packed.data() + 1;
   for (std::size_t i = 0; i < n; ++i, p += kPackedSourceBytes) {
-    out->push_back(SourceState{GetU64(p), p[24] != 0, GetU64(p + 8), GetU64(p + 16)});
+    out->push_back(SourceState{LoadLE64(p), p[24] != 0, LoadLE64(p + 8), LoadLE64(p + 16)});
   }
   return true;
 }
