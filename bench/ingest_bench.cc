@@ -251,9 +251,9 @@ int main(int argc, char** argv) {
         phase.unchanged += s->unchanged;
         if (record_rss && img + 1 == n / 2) rss_half = CurrentRssMiB();
       }
-      // As `secbudget ingest` does at the end of a run: what this phase wrote
-      // to the write-ahead log goes into the database file within its own
-      // time, not the next phase's.
+      // As SQLite does when `secbudget ingest` closes the database: what this
+      // phase wrote to the write-ahead log goes into the database file within
+      // its own time, not the next phase's.
       const auto t0 = Clock_::now();
       if (Status st = (*db)->Checkpoint(); !st.ok()) Die(st);
       const double checkpoint = Seconds(t0, Clock_::now());

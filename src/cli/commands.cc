@@ -245,12 +245,6 @@ int RunIngest(const GlobalOptions& g, const IngestArgs& a) {
     for (const auto& w : s.warnings) std::cout << "  warning: " << SanitizeForTerminal(w) << "\n";
   }
   if (progress) std::cerr << "\r\x1b[K";
-  // What these reports wrote moves into the database file now, within this
-  // command, rather than into a later one's time. It is committed already:
-  // a failure here loses nothing.
-  if (ok_files > 0) {
-    if (Status st = session->db->Checkpoint(); !st.ok()) std::cerr << "secbudget: warning: " << st.ToString() << "\n";
-  }
   if (g.output == OutputFormat::kJson) {
     PrintJson(std::cout, json{{"reports", results},
                               {"totals",

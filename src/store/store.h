@@ -24,10 +24,11 @@ class Database : public TriageStore,
  public:
   // Backend name, version and schema, for `secbudget version`.
   virtual std::string Describe() const = 0;
-  // Moves what a run of writes left in the write-ahead log into the database
-  // file without waiting for readers (SQLite: a passive checkpoint), so that
-  // the next command neither reads through nor pays for that log. Commands
-  // that write a lot (`ingest`) call it as their last step.
+  // Moves what the write-ahead log holds into the database file without
+  // waiting for readers (SQLite: a passive checkpoint). SQLite does the same
+  // when the last connection closes, as at the end of every command; this is
+  // for long-lived processes, and for bench/ingest, whose phases share one
+  // connection but should each pay for their own writes.
   virtual Status Checkpoint() = 0;
 };
 
