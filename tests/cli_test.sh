@@ -87,6 +87,15 @@ contains "$work/out" "current state equals the replayed event log" "verify resul
 expect "reports list" 0 "$sb_bin" reports -o json
 [[ $(json_query 'len(d)') == "11" ]] && pass "eleven reports recorded" || fail "reports: $(json_query 'len(d)')"
 
+# A rescan whose vulnerability lists did not change is recognised without
+# parsing them (a database of its own: the state above stays as it is).
+sed 's/"CreatedAt": "2026-11-09T06:12:51/"CreatedAt": "2026-11-10T06:12:51/' \
+  "$src/examples/reports/day2/trivy-payments-api.json" > "$work/trivy-rescan.json"
+expect "first scan" 0 "$sb_bin" --db "$work/rescan.db" ingest "$src/examples/reports/day2/trivy-payments-api.json"
+expect "rescan" 0 "$sb_bin" --db "$work/rescan.db" ingest "$work/trivy-rescan.json" -o json
+[[ $(json_query 'd["reports"][0]["arrays_recognised"] > 0 and d["reports"][0]["unchanged"] == d["reports"][0]["findings"] > 0') == "True" ]] \
+  && pass "unchanged item arrays recognised whole" || fail "rescan: $(json_query 'd["reports"][0]')"
+
 # Bad input: named file and place, non-zero exit, nothing written.
 printf '{"SchemaVersion": 2, "ArtifactName": "x",\n  "Results": [ {"Target": ' > "$work/truncated.json"
 before=$("$sb_bin" reports -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
