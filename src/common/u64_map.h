@@ -13,8 +13,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/hash.h"
 
 namespace secbudget {
 
@@ -119,6 +123,72 @@ class U64Set {
 
  private:
   U64Map<std::uint8_t> map_;
+};
+
+// A map from strings to values on the same plan: the slots hold the keys'
+// 64-bit hashes and entry numbers, so a probe compares hashes in one flat
+// array and reads a key only when its hash matches. Keys are compared in
+// full: two keys with one hash are two entries. For caches on the ingest
+// path keyed by CVE ids and advisory keys (tens of thousands of entries),
+// where std::unordered_map allocates a node per entry and misses the cache
+// on every look-up. No erase.
+template <typename V>
+class StringMap {
+ public:
+  std::size_t size() const { return entries_.size(); }
+
+  void Clear() {
+    entries_.clear();
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+  }
+
+  V* Find(std::string_view key) {
+    if (entries_.empty()) return nullptr;
+    const std::uint64_t h = Hash64(key);
+    for (std::size_t i = Home(h);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.entry == 0) return nullptr;
+      if (s.hash == h && entries_[s.entry - 1].first == key) return &entries_[s.entry - 1].second;
+    }
+  }
+
+  // Inserts (key, value) unless `key` is there. Returns the stored value and
+  // whether it was inserted. The pointer is valid until the next insert.
+  std::pair<V*, bool> Insert(std::string_view key, V value) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    const std::uint64_t h = Hash64(key);
+    std::size_t i = Home(h);
+    for (; slots_[i].entry != 0; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.hash == h && entries_[s.entry - 1].first == key) return {&entries_[s.entry - 1].second, false};
+    }
+    entries_.emplace_back(std::string(key), std::move(value));
+    slots_[i] = Slot{h, static_cast<std::uint32_t>(entries_.size())};
+    return {&entries_.back().second, true};
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t entry = 0;  // 1-based index into entries_; 0: empty
+  };
+
+  std::size_t Home(std::uint64_t h) const { return static_cast<std::size_t>(h) & mask_; }
+
+  void Rehash(std::size_t cap) {
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+    for (std::size_t e = 0; e < entries_.size(); ++e) {
+      const std::uint64_t h = Hash64(entries_[e].first);
+      std::size_t i = Home(h);
+      while (slots_[i].entry != 0) i = (i + 1) & mask_;
+      slots_[i] = Slot{h, static_cast<std::uint32_t>(e + 1)};
+    }
+  }
+
+  std::vector<std::pair<std::string, V>> entries_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
 };
 
 }  // namespace secbudget

@@ -1,5 +1,6 @@
 #include "common/u64_map.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -52,6 +53,39 @@ TEST(U64Set, InsertsOnce) {
   EXPECT_FALSE(s.Insert(0));
   EXPECT_TRUE(s.Contains(0));
   EXPECT_EQ(s.size(), 1u);
+}
+
+// Against std::map, over CVE-like keys, prefixes of one another, the empty
+// key and keys that differ in one byte; through growth and Clear.
+TEST(StringMap, AgreesWithStdMap) {
+  StringMap<int> m;
+  std::map<std::string, int> ref;
+  std::vector<std::string> keys = {"", "a", "ab", "abc", std::string(1, '\0'), std::string("a\0b", 3)};
+  for (int i = 0; i < 3000; ++i) keys.push_back(fmt::format("CVE-{}-{:04}", 1999 + i % 27, i));
+  for (int i = 0; i < 300; ++i) keys.push_back(std::string(static_cast<std::size_t>(i), 'x'));
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto [v, inserted] = m.Insert(keys[i], static_cast<int>(i));
+      ASSERT_EQ(inserted, ref.emplace(keys[i], static_cast<int>(i)).second) << keys[i];
+      EXPECT_EQ(*v, ref[keys[i]]);
+    }
+  }
+  EXPECT_EQ(m.size(), ref.size());
+  for (const auto& [k, v] : ref) {
+    const int* found = m.Find(k);
+    ASSERT_NE(found, nullptr) << k;
+    EXPECT_EQ(*found, v);
+  }
+  EXPECT_EQ(m.Find("CVE-1999-0001x"), nullptr);
+  EXPECT_EQ(m.Find("b"), nullptr);
+  *m.Find("ab") = -1;
+  EXPECT_EQ(*m.Find("ab"), -1);
+  m.Clear();
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_EQ(m.Find(""), nullptr);
+  EXPECT_EQ(m.Find("abc"), nullptr);
+  EXPECT_TRUE(m.Insert("abc", 7).second);
+  EXPECT_EQ(*m.Find("abc"), 7);
 }
 
 }  // namespace

@@ -141,12 +141,12 @@ struct Triage::Impl {
   // Caches, valid for this Triage's lifetime.
   bool intel_loaded = false;
   std::optional<IntelSource> kev_source, epss_source;
-  std::unordered_map<std::string, KevEntry> kev;
-  std::unordered_map<std::string, std::optional<EpssEntry>> epss_cache;
+  StringMap<KevEntry> kev;
+  StringMap<std::optional<EpssEntry>> epss_cache;
   std::unordered_map<std::uint64_t, int> asset_cache;
   // Advisory texts written by this Triage (key -> hash of the text), so that
   // a CVE seen in a thousand images is written once.
-  std::unordered_map<std::string, std::uint64_t> advisories_written;
+  StringMap<std::uint64_t> advisories_written;
 
   Impl(TriageStore& s, const PolicySet& p, const Clock& c) : store(s), policy(p), clock(c) {}
 
@@ -156,9 +156,12 @@ struct Triage::Impl {
     SB_ASSIGN_OR_RETURN(epss_source, store.GetIntelSource("epss"));
     std::vector<KevEntry> entries;
     SB_RETURN_IF_ERROR(store.LoadKev(&entries));
-    kev.clear();
-    for (auto& e : entries) kev.emplace(e.cve, std::move(e));
-    epss_cache.clear();
+    kev.Clear();
+    for (auto& e : entries) {
+      const std::string cve = e.cve;
+      kev.Insert(cve, std::move(e));
+    }
+    epss_cache.Clear();
     intel_loaded = true;
     return Status::OK();
   }
@@ -178,15 +181,15 @@ struct Triage::Impl {
     }
     for (const std::string* cve : cves) {
       if (!facts.kev) {
-        if (auto it = kev.find(*cve); it != kev.end()) facts.kev = it->second;
+        if (const KevEntry* k = kev.Find(*cve)) facts.kev = *k;
       }
       if (facts.epss_loaded && !facts.epss) {
-        auto it = epss_cache.find(*cve);
-        if (it == epss_cache.end()) {
-          SB_ASSIGN_OR_RETURN(auto e, store.LookupEpss(*cve));
-          it = epss_cache.emplace(*cve, std::move(e)).first;
+        std::optional<EpssEntry>* e = epss_cache.Find(*cve);
+        if (e == nullptr) {
+          SB_ASSIGN_OR_RETURN(auto looked_up, store.LookupEpss(*cve));
+          e = epss_cache.Insert(*cve, std::move(looked_up)).first;
         }
-        facts.epss = it->second;
+        facts.epss = *e;
       }
     }
     return facts;
@@ -566,10 +569,10 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     h.Add(o.title).Add(o.description);
     for (const auto& r : o.references) h.Add(r);
     const std::uint64_t text_hash = h.Digest();
-    auto [it, inserted] = advisories_written.emplace(std::move(key), text_hash);
-    if (!inserted && it->second == text_hash) return Status::OK();
-    it->second = text_hash;
-    return store.UpsertAdvisory(AdvisoryRecord{it->first, o.title, std::string(o.description), o.references});
+    auto [written, inserted] = advisories_written.Insert(key, text_hash);
+    if (!inserted && *written == text_hash) return Status::OK();
+    *written = text_hash;
+    return store.UpsertAdvisory(AdvisoryRecord{std::move(key), o.title, std::string(o.description), o.references});
   };
   const auto append = [&](EventType type, const FindingRecord& f, std::string detail) -> Status {
     EventRecord e;
@@ -587,8 +590,10 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
 
   // Present findings.
   std::vector<std::pair<std::size_t, std::uint64_t>> explicit_passes;  // (scope, finding)
-  // Ids already taken, per artifact id prefix, loaded when first needed.
-  std::unordered_map<std::uint64_t, std::unordered_map<std::uint64_t, std::string>> known_ids;
+  // Ids already taken, per artifact id prefix, loaded when first needed. The
+  // identity texts stay in `identity_rows` and in `groups` meanwhile.
+  std::vector<std::vector<std::pair<std::uint64_t, std::string>>> identity_rows;
+  std::unordered_map<std::uint64_t, U64Map<std::string_view>> known_ids;
   for (Group& g : groups) {
     ScopeState& scope = scopes[g.scope];
     const Scope& s = report.scopes[g.scope];
@@ -626,24 +631,25 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
     const std::uint64_t prefix = g.finding_id & kArtifactMask;
     auto known_it = known_ids.find(prefix);
     if (known_it == known_ids.end()) {
-      std::vector<std::pair<std::uint64_t, std::string>> rows;
+      auto& rows = identity_rows.emplace_back();
       SB_RETURN_IF_ERROR(store.ListIdentities(prefix, prefix | ~kArtifactMask, &rows));
-      known_it =
-          known_ids.emplace(prefix, std::unordered_map<std::uint64_t, std::string>(rows.begin(), rows.end())).first;
+      known_it = known_ids.emplace(prefix, U64Map<std::string_view>()).first;
+      known_it->second.Reserve(rows.size());
+      for (const auto& [id, text] : rows) known_it->second.Insert(id, text);
     }
     auto& known = known_it->second;
     bool exists = false;
     for (int probe = 0;; ++probe) {
-      const auto k = known.find(g.finding_id);
-      if (k == known.end()) break;
-      if (k->second == g.identity) {
+      const std::string_view* k = known.Find(g.finding_id);
+      if (k == nullptr) break;
+      if (*k == g.identity) {
         exists = true;
         break;
       }
       if (probe == 64) return Status::Conflict(fmt::format("no free id for finding \"{}\"", g.identity));
       g.finding_id = NextCandidateId(g.finding_id);
     }
-    if (!exists) known.emplace(g.finding_id, g.identity);
+    if (!exists) known.Insert(g.finding_id, g.identity);
     if (scope.known.Contains(g.finding_id)) return full_parse("a finding with items both recognised and not");
     source = scope.sources.Find(g.finding_id);
     scope.seen.Insert(g.finding_id);

@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "common/strings.h"
-#include "model/cvss.h"
 
 namespace secbudget {
 
@@ -94,18 +93,53 @@ void DeriveExploitation(const RankingPolicy& policy, const FindingRecord& f, con
   }
 }
 
+// The metrics DeriveVectorFacts reads, from one pass over the vector (a
+// CvssMetric call per metric walked it up to eight times per finding).
+struct VectorMetrics {
+  std::string_view av, ac, pr, ui, at, au, c, i, vc, vi;
+
+  // The field of a one- or two-letter metric name, if it is one of these.
+  std::string_view* Slot(std::string_view name) {
+    if (name.size() == 1) return name[0] == 'C' ? &c : name[0] == 'I' ? &i : nullptr;
+    switch (name[0]) {
+      case 'A':
+        return name[1] == 'V' ? &av : name[1] == 'C' ? &ac : name[1] == 'T' ? &at : name[1] == 'u' ? &au : nullptr;
+      case 'P': return name[1] == 'R' ? &pr : nullptr;
+      case 'U': return name[1] == 'I' ? &ui : nullptr;
+      case 'V': return name[1] == 'C' ? &vc : name[1] == 'I' ? &vi : nullptr;
+      default: return nullptr;
+    }
+  }
+
+  explicit VectorMetrics(std::string_view vec) {
+    std::size_t start = 0;
+    while (start <= vec.size()) {
+      std::size_t end = vec.find('/', start);
+      if (end == std::string_view::npos) end = vec.size();
+      const std::string_view part = vec.substr(start, end - start);
+      start = end + 1;
+      const std::size_t colon = part.find(':');
+      if (colon == std::string_view::npos || colon == 0 || colon > 2) continue;
+      std::string_view* slot = Slot(part.substr(0, colon));
+      // The first occurrence wins, as with CvssMetric.
+      if (slot != nullptr && slot->data() == nullptr) *slot = part.substr(colon + 1);
+    }
+  }
+};
+
 void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
   auto& a = d.automatable;
   auto& t = d.technical_impact;
   const std::string_view vec = f.cvss_vector;
-  const std::string_view av = CvssMetric(vec, "AV");
+  const VectorMetrics m(vec);
+  const std::string_view av = m.av;
   const int version = StartsWith(vec, "CVSS:4") ? 4 : StartsWith(vec, "CVSS:3") ? 3 : (!av.empty() ? 2 : 0);
   if (version >= 3) {
-    const std::string_view ac = CvssMetric(vec, "AC"), pr = CvssMetric(vec, "PR"), ui = CvssMetric(vec, "UI");
-    const bool noat = version < 4 || CvssMetric(vec, "AT") == "N";
+    const std::string_view ac = m.ac, pr = m.pr, ui = m.ui;
+    const bool noat = version < 4 || m.at == "N";
     a.value = av == "N" && ac == "L" && pr == "N" && ui == "N" && noat ? "yes" : "no";
-    const bool c = CvssMetric(vec, version == 4 ? "VC" : "C") == "H";
-    const bool i = CvssMetric(vec, version == 4 ? "VI" : "I") == "H";
+    const bool c = (version == 4 ? m.vc : m.c) == "H";
+    const bool i = (version == 4 ? m.vi : m.i) == "H";
     t.value = c && i ? "total" : "partial";
     if (explain) {
       a.evidence = a.value == "yes" ? "automatable: network, low complexity, no privileges, no user interaction"
@@ -116,9 +150,9 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
     return;
   }
   if (version == 2) {
-    const std::string_view ac = CvssMetric(vec, "AC"), au = CvssMetric(vec, "Au");
+    const std::string_view ac = m.ac, au = m.au;
     a.value = av == "N" && ac == "L" && au == "N" ? "yes" : "no";
-    t.value = CvssMetric(vec, "C") == "C" && CvssMetric(vec, "I") == "C" ? "total" : "partial";
+    t.value = m.c == "C" && m.i == "C" ? "total" : "partial";
     if (explain) {
       a.evidence = fmt::format("{} (CVSS v2 AV:{} AC:{} Au:{})", a.value == "yes" ? "automatable" : "not automatable",
                                av, ac, au);

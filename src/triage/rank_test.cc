@@ -58,6 +58,43 @@ class RankTest : public ::testing::Test {
 
 constexpr const char* kNetwork = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
 
+// Automatable and technical impact from the vector of each CVSS version,
+// as the specifications define the metrics (v4 reads the vulnerable
+// system's VC/VI and needs AT:N; v2 reads Au and complete C/I).
+TEST_F(RankTest, VectorFactsFollowEachCvssVersion) {
+  struct Case {
+    const char* vector;
+    const char* automatable;
+    const char* impact;
+  };
+  const Case cases[] = {
+      {kNetwork, "yes", "total"},
+      {"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:L/A:N", "yes", "partial"},
+      {"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H", "no", "total"},
+      {"CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "no", "total"},
+      {"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", "no", "total"},
+      {"CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", "no", "total"},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "yes", "total"},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "no", "total"},
+      // v4's C/I are not VC/VI: subsequent-system impact does not count.
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:H/SC:H/SI:H/SA:N", "yes", "partial"},
+      {"AV:N/AC:L/Au:N/C:C/I:C/A:C", "yes", "total"},
+      {"AV:N/AC:L/Au:S/C:C/I:P/A:C", "no", "partial"},
+      // The first of a repeated metric counts.
+      {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:L", "yes", "total"},
+      {"CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:N", "no", "total"},
+      // Malformed parts are skipped; an empty value matches nothing.
+      {"CVSS:3.1/AV:/AV:N/AC:L/PR:N/UI:N/C:H/I:H//x", "no", "total"},
+      {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/C:H/I:H:X", "yes", "partial"},
+  };
+  const Asset a = ProdAsset(Tri::kYes);
+  for (const Case& c : cases) {
+    const Decision d = Rank(policy_, Vuln(c.vector, Layer::kApp), &a, Loaded(), /*explain=*/true);
+    EXPECT_EQ(d.Value(DecisionPoint::kAutomatable), c.automatable) << c.vector;
+    EXPECT_EQ(d.Value(DecisionPoint::kTechnicalImpact), c.impact) << c.vector;
+  }
+}
+
 TEST_F(RankTest, KevOnAnInternetExposedAppIsP1WithItsReasons) {
   FindingRecord f = Vuln(kNetwork, Layer::kApp);
   const Asset a = ProdAsset(Tri::kYes);

@@ -240,7 +240,13 @@ std::vector<std::string> DecodeList(std::string_view text) {
 // clang-format on
 
 std::string EncodeLocator(const Locator& loc) {
-  std::string out = "{";
+  std::string out;
+  std::size_t size = 2;
+#define X(field) size += loc.field.size() + sizeof(#field) + 4;
+  SB_LOCATOR_FIELDS(X)
+#undef X
+  out.reserve(size + size / 8);  // room for a few escapes: one allocation
+  out += '{';
   bool first = true;
 #define X(field)                      \
   if (!loc.field.empty()) {           \
