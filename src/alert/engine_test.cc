@@ -73,6 +73,45 @@ std::map<std::string, AlertOutcome> Outcomes(const AlertEngine& e) {
   return out;
 }
 
+// A notification's common labels and annotations are the entries every
+// alert in it has with one value: a differing value, or a missing entry,
+// leaves one out, wherever it sorts.
+TEST(AlertEngineTest, CommonLabelsAreTheEntriesEveryAlertShares) {
+  const AlertPolicy policy = PolicyFrom(kRouting);
+  AlertEngine engine(policy);
+  engine.BeginEvaluation(kT0);
+  Alert a1 = MakeAlert("a1", "FindingOverdue", Urgency::kTicket, "payments", "api");
+  a1.labels["aaa"] = "first";
+  a1.labels["region"] = "eu";
+  a1.labels["zone"] = "a";
+  a1.annotations["runbook"] = "https://runbooks/overdue";
+  Alert a2 = MakeAlert("a2", "FindingOverdue", Urgency::kTicket, "payments", "api");
+  a2.labels["aaa"] = "first";
+  a2.labels["region"] = "us";
+  a2.annotations["runbook"] = "https://runbooks/overdue";
+  Alert a3 = MakeAlert("a3", "FindingOverdue", Urgency::kTicket, "payments", "api");
+  a3.labels["aaa"] = "first";
+  a3.labels["region"] = "eu";
+  a3.labels["zone"] = "a";
+  a3.labels["zzz"] = "last";
+  a3.annotations["runbook"] = "https://runbooks/overdue";
+  engine.Fire(std::move(a1), kT0);
+  engine.Fire(std::move(a2), kT0);
+  engine.Fire(std::move(a3), kT0);
+  engine.Flush(kT0 + 30);
+  const auto n = engine.TakeNotifications();
+  ASSERT_EQ(n.size(), 1u);
+  ASSERT_EQ(n[0].alerts.size(), 3u);
+  std::map<std::string, std::string> common(n[0].common_labels.begin(), n[0].common_labels.end());
+  const std::map<std::string, std::string> want = {{"aaa", "first"},     {"alertname", "FindingOverdue"},
+                                                   {"service", "api"},   {"source", "test"},
+                                                   {"team", "payments"}, {"urgency", "ticket"}};
+  EXPECT_EQ(common, want);
+  std::map<std::string, std::string> annotations(n[0].common_annotations.begin(), n[0].common_annotations.end());
+  const std::map<std::string, std::string> want_annotations = {{"runbook", "https://runbooks/overdue"}};
+  EXPECT_EQ(annotations, want_annotations);  // each summary differs
+}
+
 TEST(AlertEngineTest, GroupWaitIntervalAndRepeatFollowAlertmanager) {
   const AlertPolicy policy = PolicyFrom(kRouting);
   AlertEngine engine(policy);
