@@ -389,6 +389,19 @@ int main(int argc, char** argv) {
       "memory: RSS {:.0f} MiB after half the first ingest, {:.0f} MiB after all of it; peak {:.0f} MiB; database "
       "{:.0f} MiB\n",
       rss_half, rss_full, PeakRssMiB(), db_mib);
+  // The goals of the issue that asked for this benchmark, stated for its
+  // corpus of 1,000 images x 500 vulnerabilities: small reports are
+  // dominated by what every report costs.
+  if (n != 1000 || args.spec.vulns_per_image != 500) {
+    std::cout << "(the goals below are for --images 1000 --vulns 500; this corpus is another size)\n";
+  }
+  const auto rate = [](const PhaseResult& r) { return static_cast<double>(r.findings) / Median(r.seconds); };
+  std::cout << fmt::format("goal: first ingest >= 200,000 findings/s on one core: {} ({:.0f}; store floor {:.0f})\n",
+                           rate(first) >= 200'000 ? "met" : "NOT met", rate(first), rate(floor));
+  if (!args.only_first) {
+    std::cout << fmt::format("goal: unchanged re-ingest >= 50% of the parse-only rate: {} ({:.2f}x)\n",
+                             rate(again) >= 0.5 * baseline ? "met" : "NOT met", rate(again) / baseline);
+  }
   if (args.dir.empty()) fs::remove_all(dir);
   return 0;
 }
