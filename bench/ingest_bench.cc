@@ -39,6 +39,7 @@
 #include "common/clock.h"
 #include "ingest/item_arrays.h"
 #include "ingest/json_util.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "triage/pipeline.h"
 
@@ -103,19 +104,17 @@ void Check(sqlite3* db, int rc) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE) Die(Status::Internal(fmt::format("sqlite: {}", sqlite3_errmsg(db))));
 }
 
-// The floor phase (see the top of this file). The settings are the SQLite
-// store's (src/store/sqlite/sqlite_store.cc: Init).
+// The floor phase (see the top of this file), with the SQLite store's
+// connection settings.
 void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::size_t rows_per_report,
                    std::size_t row_bytes, PhaseResult& phase) {
   namespace fs = std::filesystem;
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
   sqlite3* db = nullptr;
   Check(db, sqlite3_open(path.string().c_str(), &db));
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536",
-        "PRAGMA wal_autocheckpoint=16384", "CREATE TABLE floor(pos INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT"}) {
-    Check(db, sqlite3_exec(db, sql, nullptr, nullptr, nullptr));
-  }
+  for (const char* sql : SqliteConnectionSettings()) Check(db, sqlite3_exec(db, sql, nullptr, nullptr, nullptr));
+  Check(db, sqlite3_exec(db, "CREATE TABLE floor(pos INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT", nullptr, nullptr,
+                         nullptr));
   sqlite3_stmt* insert = nullptr;
   Check(db, sqlite3_prepare_v2(db, "INSERT INTO floor(body) VALUES(?)", -1, &insert, nullptr));
   // Bytes that do not repeat in a short cycle, as a finding's do not.

@@ -8,17 +8,13 @@
 namespace secbudget {
 
 std::string_view CvssMetric(std::string_view vector, std::string_view metric) {
-  size_t start = 0;
-  while (start <= vector.size()) {
-    size_t end = vector.find('/', start);
-    if (end == std::string_view::npos) end = vector.size();
-    const std::string_view part = vector.substr(start, end - start);
-    if (part.size() > metric.size() && part[metric.size()] == ':' && part.substr(0, metric.size()) == metric) {
-      return part.substr(metric.size() + 1);
-    }
-    start = end + 1;
-  }
-  return {};
+  std::string_view found;
+  ForEachCvssMetric(vector, [&](std::string_view name, std::string_view value) {
+    if (name != metric) return true;
+    found = value;
+    return false;
+  });
+  return found;
 }
 
 std::string CvssVector::Get(std::string_view metric) const { return std::string(CvssMetric(text, metric)); }

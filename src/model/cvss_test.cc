@@ -29,6 +29,12 @@ TEST(CvssTest, MetricLookup) {
   EXPECT_EQ(CvssMetric(v, "AV"), "N");
   EXPECT_EQ(CvssMetric(v, "VC"), "H");
   EXPECT_EQ(CvssMetric(v, "C"), "");  // not VC
+  // The first occurrence counts; the value is everything after the first
+  // colon; parts without a colon, and empty parts, are skipped.
+  EXPECT_EQ(CvssMetric("AV:N/AV:L", "AV"), "N");
+  EXPECT_EQ(CvssMetric("AVX/AV:/AV:L", "AV"), "");
+  EXPECT_EQ(CvssMetric("x//I:H:X", "I"), "H:X");
+  EXPECT_EQ(CvssMetric("A:B", "A:B"), "");
   auto parsed = ParseCvssVector(v);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->major_version, 4);

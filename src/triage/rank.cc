@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "model/cvss.h"
 
 namespace secbudget {
 
@@ -98,9 +99,10 @@ void DeriveExploitation(const RankingPolicy& policy, const FindingRecord& f, con
 struct VectorMetrics {
   std::string_view av, ac, pr, ui, at, au, c, i, vc, vi;
 
-  // The field of a one- or two-letter metric name, if it is one of these.
+  // The field of a metric name, if it is one of these.
   std::string_view* Slot(std::string_view name) {
     if (name.size() == 1) return name[0] == 'C' ? &c : name[0] == 'I' ? &i : nullptr;
+    if (name.size() != 2) return nullptr;
     switch (name[0]) {
       case 'A':
         return name[1] == 'V' ? &av : name[1] == 'C' ? &ac : name[1] == 'T' ? &at : name[1] == 'u' ? &au : nullptr;
@@ -112,18 +114,12 @@ struct VectorMetrics {
   }
 
   explicit VectorMetrics(std::string_view vec) {
-    std::size_t start = 0;
-    while (start <= vec.size()) {
-      std::size_t end = vec.find('/', start);
-      if (end == std::string_view::npos) end = vec.size();
-      const std::string_view part = vec.substr(start, end - start);
-      start = end + 1;
-      const std::size_t colon = part.find(':');
-      if (colon == std::string_view::npos || colon == 0 || colon > 2) continue;
-      std::string_view* slot = Slot(part.substr(0, colon));
-      // The first occurrence wins, as with CvssMetric.
-      if (slot != nullptr && slot->data() == nullptr) *slot = part.substr(colon + 1);
-    }
+    ForEachCvssMetric(vec, [this](std::string_view name, std::string_view value) {
+      std::string_view* slot = Slot(name);
+      // The first occurrence counts, as with CvssMetric.
+      if (slot != nullptr && slot->data() == nullptr) *slot = value;
+      return true;
+    });
   }
 };
 

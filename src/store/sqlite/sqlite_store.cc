@@ -154,6 +154,19 @@ ALTER TABLE scope_states ADD COLUMN item_arrays BLOB NOT NULL DEFAULT x'';
 )sql",
 };
 
+constexpr const char* kConnectionSettings[] = {
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    // 64 MiB. A larger cache made every commit slower (bench/ingest: with
+    // 256 MiB an unchanged rescan took 0.43-0.50 s against 0.33-0.41 s, and
+    // neither a first ingest nor a changed one gained), and held 306 MiB.
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+    // Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs.
+    "PRAGMA wal_autocheckpoint=16384",
+};
+
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 std::int64_t ToDb(std::uint64_t id) { return static_cast<std::int64_t>(id); }
@@ -519,16 +532,7 @@ class SqliteStore final : public Database {
   }
 
   Status Init() {
-    SB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
-    SB_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
-    SB_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
-    // 64 MiB. A larger cache made every commit slower (bench/ingest: with
-    // 256 MiB an unchanged rescan took 0.43-0.50 s against 0.33-0.41 s, and
-    // neither a first ingest nor a changed one gained), and held 306 MiB.
-    SB_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536"));
-    SB_RETURN_IF_ERROR(Exec("PRAGMA temp_store=MEMORY"));
-    // Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs.
-    SB_RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=16384"));
+    for (const char* setting : SqliteConnectionSettings()) SB_RETURN_IF_ERROR(Exec(setting));
     sqlite3_busy_timeout(db_, 10'000);
     return Migrate();
   }
@@ -1434,6 +1438,8 @@ class SqliteStore final : public Database {
 }  // namespace
 
 int SqliteSchemaVersion() { return kSchemaVersion; }
+
+std::span<const char* const> SqliteConnectionSettings() { return kConnectionSettings; }
 
 Result<std::unique_ptr<Database>> OpenSqliteStore(const std::string& path) {
   // No memory statistics: with them every SQLite allocation takes a global

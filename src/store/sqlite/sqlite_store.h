@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "store/store.h"
@@ -19,5 +20,10 @@ Result<std::unique_ptr<Database>> OpenSqliteStore(const std::string& path);
 // The schema version this build writes. A database with a newer version is
 // refused (kConflict): an older binary must not write a newer schema.
 int SqliteSchemaVersion();
+
+// The statements every connection runs first (journal, synchronous, cache
+// size, checkpoint interval), so that a benchmark measuring SQLite beside the
+// store (bench/ingest's store floor) runs with the store's settings.
+std::span<const char* const> SqliteConnectionSettings();
 
 }  // namespace secbudget
