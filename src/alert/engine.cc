@@ -15,22 +15,45 @@ using nlohmann::json;
 
 bool Firing(const AlertEntry& e) { return e.resolved_at == 0; }
 
-std::string GroupKey(const std::string& path, const std::string& team, Urgency urgency, const Labels& group_labels) {
-  std::string key;
-  key.reserve(64);
-  key.append(path).append("|").append(team).append("|").append(Name(urgency)).append("|{");
-  bool first = true;
-  for (const auto& [k, v] : group_labels) {
-    if (!first) key.push_back(',');
-    first = false;
-    key.append(k).append("=\"").append(v).append("\"");
+// The group_by labels an alert has, in name order, each once; all of its
+// labels when group_by names "...".
+using LabelView = std::pair<std::string_view, std::string_view>;
+void GroupLabels(const Labels& labels, const std::vector<std::string>* group_by, std::vector<LabelView>* out) {
+  out->clear();
+  if (group_by == nullptr) return;
+  if (std::find(group_by->begin(), group_by->end(), "...") != group_by->end()) {
+    for (const auto& [k, v] : labels) out->emplace_back(k, v);
+    return;
   }
-  key.push_back('}');
-  return key;
+  for (const std::string& name : *group_by) {
+    const auto it = labels.find(name);
+    if (it != labels.end()) out->emplace_back(it->first, it->second);
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(
+      std::unique(out->begin(), out->end(), [](const LabelView& a, const LabelView& b) { return a.first == b.first; }),
+      out->end());
 }
 
-std::string EqualValues(const std::vector<std::string>& equal, const Labels& labels) {
-  std::string out;
+// A group's key: route, team, urgency and group labels (into `key`, reused).
+void GroupKey(std::string_view path, std::string_view team, Urgency urgency, const std::vector<LabelView>& group_labels,
+              std::string* key) {
+  key->clear();
+  key->append(path).append("|").append(team).append("|").append(Name(urgency)).append("|{");
+  bool first = true;
+  for (const auto& [k, v] : group_labels) {
+    if (!first) key->push_back(',');
+    first = false;
+    key->append(k).append("=\"").append(v).append("\"");
+  }
+  key->push_back('}');
+}
+
+// The values of an inhibit rule's `equal` labels, as one key (into a
+// reused buffer: this runs for every alert fired, resolved or flushed).
+const std::string& EqualValues(const std::vector<std::string>& equal, const Labels& labels) {
+  thread_local std::string out;
+  out.clear();
   for (const std::string& name : equal) {
     const auto it = labels.find(name);
     if (it != labels.end()) out += it->second;
@@ -126,22 +149,32 @@ NotifiedAlert Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at) {
 }
 
 // The entries of `field` (labels or annotations) that every alert has with
-// one value.
+// one value. The first alert's entries are candidates; each further alert
+// drops those it lacks, looked up at the candidate's own position first
+// (alerts of one group mostly share their label names), and the walk stops
+// once none is left.
 Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*field) {
   const Labels& first = alerts.front().*field;
-  const auto shared = [&](const Labels::value_type& entry) {
-    return std::all_of(alerts.begin() + 1, alerts.end(), [&](const NotifiedAlert& a) {
-      const Labels& l = a.*field;
-      if (l.SharesWith(first)) return true;
-      const auto it = l.find(entry.first);
-      return it != l.end() && it->second == entry.second;
-    });
+  struct Candidate {
+    const Labels::value_type* entry;
+    std::size_t pos;
   };
-  if (std::all_of(first.begin(), first.end(), shared)) return first;  // shared, not copied
-  Labels out;
-  for (const auto& entry : first) {
-    if (shared(entry)) out.emplace(entry.first, entry.second);
+  thread_local std::vector<Candidate> keep;
+  keep.clear();
+  std::size_t pos = 0;
+  for (const auto& entry : first) keep.push_back({&entry, pos++});
+  for (auto a = alerts.begin() + 1; a != alerts.end() && !keep.empty(); ++a) {
+    const Labels& l = (*a).*field;
+    if (l.SharesWith(first)) continue;
+    std::erase_if(keep, [&](const Candidate& c) {
+      const auto it = l.FindNear(c.entry->first, c.pos);
+      return it == l.end() || it->second != c.entry->second;
+    });
   }
+  if (keep.size() == first.size()) return first;  // shared, not copied
+  Labels out;
+  out.reserve(keep.size());
+  for (const Candidate& c : keep) out.emplace(c.entry->first, c.entry->second);
   return out;
 }
 
@@ -164,7 +197,7 @@ void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
   for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
     const InhibitRule& rule = policy_.inhibit_rules[i];
     if (!MatchesAll(rule.source, e.alert.labels)) continue;
-    const std::string key = EqualValues(rule.equal, e.alert.labels);
+    const std::string& key = EqualValues(rule.equal, e.alert.labels);
     int& count = inhibitors_[i][key];
     count += delta;
     if (delta > 0) inhibitor_example_[i][key] = e.alert.dedup_key;
@@ -179,7 +212,7 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
   for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
     const InhibitRule& rule = policy_.inhibit_rules[i];
     if (!MatchesAll(rule.target, e.alert.labels)) continue;
-    const std::string key = EqualValues(rule.equal, e.alert.labels);
+    const std::string& key = EqualValues(rule.equal, e.alert.labels);
     const auto it = inhibitors_[i].find(key);
     if (it == inhibitors_[i].end()) continue;
     int count = it->second;
@@ -204,10 +237,12 @@ bool AlertEngine::MuteIfInhibited(AlertEntry& e, TimePoint now) {
 void AlertEngine::BeginEvaluation(TimePoint /*now*/) { ++eval_; }
 
 void AlertEngine::Fire(Alert alert, TimePoint now) {
-  alert.labels.try_emplace("alertname", alert.name);
-  alert.labels.try_emplace("source", alert.source);
-  alert.labels.try_emplace("urgency", std::string(Name(alert.urgency)));
-  if (!alert.owner.empty()) alert.labels.try_emplace("team", alert.owner);
+  if (alert.owner.empty()) {
+    alert.labels.AddAbsent({{"alertname", alert.name}, {"source", alert.source}, {"urgency", Name(alert.urgency)}});
+  } else {
+    alert.labels.AddAbsent(
+        {{"alertname", alert.name}, {"source", alert.source}, {"urgency", Name(alert.urgency)}, {"team", alert.owner}});
+  }
   // Notifications carry the summary as an annotation (Alertmanager's
   // convention); added here once rather than to every notification's copy.
   if (!alert.summary.empty()) alert.annotations.try_emplace("summary", alert.summary);
@@ -249,7 +284,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
                                     : std::string(e.alert.labels.Get("team"));
   if (e.team.empty()) e.team = "unowned";
   e.urgency = primary.urgency.value_or(e.alert.urgency);
-  e.alert.labels["urgency"] = std::string(Name(e.urgency));
+  if (e.alert.labels.Get("urgency") != Name(e.urgency)) e.alert.labels.insert_or_assign("urgency", Name(e.urgency));
 
   if (e.urgency == Urgency::kDigest) {
     LeaveGroups(e, now);
@@ -257,44 +292,48 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     return;
   }
 
-  std::vector<std::string> keys;
-  for (const RouteMatch& m : matches) {
-    Labels group_labels;
-    if (m.group_by != nullptr) {
-      for (const std::string& name : *m.group_by) {
-        if (name == "...") {
-          group_labels = e.alert.labels;
-          break;
-        }
-        const auto lit = e.alert.labels.find(name);
-        if (lit != e.alert.labels.end()) group_labels.emplace(name, lit->second);
-      }
-    }
-    const std::string team = !m.team.empty() ? m.team : e.team;
+  // The groups it routes to, usually one and usually the ones it was in:
+  // keys are built in a reused buffer and copied only when they change.
+  thread_local std::vector<LabelView> picked;
+  thread_local std::string key;
+  const bool same_count = e.groups.size() == matches.size();
+  std::vector<std::string> keys;  // filled only when the groups change
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    const RouteMatch& m = matches[i];
+    GroupLabels(e.alert.labels, m.group_by, &picked);
+    const std::string& team = !m.team.empty() ? m.team : e.team;
     const Urgency urgency = m.urgency.value_or(e.alert.urgency);
-    std::string key = GroupKey(m.route->path, team, urgency, group_labels);
-    auto [git, created] = groups_.try_emplace(key);
-    AlertGroup& g = git->second;
-    if (created) {
+    GroupKey(m.route->path, team, urgency, picked, &key);
+    auto git = groups_.find(key);
+    if (git == groups_.end()) {
+      git = groups_.try_emplace(key).first;
+      AlertGroup& g = git->second;
       g.key = key;
       g.route_path = m.route->path;
       g.receiver = m.receiver;
       g.team = team;
       g.urgency = urgency;
-      g.group_labels = std::move(group_labels);
+      g.group_labels.reserve(picked.size());
+      for (const auto& [k, v] : picked) g.group_labels.emplace(k, v);
       g.created_at = now;
       g.next_flush = now + m.group_wait;
     }
+    AlertGroup& g = git->second;
     g.group_interval = m.group_interval;
     g.repeat_interval = m.repeat_interval;
     g.members.insert(e.alert.dedup_key);
-    keys.push_back(std::move(key));
+    if (keys.empty() && same_count && e.groups[i] == key) continue;  // unchanged so far
+    if (keys.empty())
+      keys.assign(e.groups.begin(), e.groups.begin() + static_cast<std::ptrdiff_t>(std::min(i, e.groups.size())));
+    keys.push_back(key);
   }
-  // Groups it no longer routes to (labels changed) lose it.
-  for (const std::string& old : e.groups) {
-    if (std::find(keys.begin(), keys.end(), old) == keys.end()) LeaveGroup(e, old, now);
+  if (!keys.empty() || !same_count) {
+    // Groups it no longer routes to (labels changed) lose it.
+    for (const std::string& old : e.groups) {
+      if (std::find(keys.begin(), keys.end(), old) == keys.end()) LeaveGroup(e, old, now);
+    }
+    e.groups = std::move(keys);
   }
-  e.groups = std::move(keys);
 
   if (MuteIfInhibited(e, now)) return;
   if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
@@ -384,6 +423,7 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
              [] { return std::string("delivered inside its group's notification (ref), not on its own"); });
     }
   }
+  n.alerts.reserve(firing.size() + resolved.size() + g.departed.size());
   for (AlertEntry* e : firing) n.alerts.push_back(Snapshot(*e, false, 0));
   for (AlertEntry* e : resolved) n.alerts.push_back(Snapshot(*e, true, e->resolved_at));
   for (auto& [key, a] : g.departed) n.alerts.push_back(std::move(a));

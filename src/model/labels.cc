@@ -74,6 +74,44 @@ std::string& Labels::Add(std::size_t p, std::string_view name, std::string value
   return r.entries.back().second;
 }
 
+void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add) {
+  if (add.size() > 8) {
+    for (const auto& [name, value] : add) try_emplace(name, value);
+    return;
+  }
+  std::pair<std::string_view, std::string_view> fresh[8];
+  std::size_t k = 0;
+  for (const auto& entry : add) {
+    if (contains(entry.first)) continue;
+    bool repeated = false;
+    for (std::size_t j = 0; j < k && !repeated; ++j) repeated = fresh[j].first == entry.first;
+    if (!repeated) fresh[k++] = entry;
+  }
+  if (k == 0) return;
+  for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
+    for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) std::swap(fresh[m], fresh[m - 1]);
+  }
+  Rep& r = Mutable();
+  const std::size_t n = r.entries.size();
+  if (r.entries.capacity() < n + k) {
+    const std::size_t want = n + std::max(k, std::max<std::size_t>(4, n / 2));  // as Add grows
+    r.entries.reserve(want);
+    r.order.reserve(want);
+  }
+  for (std::size_t j = 0; j < k; ++j) r.entries.emplace_back(std::string(fresh[j].first), std::string(fresh[j].second));
+  // Merge the new entries (sorted, at n..n+k) into the order from the back.
+  r.order.resize(n + k);
+  std::size_t i = n, j = k, w = n + k;
+  while (j > 0) {
+    if (i > 0 && Less(fresh[j - 1].first, r.entries[r.order[i - 1]].first)) {
+      r.order[--w] = r.order[--i];
+    } else {
+      --j;
+      r.order[--w] = static_cast<std::uint32_t>(n + j);
+    }
+  }
+}
+
 std::string& Labels::operator[](std::string_view name) {
   const std::size_t p = LowerBound(name);
   if (p < size() && rep_->entries[rep_->order[p]].first == name) return Mutable().entries[rep_->order[p]].second;

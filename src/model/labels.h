@@ -107,6 +107,17 @@ class Labels {
     }
     return end();
   }
+  // The entry at position `i` in name order (i < size()).
+  const value_type& Nth(size_type i) const { return rep_->entries[rep_->order[i]]; }
+  // Like find, trying position `hint` first: sets of one shape (alerts of
+  // one source) hold a name at the same position.
+  const_iterator FindNear(std::string_view name, size_type hint) const {
+    if (hint < size()) {
+      const std::uint32_t* at = rep_->order.data() + hint;
+      if (std::string_view(rep_->entries[*at].first) == name) return const_iterator(rep_->entries.data(), at);
+    }
+    return find(name);
+  }
   size_type count(std::string_view name) const { return find(name) != end() ? 1 : 0; }
   bool contains(std::string_view name) const { return find(name) != end(); }
   // The value of `name`; throws std::out_of_range when absent (as std::map::at).
@@ -131,6 +142,10 @@ class Labels {
   std::pair<const_iterator, bool> insert_or_assign(std::string_view name, V&& value) {
     return Insert(name, std::forward<V>(value), /*assign=*/true);
   }
+  // Adds each name=value whose name is absent (the first of equal names
+  // wins), as try_emplace one by one would, with one merge into the name
+  // order: for the labels an alert gains from its own fields.
+  void AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add);
   // The value of `name`, added empty when absent. The reference lasts until
   // the next change.
   std::string& operator[](std::string_view name);

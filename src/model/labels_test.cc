@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -98,6 +99,40 @@ TEST(LabelsTest, ConvertsToAJsonObject) {
   const Labels l{{"team", "payments"}, {"alertname", "X"}};
   EXPECT_EQ(nlohmann::json(l).dump(), R"({"alertname":"X","team":"payments"})");
   EXPECT_EQ(nlohmann::json(Labels()).dump(), "{}");
+}
+
+TEST(LabelsTest, NthAndFindNearFollowNameOrder) {
+  Labels l{{"team", "payments"}, {"alertname", "X"}, {"service", "api"}};
+  EXPECT_EQ(l.Nth(0).first, "alertname");
+  EXPECT_EQ(l.Nth(2).first, "team");
+  // The right position, a wrong one and one past the end all find the entry.
+  for (std::size_t hint : {1, 0, 7}) {
+    const auto it = l.FindNear("service", hint);
+    ASSERT_NE(it, l.end()) << hint;
+    EXPECT_EQ(it->second, "api") << hint;
+  }
+  EXPECT_EQ(l.FindNear("missing", 1), l.end());
+  EXPECT_EQ(Labels().FindNear("team", 0), Labels().end());
+}
+
+TEST(LabelsTest, AddAbsentAgreesWithTryEmplaceOneByOne) {
+  const std::vector<Labels> bases = {Labels(), Labels{{"service", "api"}},
+                                     Labels{{"asset", "a1"}, {"team", "payments"}, {"vulnerability", "CVE-1"}},
+                                     Labels{{"zone", "z"}, {"alertname", "Given"}, {"kind", "k"}, {"b", "1"}}};
+  for (const Labels& base : bases) {
+    Labels batch = base, single = base;
+    batch.AddAbsent({{"urgency", "page"}, {"alertname", "X"}, {"team", "t"}, {"alertname", "Y"}, {"a", "first"}});
+    for (const auto& [k, v] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"urgency", "page"}, {"alertname", "X"}, {"team", "t"}, {"alertname", "Y"}, {"a", "first"}}) {
+      single.try_emplace(k, v);
+    }
+    EXPECT_EQ(batch, single);
+    const std::vector<std::string> names = Names(batch);
+    EXPECT_EQ(names, Names(single));
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+    EXPECT_EQ(base.size() + 4 - (base.contains("alertname") ? 1 : 0) - (base.contains("team") ? 1 : 0), batch.size());
+    EXPECT_FALSE(base.contains("urgency"));  // the copy it came from is unchanged
+  }
 }
 
 }  // namespace
