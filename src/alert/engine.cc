@@ -117,7 +117,7 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view r
   if (e.outcome == outcome && e.ref == ref) return;  // unchanged: recorded once (and its words not written)
   e.outcome = outcome;
   e.ref = ref;
-  AlertDecision d;
+  AlertDecision& d = decisions_.emplace_back();  // filled in place, not moved
   d.at = now;
   d.dedup_key = e.alert.dedup_key;
   d.episode = e.episode;
@@ -128,7 +128,6 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view r
   d.outcome = outcome;
   d.reason = std::forward<Reason>(reason)();
   d.ref = e.ref;
-  decisions_.push_back(std::move(d));
 }
 
 namespace {
@@ -275,13 +274,17 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     return;
   }
 
-  std::vector<RouteMatch> matches;
-  RouteMatch root;
-  MatchRoutes(policy_.root, root, e.alert.labels, &matches);
+  std::vector<RouteMatch>& matches = route_matches_;
+  matches.clear();
+  MatchRoutes(policy_.root, RouteMatch{}, e.alert.labels, &matches);
   const RouteMatch& primary = matches.front();
-  e.team = !primary.team.empty()    ? primary.team
-           : !e.alert.owner.empty() ? e.alert.owner
-                                    : std::string(e.alert.labels.Get("team"));
+  if (!primary.team.empty()) {
+    e.team = primary.team;
+  } else if (!e.alert.owner.empty()) {
+    e.team = e.alert.owner;
+  } else {
+    e.team = e.alert.labels.Get("team");
+  }
   if (e.team.empty()) e.team = "unowned";
   e.urgency = primary.urgency.value_or(e.alert.urgency);
   if (e.alert.labels.Get("urgency") != Name(e.urgency)) e.alert.labels.insert_or_assign("urgency", Name(e.urgency));
@@ -301,7 +304,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   for (std::size_t i = 0; i < matches.size(); ++i) {
     const RouteMatch& m = matches[i];
     GroupLabels(e.alert.labels, m.group_by, &picked);
-    const std::string& team = !m.team.empty() ? m.team : e.team;
+    const std::string_view team = !m.team.empty() ? m.team : std::string_view(e.team);
     const Urgency urgency = m.urgency.value_or(e.alert.urgency);
     GroupKey(m.route->path, team, urgency, picked, &key);
     auto git = groups_.find(key);

@@ -122,7 +122,7 @@ class AlertEngine {
   }
   struct RouteMatch {
     const Route* route = nullptr;
-    std::string receiver, team;
+    std::string_view receiver, team;  // the policy's strings (it outlives the engine)
     std::optional<Urgency> urgency;
     const std::vector<std::string>* group_by = nullptr;
     Duration group_wait = 0, group_interval = 0, repeat_interval = 0;
@@ -154,7 +154,8 @@ class AlertEngine {
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;
   std::unordered_map<std::string, std::size_t> hits_;
-  std::set<std::string> loaded_keys_;  // rows read by LoadState (to delete the gone ones)
+  std::vector<RouteMatch> route_matches_;  // Fire's, kept to reuse their room
+  std::set<std::string> loaded_keys_;      // rows read by LoadState (to delete the gone ones)
 };
 
 }  // namespace secbudget

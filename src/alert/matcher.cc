@@ -147,8 +147,7 @@ bool Matcher::MatchesValue(std::string_view v) const {
 }
 
 bool Matcher::Matches(const Labels& labels) const {
-  const auto it = labels.find(name_);
-  return MatchesValue(it == labels.end() ? std::string_view() : std::string_view(it->second));
+  return MatchesValue(labels.Get(name_));  // absent: the empty string
 }
 
 std::string Matcher::ToString() const {

@@ -41,7 +41,8 @@ struct Suppression {
   // Valid at `t`: created <= t < expires.
   bool ActiveAt(TimePoint t) const { return created <= t && t < expires; }
   bool InScope(const Labels& labels) const;
-  bool Matches(const Labels& labels) const { return InScope(labels) && MatchesAll(matchers, labels); }
+  // Matchers first: mostly equalities, cheaper than the scope's globs.
+  bool Matches(const Labels& labels) const { return MatchesAll(matchers, labels) && InScope(labels); }
   // A stable digest of every field, to detect changes between runs.
   std::uint64_t ContentHash() const;
 };

@@ -118,14 +118,14 @@ class Labels {
     }
     return find(name);
   }
-  size_type count(std::string_view name) const { return find(name) != end() ? 1 : 0; }
-  bool contains(std::string_view name) const { return find(name) != end(); }
+  size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
+  bool contains(std::string_view name) const { return Entry(name) != nullptr; }
   // The value of `name`; throws std::out_of_range when absent (as std::map::at).
   const std::string& at(std::string_view name) const;
   // The value of `name`, or "" when absent.
   std::string_view Get(std::string_view name) const {
-    const const_iterator it = find(name);
-    return it == end() ? std::string_view() : std::string_view(it->second);
+    const value_type* e = Entry(name);
+    return e == nullptr ? std::string_view() : std::string_view(e->second);
   }
 
   // Adds name=value unless `name` is present; returns the entry and whether
@@ -167,6 +167,18 @@ class Labels {
     std::vector<value_type> entries;
     std::vector<std::uint32_t> order;
   };
+  // The entry named `name`, or null: find's scan without its position in
+  // name order, straight over the entries (one load less per step).
+  const value_type* Entry(std::string_view name) const {
+    if (!rep_) return nullptr;
+    for (const value_type& e : rep_->entries) {
+      if (e.first.size() == name.size() && (name.empty() || e.first[0] == name[0]) &&
+          std::string_view(e.first) == name) {
+        return &e;
+      }
+    }
+    return nullptr;
+  }
   // The entries, copied first if another Labels shares them.
   Rep& Mutable();
   // Position in `order` of the first entry not less than `name`.
