@@ -296,13 +296,13 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
 
   // The groups it routes to, usually one and usually the ones it was in:
-  // keys are built in a reused buffer and copied only when they change.
+  // keys are built in reused buffers and copied only when they change.
   thread_local std::vector<LabelView> picked;
-  thread_local std::string key;
-  const bool same_count = e.groups.size() == matches.size();
-  std::vector<std::string> keys;  // filled only when the groups change
+  thread_local std::vector<std::string> keys;
+  keys.resize(matches.size());
   for (std::size_t i = 0; i < matches.size(); ++i) {
     const RouteMatch& m = matches[i];
+    std::string& key = keys[i];
     GroupLabels(e.alert.labels, m.group_by, &picked);
     const std::string_view team = !m.team.empty() ? m.team : std::string_view(e.team);
     const Urgency urgency = m.urgency.value_or(e.alert.urgency);
@@ -325,17 +325,13 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     g.group_interval = m.group_interval;
     g.repeat_interval = m.repeat_interval;
     g.members.insert(e.alert.dedup_key);
-    if (keys.empty() && same_count && e.groups[i] == key) continue;  // unchanged so far
-    if (keys.empty())
-      keys.assign(e.groups.begin(), e.groups.begin() + static_cast<std::ptrdiff_t>(std::min(i, e.groups.size())));
-    keys.push_back(key);
   }
-  if (!keys.empty() || !same_count) {
+  if (keys != e.groups) {
     // Groups it no longer routes to (labels changed) lose it.
     for (const std::string& old : e.groups) {
       if (std::find(keys.begin(), keys.end(), old) == keys.end()) LeaveGroup(e, old, now);
     }
-    e.groups = std::move(keys);
+    e.groups = keys;
   }
 
   if (MuteIfInhibited(e, now)) return;

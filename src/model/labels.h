@@ -98,17 +98,10 @@ class Labels {
     const std::uint32_t* order = rep_->order.data();
     const std::size_t n = rep_->order.size();
     for (std::size_t p = 0; p < n; ++p) {
-      const std::string& key = entries[order[p]].first;
-      // Names of one length (service, package, finding) mostly differ in
-      // their first byte: test it before calling memcmp.
-      if (key.size() == name.size() && (name.empty() || key[0] == name[0]) && std::string_view(key) == name) {
-        return const_iterator(entries, order + p);
-      }
+      if (SameName(entries[order[p]].first, name)) return const_iterator(entries, order + p);
     }
     return end();
   }
-  // The entry at position `i` in name order (i < size()).
-  const value_type& Nth(size_type i) const { return rep_->entries[rep_->order[i]]; }
   // Like find, trying position `hint` first: sets of one shape (alerts of
   // one source) hold a name at the same position.
   const_iterator FindNear(std::string_view name, size_type hint) const {
@@ -169,13 +162,15 @@ class Labels {
   };
   // The entry named `name`, or null: find's scan without its position in
   // name order, straight over the entries (one load less per step).
+  // Names of one length (service, package, finding) mostly differ in their
+  // first byte: test it before calling memcmp.
+  static bool SameName(const std::string& key, std::string_view name) {
+    return key.size() == name.size() && (name.empty() || key[0] == name[0]) && std::string_view(key) == name;
+  }
   const value_type* Entry(std::string_view name) const {
     if (!rep_) return nullptr;
     for (const value_type& e : rep_->entries) {
-      if (e.first.size() == name.size() && (name.empty() || e.first[0] == name[0]) &&
-          std::string_view(e.first) == name) {
-        return &e;
-      }
+      if (SameName(e.first, name)) return &e;
     }
     return nullptr;
   }
