@@ -62,6 +62,23 @@ const std::string& EqualValues(const std::vector<std::string>& equal, const Labe
   return out;
 }
 
+// The keys of an alert's groups, in the order it joined them.
+std::vector<std::string> GroupKeys(const AlertEntry& e) {
+  std::vector<std::string> out;
+  for (const GroupRef& r : e.groups) out.push_back(r.group->key);
+  return out;
+}
+
+// A group's members (or only those notified firing), by dedup key in order.
+std::vector<std::string> MemberKeys(const AlertGroup& g, bool notified_only) {
+  std::vector<std::string> out;
+  for (const AlertGroup::Member& m : g.members) {
+    if (!notified_only || m.notified) out.push_back(m.entry->alert.dedup_key);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Labels LabelsFrom(const json& j) {
   Labels out;
   if (!j.is_object()) return out;
@@ -86,10 +103,7 @@ TimePoint CapacityPolicy::ShiftStart(TimePoint t) const {
 }
 
 AlertEngine::AlertEngine(const AlertPolicy& policy)
-    : policy_(policy),
-      suppressions_(&policy.suppressions, policy.limits),
-      inhibitors_(policy.inhibit_rules.size()),
-      inhibitor_example_(policy.inhibit_rules.size()) {}
+    : policy_(policy), suppressions_(&policy.suppressions, policy.limits), inhibitors_(policy.inhibit_rules.size()) {}
 
 void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
                               std::vector<RouteMatch>* out) const {
@@ -179,17 +193,34 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
 
 }  // namespace
 
-void AlertEngine::LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now) {
-  auto it = groups_.find(key);
-  if (it == groups_.end()) return;
-  AlertGroup& g = it->second;
-  g.members.erase(e.alert.dedup_key);
-  if (g.notified.erase(e.alert.dedup_key) != 0) g.departed[e.alert.dedup_key] = Snapshot(e, true, now);
+void AlertEngine::Join(AlertEntry& e, AlertGroup& g) {
+  e.groups.push_back(GroupRef{&g, static_cast<std::uint32_t>(g.members.size())});
+  g.members.push_back(AlertGroup::Member{&e, false});
+}
+
+bool AlertEngine::Unlink(AlertEntry& e, std::size_t i) {
+  const GroupRef ref = e.groups[i];
+  e.groups.erase(e.groups.begin() + static_cast<std::ptrdiff_t>(i));
+  std::vector<AlertGroup::Member>& members = ref.group->members;
+  const bool notified = members[ref.pos].notified;
+  // The last member takes the leaver's place.
+  if (ref.pos + 1 != members.size()) {
+    members[ref.pos] = members.back();
+    for (GroupRef& r : members[ref.pos].entry->groups) {
+      if (r.group == ref.group) r.pos = ref.pos;
+    }
+  }
+  members.pop_back();
+  return notified;
+}
+
+void AlertEngine::LeaveGroup(AlertEntry& e, std::size_t i, TimePoint now) {
+  AlertGroup& g = *e.groups[i].group;
+  if (Unlink(e, i)) g.departed[e.alert.dedup_key] = Snapshot(e, true, now);
 }
 
 void AlertEngine::LeaveGroups(AlertEntry& e, TimePoint now) {
-  for (const std::string& key : e.groups) LeaveGroup(e, key, now);
-  e.groups.clear();
+  while (!e.groups.empty()) LeaveGroup(e, e.groups.size() - 1, now);
 }
 
 void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
@@ -197,13 +228,10 @@ void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
     const InhibitRule& rule = policy_.inhibit_rules[i];
     if (!MatchesAll(rule.source, e.alert.labels)) continue;
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
-    int& count = inhibitors_[i][key];
-    count += delta;
-    if (delta > 0) inhibitor_example_[i][key] = e.alert.dedup_key;
-    if (count <= 0) {
-      inhibitors_[i].erase(key);
-      inhibitor_example_[i].erase(key);
-    }
+    const auto it = inhibitors_[i].try_emplace(key).first;
+    it->second.count += delta;
+    if (delta > 0) it->second.example = e.alert.dedup_key;
+    if (it->second.count <= 0) inhibitors_[i].erase(it);
   }
 }
 
@@ -214,12 +242,11 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
     const auto it = inhibitors_[i].find(key);
     if (it == inhibitors_[i].end()) continue;
-    int count = it->second;
+    int count = it->second.count;
     // An alert matching both sides does not inhibit itself.
     if (Firing(e) && MatchesAll(rule.source, e.alert.labels)) --count;
     if (count > 0) {
-      const auto ex = inhibitor_example_[i].find(key);
-      *by = ex != inhibitor_example_[i].end() ? ex->second : std::string();
+      *by = it->second.example;
       return true;
     }
   }
@@ -251,7 +278,10 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   const bool new_episode = inserted || !Firing(e);
   if (!inserted && Firing(e)) InhibitAdd(e, -1);
   if (new_episode) {
+    // A resolved alert firing again keeps the groups that still list it.
+    std::vector<GroupRef> groups = std::move(e.groups);
     e = AlertEntry{};
+    e.groups = std::move(groups);
     e.episode = alert.starts_at != 0 ? alert.starts_at : now;
   }
   e.alert = std::move(alert);
@@ -296,48 +326,56 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
 
   // The groups it routes to, usually one and usually the ones it was in:
-  // keys are built in reused buffers and copied only when they change.
+  // keys are built in a reused buffer, and a group it is already in is
+  // found without a search.
   thread_local std::vector<LabelView> picked;
-  thread_local std::vector<std::string> keys;
-  keys.resize(matches.size());
-  for (std::size_t i = 0; i < matches.size(); ++i) {
-    const RouteMatch& m = matches[i];
-    std::string& key = keys[i];
+  thread_local std::string key;
+  thread_local std::vector<AlertGroup*> targets;
+  targets.clear();
+  for (const RouteMatch& m : matches) {
     GroupLabels(e.alert.labels, m.group_by, &picked);
     const std::string_view team = !m.team.empty() ? m.team : std::string_view(e.team);
     const Urgency urgency = m.urgency.value_or(e.alert.urgency);
     GroupKey(m.route->path, team, urgency, picked, &key);
-    auto git = groups_.find(key);
-    if (git == groups_.end()) {
-      git = groups_.try_emplace(key).first;
-      AlertGroup& g = git->second;
-      g.key = key;
-      g.route_path = m.route->path;
-      g.receiver = m.receiver;
-      g.team = team;
-      g.urgency = urgency;
-      g.group_labels.reserve(picked.size());
-      for (const auto& [k, v] : picked) g.group_labels.emplace(k, v);
-      g.created_at = now;
-      g.next_flush = now + m.group_wait;
+    AlertGroup* g = nullptr;
+    for (const GroupRef& r : e.groups) {
+      if (r.group->key == key) g = r.group;
     }
-    AlertGroup& g = git->second;
-    g.group_interval = m.group_interval;
-    g.repeat_interval = m.repeat_interval;
-    g.members.insert(e.alert.dedup_key);
+    if (g == nullptr) {
+      const auto found = group_index_.find(key);
+      if (found != group_index_.end()) {
+        g = found->second;
+      } else {
+        g = &groups_.try_emplace(key).first->second;
+        g->key = key;
+        group_index_.emplace(g->key, g);
+        g->route_path = m.route->path;
+        g->receiver = m.receiver;
+        g->team = team;
+        g->urgency = urgency;
+        g->group_labels.reserve(picked.size());
+        for (const auto& [k, v] : picked) g->group_labels.emplace(k, v);
+        g->created_at = now;
+        g->next_flush = now + m.group_wait;
+      }
+    }
+    g->group_interval = m.group_interval;
+    g->repeat_interval = m.repeat_interval;
+    if (std::find(targets.begin(), targets.end(), g) == targets.end()) targets.push_back(g);
   }
-  if (keys != e.groups) {
-    // Groups it no longer routes to (labels changed) lose it.
-    for (const std::string& old : e.groups) {
-      if (std::find(keys.begin(), keys.end(), old) == keys.end()) LeaveGroup(e, old, now);
-    }
-    e.groups = keys;
+  // Groups it no longer routes to (labels changed) lose it; new ones gain it.
+  for (std::size_t i = e.groups.size(); i-- > 0;) {
+    if (std::find(targets.begin(), targets.end(), e.groups[i].group) == targets.end()) LeaveGroup(e, i, now);
+  }
+  for (AlertGroup* g : targets) {
+    const bool member = std::any_of(e.groups.begin(), e.groups.end(), [&](const GroupRef& r) { return r.group == g; });
+    if (!member) Join(e, *g);
   }
 
   if (MuteIfInhibited(e, now)) return;
   if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
       e.outcome == AlertOutcome::kDigested) {
-    const AlertGroup& g = groups_.at(e.groups.front());
+    const AlertGroup& g = *targets.front();
     Decide(e, AlertOutcome::kPending, g.key, now, [&] {
       return std::string(g.last_notified == 0
                              ? "waiting for its group's first notification (group_wait)"
@@ -373,9 +411,8 @@ void AlertEngine::EndEvaluation(std::string_view source, TimePoint now) {
 
 double AlertEngine::GroupRank(const AlertGroup& g) const {
   double best = -1e300;
-  for (const std::string& key : g.members) {
-    const auto it = alerts_.find(key);
-    if (it != alerts_.end() && Firing(it->second)) best = std::max(best, it->second.alert.rank);
+  for (const AlertGroup::Member& m : g.members) {
+    if (Firing(*m.entry)) best = std::max(best, m.entry->alert.rank);
   }
   return best;
 }
@@ -391,18 +428,20 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
   n.group_labels = g.group_labels;
 
   std::vector<AlertEntry*> firing, resolved, fresh;
-  for (const std::string& key : g.members) {
-    auto it = alerts_.find(key);
-    if (it == alerts_.end()) continue;
-    AlertEntry& e = it->second;
+  for (const AlertGroup::Member& m : g.members) {
+    AlertEntry& e = *m.entry;
     if (!Firing(e)) {
-      if (g.notified.count(key) != 0) resolved.push_back(&e);
+      if (m.notified) resolved.push_back(&e);
       continue;
     }
     if (MuteIfInhibited(e, now)) continue;
     firing.push_back(&e);
-    if (g.notified.count(key) == 0) fresh.push_back(&e);
+    if (!m.notified) fresh.push_back(&e);
   }
+  // Notifications list their alerts by dedup key.
+  const auto by_key = [](const AlertEntry* a, const AlertEntry* b) { return a->alert.dedup_key < b->alert.dedup_key; };
+  std::sort(firing.begin(), firing.end(), by_key);
+  std::sort(resolved.begin(), resolved.end(), by_key);
   // The opener of a first notification: the highest-ranked alert.
   std::sort(fresh.begin(), fresh.end(), [](const AlertEntry* a, const AlertEntry* b) {
     if (a->alert.rank != b->alert.rank) return a->alert.rank > b->alert.rank;
@@ -433,21 +472,24 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
     n.common_labels = Common(n.alerts, &NotifiedAlert::labels);
     n.common_annotations = Common(n.alerts, &NotifiedAlert::annotations);
   }
-  g.notified.clear();
+  for (AlertGroup::Member& m : g.members) m.notified = false;
   for (AlertEntry* e : firing) {
     e->notified = true;
-    g.notified.insert(e->alert.dedup_key);
+    for (const GroupRef& r : e->groups) {
+      if (r.group == &g) g.members[r.pos].notified = true;
+    }
   }
   for (AlertEntry* e : resolved) {
-    g.members.erase(e->alert.dedup_key);
-    // Forget the alert once no group still has to announce it.
-    bool pending = false;
-    for (const std::string& key : e->groups) {
-      if (key == g.key) continue;
-      const auto git = groups_.find(key);
-      if (git != groups_.end() && git->second.notified.count(e->alert.dedup_key) != 0) pending = true;
+    for (std::size_t i = 0; i < e->groups.size(); ++i) {
+      if (e->groups[i].group == &g) Unlink(*e, i--);
     }
-    if (!pending) alerts_.erase(e->alert.dedup_key);
+    // Forget the alert once no group still has to announce it.
+    const bool pending = std::any_of(e->groups.begin(), e->groups.end(),
+                                     [](const GroupRef& r) { return r.group->members[r.pos].notified; });
+    if (!pending) {
+      LeaveGroups(*e, now);  // announced nowhere: no group records its departure
+      alerts_.erase(e->alert.dedup_key);
+    }
   }
   ++g.seq;
   g.last_notified = now;
@@ -463,14 +505,12 @@ void AlertEngine::Flush(TimePoint now) {
     if (g.next_flush > now) continue;
     g.next_flush = now + g.group_interval;
     bool any_firing = false, changed = !g.departed.empty();
-    for (const std::string& m : g.members) {
-      const auto it = alerts_.find(m);
-      if (it == alerts_.end()) continue;
-      if (Firing(it->second)) {
-        if (MuteIfInhibited(it->second, now)) continue;
+    for (const AlertGroup::Member& m : g.members) {
+      if (Firing(*m.entry)) {
+        if (MuteIfInhibited(*m.entry, now)) continue;
         any_firing = true;
-        if (g.notified.count(m) == 0) changed = true;
-      } else if (g.notified.count(m) != 0) {
+        if (!m.notified) changed = true;
+      } else if (m.notified) {
         changed = true;
       }
     }
@@ -487,14 +527,11 @@ void AlertEngine::Flush(TimePoint now) {
       continue;
     }
     // Stop announcing inhibited-away alerts as firing.
-    for (auto it = g.notified.begin(); it != g.notified.end();) {
-      const auto a = alerts_.find(*it);
+    for (AlertGroup::Member& m : g.members) {
       std::string by;
-      if (a != alerts_.end() && Firing(a->second) && Inhibited(a->second, &by)) {
-        it = g.notified.erase(it);
+      if (m.notified && Firing(*m.entry) && Inhibited(*m.entry, &by)) {
+        m.notified = false;
         changed = true;
-      } else {
-        ++it;
       }
     }
     if (changed || (any_firing && now >= g.last_notified + g.repeat_interval)) Send(g, now, /*first=*/false);
@@ -524,10 +561,10 @@ void AlertEngine::Flush(TimePoint now) {
       // Named copies: a lambda cannot capture structured bindings under clang 14.
       const std::string& team_name = team;
       const double group_rank = rank;
-      for (const std::string& m : g->members) {
-        auto it = alerts_.find(m);
-        if (it == alerts_.end() || !Firing(it->second) || it->second.outcome == AlertOutcome::kInhibited) continue;
-        Decide(it->second, AlertOutcome::kShed, g->key, now, [&] {
+      for (const AlertGroup::Member& m : g->members) {
+        AlertEntry& e = *m.entry;
+        if (!Firing(e) || e.outcome == AlertOutcome::kInhibited) continue;
+        Decide(e, AlertOutcome::kShed, g->key, now, [&] {
           return fmt::format(
               "{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
               "in the digest, pages when a shift has budget",
@@ -536,10 +573,19 @@ void AlertEngine::Flush(TimePoint now) {
       }
     }
   }
-  for (const std::string& key : empty) groups_.erase(key);
+  for (const std::string& key : empty) {
+    group_index_.erase(key);
+    groups_.erase(key);
+  }
 }
 
 Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
+  // Group rows name their members by dedup key: linked once every alert is read.
+  struct GroupMembers {
+    std::string group;
+    std::vector<std::string> members, notified;
+  };
+  std::vector<GroupMembers> members;
   try {
     for (const StateRow& r : rows) {
       if (r.kind != "engine" && r.kind != "alert" && r.kind != "group" && r.kind != "team") continue;
@@ -564,7 +610,6 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         e.last_eval = j.value("last_eval", std::uint64_t{0});
         e.team = j.value("team", "");
         e.urgency = ParseUrgency(j.at("urgency").get<std::string>()).value_or(Urgency::kTicket);
-        e.groups = j.value("groups", std::vector<std::string>{});
         e.outcome = ParseAlertOutcome(j.at("outcome").get<std::string>()).value_or(AlertOutcome::kPending);
         e.ref = j.value("ref", "");
         e.notified = j.value("notified", false);
@@ -580,8 +625,8 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         g.group_labels = LabelsFrom(j.value("group_labels", json::object()));
         g.group_interval = j.value("group_interval", Duration{300});
         g.repeat_interval = j.value("repeat_interval", Duration{4 * kHour});
-        for (const auto& m : j.value("members", std::vector<std::string>{})) g.members.insert(m);
-        for (const auto& m : j.value("notified", std::vector<std::string>{})) g.notified.insert(m);
+        members.push_back(GroupMembers{r.key, j.value("members", std::vector<std::string>{}),
+                                       j.value("notified", std::vector<std::string>{})});
         g.created_at = j.value("created_at", TimePoint{0});
         g.next_flush = j.value("next_flush", TimePoint{0});
         g.last_notified = j.value("last_notified", TimePoint{0});
@@ -609,6 +654,20 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
   } catch (const std::exception& ex) {
     return Status::StoreError(fmt::format("alert engine state is unreadable: {}", ex.what()));
   }
+  for (auto& [key, g] : groups_) group_index_.emplace(g.key, &g);
+  for (const GroupMembers& gm : members) {
+    AlertGroup& g = groups_.at(gm.group);
+    for (const std::string& key : gm.members) {
+      const auto it = alerts_.find(key);
+      if (it == alerts_.end()) continue;  // forgotten: nothing left to announce
+      if (std::any_of(it->second.groups.begin(), it->second.groups.end(),
+                      [&](const GroupRef& r) { return r.group == &g; })) {
+        continue;  // listed twice
+      }
+      Join(it->second, g);
+      g.members.back().notified = std::find(gm.notified.begin(), gm.notified.end(), key) != gm.notified.end();
+    }
+  }
   return Status::OK();
 }
 
@@ -635,7 +694,7 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"last_eval", e.last_eval},
              {"team", e.team},
              {"urgency", Name(e.urgency)},
-             {"groups", e.groups},
+             {"groups", GroupKeys(e)},
              {"outcome", Name(e.outcome)},
              {"ref", e.ref},
              {"notified", e.notified}});
@@ -661,8 +720,8 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"group_labels", json(g.group_labels)},
              {"group_interval", g.group_interval},
              {"repeat_interval", g.repeat_interval},
-             {"members", std::vector<std::string>(g.members.begin(), g.members.end())},
-             {"notified", std::vector<std::string>(g.notified.begin(), g.notified.end())},
+             {"members", MemberKeys(g, false)},
+             {"notified", MemberKeys(g, true)},
              {"created_at", g.created_at},
              {"next_flush", g.next_flush},
              {"last_notified", g.last_notified},

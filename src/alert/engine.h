@@ -38,14 +38,25 @@
 
 namespace secbudget {
 
+struct AlertGroup;
+
+// Where an alert sits in one group's member list.
+struct GroupRef {
+  AlertGroup* group = nullptr;
+  std::uint32_t pos = 0;  // index in group->members
+};
+
 struct AlertEntry {
   Alert alert;                  // latest content; labels include alertname, source, urgency
   TimePoint episode = 0;        // start of the current firing episode
   TimePoint resolved_at = 0;    // 0 while firing
   std::uint64_t last_eval = 0;  // evaluation that last fired it
   std::string team;
-  Urgency urgency = Urgency::kTicket;             // after routing
-  std::vector<std::string> groups;                // group keys it is a member of
+  Urgency urgency = Urgency::kTicket;  // after routing
+  // The groups listing it as a member, each with its place there: an entry
+  // is in a group's members exactly when the group is in its list, so
+  // neither outlives the other's reference.
+  std::vector<GroupRef> groups;
   AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
   std::string ref;
   bool notified = false;  // sent firing in some notification
@@ -60,8 +71,16 @@ struct AlertGroup {
   Labels group_labels;
   Duration group_interval = 5 * 60;
   Duration repeat_interval = 4 * kHour;
-  std::set<std::string> members;   // dedup keys
-  std::set<std::string> notified;  // members sent firing in the last notification
+  // The alerts in the group, in no particular order (sorted by dedup key
+  // where order shows: notifications and saved state). Held by address
+  // (the alert table's nodes do not move), so flushing a group looks up
+  // nothing by key; `notified` marks the members sent firing in the last
+  // notification.
+  struct Member {
+    AlertEntry* entry = nullptr;
+    bool notified = false;
+  };
+  std::vector<Member> members;
   // Members announced firing that left the group while their condition still
   // holds (now suppressed, or routed elsewhere): the next notification
   // announces them resolved here, so receivers (PagerDuty) close them.
@@ -133,7 +152,13 @@ class AlertEngine {
   // `reason()` writes its words only when it is recorded.
   template <typename Reason>
   void Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason);
-  void LeaveGroup(AlertEntry& e, const std::string& key, TimePoint now);
+  // Membership, kept on both sides (AlertEntry::groups, AlertGroup::members).
+  static void Join(AlertEntry& e, AlertGroup& g);
+  // Takes `e` out of its i-th group; returns whether it was notified there.
+  static bool Unlink(AlertEntry& e, std::size_t i);
+  // Leaves its i-th group; a member announced firing there departs (the
+  // group's next notification announces it resolved).
+  void LeaveGroup(AlertEntry& e, std::size_t i, TimePoint now);
   void LeaveGroups(AlertEntry& e, TimePoint now);
   bool Inhibited(const AlertEntry& e, std::string* by) const;
   // Records the inhibited decision when `e` is inhibited now.
@@ -147,9 +172,16 @@ class AlertEngine {
   std::unordered_map<std::string, AlertEntry> alerts_;
   std::map<std::string, AlertGroup> groups_;
   std::map<std::string, TeamUsage> usage_;
-  // Per inhibit rule: the equal-label values of firing source alerts -> how many.
-  std::vector<std::unordered_map<std::string, int>> inhibitors_;
-  std::vector<std::unordered_map<std::string, std::string>> inhibitor_example_;  // one source per value
+  // The groups by key, hashed (groups_ keeps them in key order for Flush):
+  // views of the groups' own keys.
+  std::unordered_map<std::string_view, AlertGroup*> group_index_;
+  // Per inhibit rule: the equal-label values of firing source alerts -> how
+  // many, and one of them (the latest to fire) to name in decisions.
+  struct Inhibitors {
+    int count = 0;
+    std::string example;
+  };
+  std::vector<std::unordered_map<std::string, Inhibitors>> inhibitors_;
   std::uint64_t eval_ = 0;
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;

@@ -179,6 +179,61 @@ TEST(AlertEngineTest, AlertResolvedBeforeGroupWaitIsNeverSent) {
   EXPECT_TRUE(engine.groups().empty());
 }
 
+// An alert in two groups (a `continue` route) that only one of them
+// announced is forgotten once that one announces it resolved; the other
+// group, left without members, goes too, and a later alert with its key
+// opens a new group whose first notification is its own.
+TEST(AlertEngineTest, AGroupGoesWithItsLastMemberEvenOneItNeverSent) {
+  const AlertPolicy policy = PolicyFrom(R"(
+apiVersion: secbudget.dev/v1
+kind: AlertRouting
+spec:
+  receivers:
+    - name: fast
+      webhook: {url: "http://127.0.0.1:9/fast"}
+    - name: slow
+      webhook: {url: "http://127.0.0.1:9/slow"}
+  route:
+    receiver: fast
+    group_by: [alertname]
+    routes:
+      - matchers: ['service="api"']
+        receiver: fast
+        group_wait: 0s
+        continue: true
+      - matchers: ['service="api"']
+        receiver: slow
+        group_wait: 1h
+)");
+  AlertEngine engine(policy);
+  engine.BeginEvaluation(kT0);
+  engine.Fire(MakeAlert("a", "FindingOverdue", Urgency::kTicket, "web", "api"), kT0);
+  ASSERT_EQ(engine.groups().size(), 2u);
+  engine.Flush(kT0);
+  auto n = engine.TakeNotifications();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].receiver, "fast");
+
+  engine.Resolve("a", kT0 + 60);
+  engine.Flush(kT0 + 600);  // "fast" announces it resolved; "slow" never announced it
+  n = engine.TakeNotifications();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_TRUE(n[0].resolved);
+  EXPECT_EQ(engine.alerts().count("a"), 0u);
+  engine.Flush(kT0 + kHour);
+  EXPECT_TRUE(engine.TakeNotifications().empty());
+  EXPECT_TRUE(engine.groups().empty());
+
+  engine.TakeDecisions();
+  engine.Fire(MakeAlert("b", "FindingOverdue", Urgency::kTicket, "web", "api"), kT0 + 2 * kHour);
+  engine.Flush(kT0 + 3 * kHour);
+  n = engine.TakeNotifications();
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[1].receiver, "slow");
+  EXPECT_EQ(n[1].id, n[1].group_key + "#1");
+  EXPECT_EQ(Outcomes(engine)["b"], AlertOutcome::kTicketed);
+}
+
 TEST(AlertEngineTest, EvaluationResolvesWhatNoLongerFires) {
   const AlertPolicy policy = PolicyFrom(kRouting);
   AlertEngine engine(policy);
@@ -437,6 +492,36 @@ TEST(AlertEngineTest, StateRoundTripContinuesWhereItStopped) {
   again.Flush(kT0 + 30 + 300);
   again.SaveState(&rows2, &removed2);
   ASSERT_EQ(removed2.size(), 2u);  // alert "a" and its group are gone
+}
+
+// Who a group announced survives a restart: an unchanged group stays
+// quiet, and a resolution is announced.
+TEST(AlertEngineTest, StateRoundTripKeepsWhatEachGroupAnnounced) {
+  const AlertPolicy policy = PolicyFrom(kRouting);
+  std::vector<StateRow> rows, removed;
+  {
+    AlertEngine engine(policy);
+    engine.BeginEvaluation(kT0);
+    engine.Fire(MakeAlert("a", "FindingOverdue", Urgency::kTicket, "web", "site"), kT0);
+    engine.Fire(MakeAlert("b", "FindingOverdue", Urgency::kTicket, "web", "site"), kT0);
+    engine.Flush(kT0 + 30);
+    ASSERT_EQ(engine.TakeNotifications().size(), 1u);
+    engine.SaveState(&rows, &removed);
+  }
+  AlertEngine again(policy);
+  ASSERT_TRUE(again.LoadState(rows).ok());
+  again.Flush(kT0 + 30 + 300);
+  EXPECT_TRUE(again.TakeNotifications().empty());
+  again.Resolve("b", kT0 + 400);
+  again.Flush(kT0 + 30 + 600);
+  const auto n = again.TakeNotifications();
+  ASSERT_EQ(n.size(), 1u);
+  ASSERT_EQ(n[0].alerts.size(), 2u);
+  EXPECT_EQ(n[0].alerts[0].dedup_key, "a");
+  EXPECT_FALSE(n[0].alerts[0].resolved);
+  EXPECT_EQ(n[0].alerts[1].dedup_key, "b");
+  EXPECT_TRUE(n[0].alerts[1].resolved);
+  EXPECT_EQ(again.alerts().count("b"), 0u);
 }
 
 }  // namespace
