@@ -1,6 +1,8 @@
 #include "model/labels.h"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -25,11 +27,25 @@ bool Less(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+Labels::Rep* Labels::Allocate(std::size_t capacity) {
+  void* block = ::operator new(sizeof(Rep) + capacity * (sizeof(value_type) + sizeof(std::uint32_t)));
+  Rep* rep = new (block) Rep;
+  rep->capacity = static_cast<std::uint32_t>(capacity);
+  return rep;
+}
+
+void Labels::Release(Rep* rep) {
+  if (rep == nullptr || rep->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  std::destroy_n(rep->entries(), rep->size);
+  rep->~Rep();
+  ::operator delete(rep);
+}
+
 std::size_t Labels::LowerBound(std::string_view name) const {
   std::size_t lo = 0, hi = size();
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
-    if (Less(rep_->entries[rep_->order[mid]].first, name)) {
+    if (Less(rep_->entries()[rep_->order()[mid]].first, name)) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -39,39 +55,46 @@ std::size_t Labels::LowerBound(std::string_view name) const {
 }
 
 const std::string& Labels::at(std::string_view name) const {
-  const const_iterator it = find(name);
-  if (it == end()) throw std::out_of_range("no label " + std::string(name));
-  return it->second;
+  const value_type* e = Entry(name);
+  if (e == nullptr) throw std::out_of_range("no label " + std::string(name));
+  return e->second;
 }
 
-Labels::Rep& Labels::Mutable() {
-  if (!rep_) {
-    rep_ = std::make_shared<Rep>();
-  } else if (rep_.use_count() > 1) {
-    rep_ = std::make_shared<Rep>(*rep_);
+Labels::Rep& Labels::Mutable(std::size_t extra) {
+  const std::size_t n = size();
+  if (rep_ != nullptr && rep_->refs.load(std::memory_order_acquire) == 1 && n + extra <= rep_->capacity) return *rep_;
+  // Grow by a few entries, not twice: a set gains a handful of derived
+  // labels after it is read, and a doubled block leaves malloc's thread
+  // cache for its slow path.
+  std::size_t capacity = rep_ != nullptr ? rep_->capacity : 0;
+  if (n + extra > capacity) capacity = n + std::max(extra, std::max<std::size_t>(4, n / 2));
+  Rep* fresh = Allocate(capacity);
+  if (rep_ != nullptr) {
+    if (rep_->refs.load(std::memory_order_acquire) == 1) {
+      std::uninitialized_move_n(rep_->entries(), n, fresh->entries());
+    } else {
+      std::uninitialized_copy_n(rep_->entries(), n, fresh->entries());
+    }
+    std::copy_n(rep_->order(), n, fresh->order());
+    fresh->size = static_cast<std::uint32_t>(n);
+    Release(rep_);
   }
+  rep_ = fresh;
   return *rep_;
 }
 
-void Labels::reserve(size_type n) {
-  Rep& r = Mutable();
-  r.entries.reserve(n);
-  r.order.reserve(n);
-}
+void Labels::reserve(size_type n) { Mutable(n > size() ? n - size() : 0); }
 
 std::string& Labels::Add(std::size_t p, std::string_view name, std::string value) {
-  Rep& r = Mutable();
-  if (r.entries.size() == r.entries.capacity()) {
-    // Grow by a few entries, not twice: a set gains a handful of derived
-    // labels after it is read, and 64-byte entries doubled past 16 leave
-    // malloc's thread cache (1 KiB) for its slow path.
-    const std::size_t want = r.entries.size() + std::max<std::size_t>(4, r.entries.size() / 2);
-    r.entries.reserve(want);
-    r.order.reserve(want);
-  }
-  r.entries.emplace_back(std::string(name), std::move(value));
-  r.order.insert(r.order.begin() + static_cast<std::ptrdiff_t>(p), static_cast<std::uint32_t>(r.entries.size() - 1));
-  return r.entries.back().second;
+  std::string key(name);  // before Mutable: `name` may view this set's own entries
+  Rep& r = Mutable(1);
+  const std::uint32_t n = r.size;
+  new (r.entries() + n) value_type(std::move(key), std::move(value));
+  std::uint32_t* order = r.order();
+  std::copy_backward(order + p, order + n, order + n + 1);
+  order[p] = n;
+  r.size = n + 1;
+  return r.entries()[n].second;
 }
 
 void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add) {
@@ -91,47 +114,65 @@ void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::st
   for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
     for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) std::swap(fresh[m], fresh[m - 1]);
   }
-  Rep& r = Mutable();
-  const std::size_t n = r.entries.size();
-  if (r.entries.capacity() < n + k) {
-    const std::size_t want = n + std::max(k, std::max<std::size_t>(4, n / 2));  // as Add grows
-    r.entries.reserve(want);
-    r.order.reserve(want);
+  // The values may view this set's own entries (an alert's team label as its
+  // owner): copied first when the block is about to move. (A name viewing
+  // them would be present, and not added.)
+  std::string copies[8];
+  const bool moves = rep_ == nullptr || rep_->refs.load(std::memory_order_acquire) != 1 || size() + k > rep_->capacity;
+  if (moves) {
+    for (std::size_t j = 0; j < k; ++j) {
+      copies[j] = fresh[j].second;
+      fresh[j].second = copies[j];
+    }
   }
-  for (std::size_t j = 0; j < k; ++j) r.entries.emplace_back(std::string(fresh[j].first), std::string(fresh[j].second));
-  // Merge the new entries (sorted, at n..n+k) into the order from the back.
-  r.order.resize(n + k);
+  Rep& r = Mutable(k);
+  value_type* e = r.entries();
+  std::uint32_t* order = r.order();
+  const std::size_t n = r.size;
+  for (std::size_t j = 0; j < k; ++j) new (e + n + j) value_type(fresh[j].first, fresh[j].second);
+  r.size = static_cast<std::uint32_t>(n + k);
+  // Merge the new entries (sorted, at n..n+k) into the name order from the back.
   std::size_t i = n, j = k, w = n + k;
   while (j > 0) {
-    if (i > 0 && Less(fresh[j - 1].first, r.entries[r.order[i - 1]].first)) {
-      r.order[--w] = r.order[--i];
+    if (i > 0 && Less(fresh[j - 1].first, e[order[i - 1]].first)) {
+      order[--w] = order[--i];
     } else {
       --j;
-      r.order[--w] = static_cast<std::uint32_t>(n + j);
+      order[--w] = static_cast<std::uint32_t>(n + j);
     }
   }
 }
 
 std::string& Labels::operator[](std::string_view name) {
   const std::size_t p = LowerBound(name);
-  if (p < size() && rep_->entries[rep_->order[p]].first == name) return Mutable().entries[rep_->order[p]].second;
+  if (p < size() && rep_->entries()[rep_->order()[p]].first == name) {
+    Rep& r = Mutable(0);
+    return r.entries()[r.order()[p]].second;
+  }
   return Add(p, name, std::string());
 }
 
 Labels::const_iterator Labels::erase(const_iterator pos) {
-  const auto p = static_cast<std::size_t>(pos.pos_ - rep_->order.data());
-  Rep& r = Mutable();
-  const std::uint32_t gone = r.order[p];
-  r.entries.erase(r.entries.begin() + gone);
-  r.order.erase(r.order.begin() + static_cast<std::ptrdiff_t>(p));
-  for (std::uint32_t& i : r.order) {
-    if (i > gone) --i;
+  const auto p = static_cast<std::size_t>(pos.pos_ - rep_->order());
+  Rep& r = Mutable(0);
+  value_type* e = r.entries();
+  std::uint32_t* order = r.order();
+  const std::uint32_t gone = order[p], last = r.size - 1;
+  // The last entry added takes the erased one's place.
+  if (gone != last) {
+    e[gone] = std::move(e[last]);
+    for (std::uint32_t q = 0; q < r.size; ++q) {
+      if (order[q] == last) order[q] = gone;
+    }
   }
-  if (r.entries.empty()) {
-    rep_.reset();
+  std::destroy_at(e + last);
+  std::copy(order + p + 1, order + r.size, order + p);
+  r.size = last;
+  if (r.size == 0) {
+    clear();
     return {};
   }
-  return const_iterator(r.entries.data(), r.order.data() + p);
+  return At(p);
 }
 
 Labels::size_type Labels::erase(std::string_view name) {

@@ -4,27 +4,29 @@
 // An alert's label set is copied far more often than it changes: into
 // notification snapshots, into group labels, into state rows. So a Labels
 // value shares its entries with its copies and copies them only when one of
-// them changes (copy on write): copying is a reference count, and the
-// entries live in one sorted array rather than a node per label, which is
-// what made std::map the alerting pipeline's main cost (docs/performance.md).
+// them changes (copy on write): copying is a reference count. The count,
+// the entries (in the order they were added, so adding one moves none) and
+// their indexes in name order live in one block: one allocation per set,
+// where a shared_ptr to two vectors took three. std::map, a node per label,
+// was once the alerting pipeline's main cost (docs/performance.md).
 //
 // It reads like a const std::map: iteration in name order over
 // std::pair<std::string, std::string>, find / count / contains / at.
 // Changes go through emplace / try_emplace / insert_or_assign / operator[] /
 // erase / clear. Unlike std::map, a change invalidates iterators and
 // references into the set (the entries may move), so take what you need
-// before changing it.
+// before changing it. Copies may be shared across threads (the count is
+// atomic); one set is not changed by two threads at once.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 namespace secbudget {
 
@@ -79,25 +81,34 @@ class Labels {
 
   Labels() = default;
   Labels(std::initializer_list<value_type> entries);  // the first of equal names wins, as std::map
+  Labels(const Labels& other) : rep_(other.rep_) {
+    if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Labels(Labels&& other) noexcept : rep_(std::exchange(other.rep_, nullptr)) {}
+  Labels& operator=(const Labels& other) {
+    Labels copy(other);
+    std::swap(rep_, copy.rep_);
+    return *this;
+  }
+  Labels& operator=(Labels&& other) noexcept {
+    std::swap(rep_, other.rep_);
+    return *this;
+  }
+  ~Labels() { Release(rep_); }
 
-  size_type size() const { return rep_ ? rep_->entries.size() : 0; }
+  size_type size() const { return rep_ != nullptr ? rep_->size : 0; }
   bool empty() const { return size() == 0; }
-  const_iterator begin() const {
-    return rep_ ? const_iterator(rep_->entries.data(), rep_->order.data()) : const_iterator();
-  }
-  const_iterator end() const {
-    return rep_ ? const_iterator(rep_->entries.data(), rep_->order.data() + rep_->order.size()) : const_iterator();
-  }
+  const_iterator begin() const { return rep_ != nullptr ? At(0) : const_iterator(); }
+  const_iterator end() const { return rep_ != nullptr ? At(rep_->size) : const_iterator(); }
 
   // A linear scan comparing lengths first: label sets are small (a dozen
-  // names) and most names differ in length; a binary search through the
-  // order index measured slower (callgrind, bench/alert).
+  // names) and most names differ in length; a binary search measured
+  // slower (callgrind, bench/alert).
   const_iterator find(std::string_view name) const {
-    if (!rep_) return {};
-    const value_type* entries = rep_->entries.data();
-    const std::uint32_t* order = rep_->order.data();
-    const std::size_t n = rep_->order.size();
-    for (std::size_t p = 0; p < n; ++p) {
+    if (rep_ == nullptr) return {};
+    const value_type* entries = rep_->entries();
+    const std::uint32_t* order = rep_->order();
+    for (std::size_t p = 0; p < rep_->size; ++p) {
       if (SameName(entries[order[p]].first, name)) return const_iterator(entries, order + p);
     }
     return end();
@@ -105,10 +116,7 @@ class Labels {
   // Like find, trying position `hint` first: sets of one shape (alerts of
   // one source) hold a name at the same position.
   const_iterator FindNear(std::string_view name, size_type hint) const {
-    if (hint < size()) {
-      const std::uint32_t* at = rep_->order.data() + hint;
-      if (std::string_view(rep_->entries[*at].first) == name) return const_iterator(rep_->entries.data(), at);
-    }
+    if (hint < size() && std::string_view(rep_->entries()[rep_->order()[hint]].first) == name) return At(hint);
     return find(name);
   }
   size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
@@ -145,56 +153,72 @@ class Labels {
   // Removes one entry; returns the entry after it.
   const_iterator erase(const_iterator pos);
   size_type erase(std::string_view name);
-  void clear() { rep_.reset(); }
+  void clear() {
+    Release(rep_);
+    rep_ = nullptr;
+  }
   // Room for `n` entries (an unshared set: a shared one is copied first).
   void reserve(size_type n);
 
   bool operator==(const Labels& other) const;
-  // True when both share one array (a copy nobody changed since).
+  // True when both share one block (a copy nobody changed since).
   bool SharesWith(const Labels& other) const { return rep_ != nullptr && rep_ == other.rep_; }
 
  private:
-  // Entries in the order they were added (so adding one moves none), and
-  // their indexes in name order.
-  struct Rep {
-    std::vector<value_type> entries;
-    std::vector<std::uint32_t> order;
+  // The block: this header, room for `capacity` entries (the first `size`
+  // live, in the order they were added), then `capacity` indexes of which
+  // the first `size` list the entries in name order.
+  struct alignas(value_type) Rep {
+    std::atomic<std::uint32_t> refs{1};
+    std::uint32_t size = 0;
+    std::uint32_t capacity = 0;
+    value_type* entries() { return reinterpret_cast<value_type*>(this + 1); }
+    const value_type* entries() const { return reinterpret_cast<const value_type*>(this + 1); }
+    std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
+    const std::uint32_t* order() const { return reinterpret_cast<const std::uint32_t*>(entries() + capacity); }
   };
-  // The entry named `name`, or null: find's scan without its position in
-  // name order, straight over the entries (one load less per step).
+  const_iterator At(std::size_t p) const { return const_iterator(rep_->entries(), rep_->order() + p); }
+  static Rep* Allocate(std::size_t capacity);
+  static void Release(Rep* rep);
+
   // Names of one length (service, package, finding) mostly differ in their
   // first byte: test it before calling memcmp.
   static bool SameName(const std::string& key, std::string_view name) {
     return key.size() == name.size() && (name.empty() || key[0] == name[0]) && std::string_view(key) == name;
   }
   const value_type* Entry(std::string_view name) const {
-    if (!rep_) return nullptr;
-    for (const value_type& e : rep_->entries) {
-      if (SameName(e.first, name)) return &e;
+    if (rep_ == nullptr) return nullptr;
+    const value_type* e = rep_->entries();
+    for (const value_type* end = e + rep_->size; e != end; ++e) {
+      if (SameName(e->first, name)) return e;
     }
     return nullptr;
   }
-  // The entries, copied first if another Labels shares them.
-  Rep& Mutable();
-  // Position in `order` of the first entry not less than `name`.
+  // The entries, unshared (copied first if another Labels shares them),
+  // with room for `extra` more.
+  Rep& Mutable(std::size_t extra);
+  // Position in name order of the first entry not less than `name`.
   std::size_t LowerBound(std::string_view name) const;
-  // Adds an entry at order position `p`; returns its value.
+  // Adds an entry at name-order position `p`; returns its value.
   std::string& Add(std::size_t p, std::string_view name, std::string value);
   template <typename V>
   std::pair<const_iterator, bool> Insert(std::string_view name, V&& value, bool assign) {
     // Names usually arrive in order (JSON objects, copies of sorted sets).
     const std::size_t n = size();
     const std::size_t p =
-        n == 0 || std::string_view(rep_->entries[rep_->order.back()].first) < name ? n : LowerBound(name);
-    if (p < n && rep_->entries[rep_->order[p]].first == name) {
-      if (assign) Mutable().entries[rep_->order[p]].second = std::forward<V>(value);
-      return {const_iterator(rep_->entries.data(), rep_->order.data() + p), false};
+        n == 0 || std::string_view(rep_->entries()[rep_->order()[n - 1]].first) < name ? n : LowerBound(name);
+    if (p < n && rep_->entries()[rep_->order()[p]].first == name) {
+      if (assign) {
+        Rep& r = Mutable(0);
+        r.entries()[r.order()[p]].second = std::forward<V>(value);
+      }
+      return {At(p), false};
     }
     Add(p, name, std::string(std::forward<V>(value)));
-    return {const_iterator(rep_->entries.data(), rep_->order.data() + p), true};
+    return {At(p), true};
   }
 
-  std::shared_ptr<Rep> rep_;  // null when empty
+  Rep* rep_ = nullptr;  // null when empty
 };
 
 // nlohmann::json conversion (found by argument-dependent lookup): an object

@@ -133,5 +133,70 @@ TEST(LabelsTest, AddAbsentAgreesWithTryEmplaceOneByOne) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> Entries(const Labels& l) {
+  return std::vector<std::pair<std::string, std::string>>(l.begin(), l.end());
+}
+
+std::vector<std::pair<std::string, std::string>> Entries(const std::map<std::string, std::string>& m) {
+  return std::vector<std::pair<std::string, std::string>>(m.begin(), m.end());
+}
+
+// Random changes, applied to a Labels and to a std::map, leave both with the
+// same entries in the same order; a copy taken before a change keeps what it
+// had. Values longer than the short-string buffer, and sets grown past their
+// room, move entries between blocks.
+TEST(LabelsTest, AgreesWithStdMapUnderRandomChanges) {
+  const std::vector<std::string> names = {"a", "alertname", "b", "service", "severity", "team", "z", "zz", "vuln"};
+  std::uint64_t state = 42;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int round = 0; round < 200; ++round) {
+    Labels l;
+    std::map<std::string, std::string> m;
+    for (int step = 0; step < 40; ++step) {
+      const std::string& name = names[next(names.size())];
+      const std::string value = std::string(next(3) == 0 ? 40 : 3, static_cast<char>('a' + next(26)));
+      const Labels before = l;
+      const auto before_entries = Entries(before);
+      switch (next(6)) {
+        case 0: EXPECT_EQ(l.emplace(name, value).second, m.emplace(name, value).second); break;
+        case 1:
+          l.insert_or_assign(name, value);
+          m.insert_or_assign(name, value);
+          break;
+        case 2: EXPECT_EQ(l.erase(name), m.erase(name)); break;
+        case 3:
+          l[name] += value;
+          m[name] += value;
+          break;
+        case 4: {
+          // The second value views the set's own first entry (or is "o").
+          const std::string& other = names[next(names.size())];
+          const std::string other_value = l.empty() ? "o" : l.begin()->second;
+          l.AddAbsent(
+              {{name, value}, {other, l.empty() ? std::string_view("o") : std::string_view(l.begin()->second)}});
+          m.emplace(name, value);
+          m.emplace(other, other_value);
+          break;
+        }
+        default:
+          if (!l.empty()) {
+            // A value viewing the set's own entry, added while the set is shared.
+            const std::string copy_name = name + "_copy";
+            const std::string expected(l.begin()->second);
+            l.try_emplace(copy_name, std::string_view(l.begin()->second));
+            m.emplace(copy_name, expected);
+          }
+      }
+      ASSERT_EQ(Entries(l), Entries(m)) << "round " << round << " step " << step;
+      EXPECT_EQ(Entries(before), before_entries);
+      for (const auto& [k, v] : m) EXPECT_EQ(l.Get(k), v);
+      EXPECT_EQ(l.Get("absent"), "");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace secbudget
