@@ -223,10 +223,35 @@ void AlertEngine::LeaveGroups(AlertEntry& e, TimePoint now) {
   while (!e.groups.empty()) LeaveGroup(e, e.groups.size() - 1, now);
 }
 
-void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
-  for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
-    const InhibitRule& rule = policy_.inhibit_rules[i];
-    if (!MatchesAll(rule.source, e.alert.labels)) continue;
+namespace {
+
+// Whether inhibit rule `i`'s matchers hold for `e`: read from `mask` for the
+// first 64 rules (set when the alert's labels last changed), matched again
+// for the rest.
+bool RuleHolds(std::uint64_t mask, std::size_t i, const std::vector<Matcher>& matchers, const Labels& labels) {
+  return i < 64 ? (mask >> i & 1) != 0 : MatchesAll(matchers, labels);
+}
+
+std::uint64_t RuleMask(const std::vector<InhibitRule>& rules, std::vector<Matcher> InhibitRule::*side,
+                       const Labels& labels) {
+  std::uint64_t mask = 0;
+  for (std::size_t i = 0; i < rules.size() && i < 64; ++i) {
+    if (MatchesAll(rules[i].*side, labels)) mask |= std::uint64_t{1} << i;
+  }
+  return mask;
+}
+
+}  // namespace
+
+void AlertEngine::InhibitAdd(AlertEntry& e, int delta) {
+  const std::vector<InhibitRule>& rules = policy_.inhibit_rules;
+  if (rules.empty()) return;
+  // Counted under the rules its labels matched when it was counted, so the
+  // count it leaves is the count it added.
+  if (delta > 0) e.inhibit_sources = RuleMask(rules, &InhibitRule::source, e.alert.labels);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const InhibitRule& rule = rules[i];
+    if (!RuleHolds(e.inhibit_sources, i, rule.source, e.alert.labels)) continue;
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
     const auto it = inhibitors_[i].try_emplace(key).first;
     it->second.count += delta;
@@ -235,16 +260,21 @@ void AlertEngine::InhibitAdd(const AlertEntry& e, int delta) {
   }
 }
 
+void AlertEngine::MarkInhibitTargets(AlertEntry& e) const {
+  e.inhibit_targets = RuleMask(policy_.inhibit_rules, &InhibitRule::target, e.alert.labels);
+}
+
 bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
-  for (std::size_t i = 0; i < policy_.inhibit_rules.size(); ++i) {
-    const InhibitRule& rule = policy_.inhibit_rules[i];
-    if (!MatchesAll(rule.target, e.alert.labels)) continue;
+  const std::vector<InhibitRule>& rules = policy_.inhibit_rules;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const InhibitRule& rule = rules[i];
+    if (!RuleHolds(e.inhibit_targets, i, rule.target, e.alert.labels)) continue;
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
     const auto it = inhibitors_[i].find(key);
     if (it == inhibitors_[i].end()) continue;
     int count = it->second.count;
     // An alert matching both sides does not inhibit itself.
-    if (Firing(e) && MatchesAll(rule.source, e.alert.labels)) --count;
+    if (Firing(e) && RuleHolds(e.inhibit_sources, i, rule.source, e.alert.labels)) --count;
     if (count > 0) {
       *by = it->second.example;
       return true;
@@ -287,6 +317,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   e.alert = std::move(alert);
   e.resolved_at = 0;
   e.last_eval = eval_;
+  MarkInhibitTargets(e);
   InhibitAdd(e, +1);
 
   // Accepted risk first: a suppressed alert is never routed.
@@ -317,7 +348,10 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
   if (e.team.empty()) e.team = "unowned";
   e.urgency = primary.urgency.value_or(e.alert.urgency);
-  if (e.alert.labels.Get("urgency") != Name(e.urgency)) e.alert.labels.insert_or_assign("urgency", Name(e.urgency));
+  if (e.alert.labels.Get("urgency") != Name(e.urgency)) {
+    e.alert.labels.insert_or_assign("urgency", Name(e.urgency));
+    MarkInhibitTargets(e);
+  }
 
   if (e.urgency == Urgency::kDigest) {
     LeaveGroups(e, now);
@@ -613,6 +647,7 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         e.outcome = ParseAlertOutcome(j.at("outcome").get<std::string>()).value_or(AlertOutcome::kPending);
         e.ref = j.value("ref", "");
         e.notified = j.value("notified", false);
+        MarkInhibitTargets(e);
         if (Firing(e)) InhibitAdd(e, +1);
         alerts_.emplace(r.key, std::move(e));
       } else if (r.kind == "group") {

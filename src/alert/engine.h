@@ -60,6 +60,11 @@ struct AlertEntry {
   AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
   std::string ref;
   bool notified = false;  // sent firing in some notification
+  // The first 64 inhibit rules whose target matchers its labels match, and
+  // those whose source matchers they matched when it was last counted as a
+  // firing source (bit i: rule i), so flushes do not match them again.
+  std::uint64_t inhibit_targets = 0;
+  std::uint64_t inhibit_sources = 0;
 };
 
 struct AlertGroup {
@@ -163,7 +168,10 @@ class AlertEngine {
   bool Inhibited(const AlertEntry& e, std::string* by) const;
   // Records the inhibited decision when `e` is inhibited now.
   bool MuteIfInhibited(AlertEntry& e, TimePoint now);
-  void InhibitAdd(const AlertEntry& e, int delta);
+  // Counts a firing alert in (+1) or out of (-1) the inhibitors of the rules
+  // whose source it matches.
+  void InhibitAdd(AlertEntry& e, int delta);
+  void MarkInhibitTargets(AlertEntry& e) const;
   double GroupRank(const AlertGroup& g) const;
   void Send(AlertGroup& g, TimePoint now, bool first);
 

@@ -288,6 +288,41 @@ TEST(AlertEngineTest, FiringHigherAlertInhibitsLowerWithEqualLabels) {
   EXPECT_EQ(Outcomes(engine)["burn-api"], AlertOutcome::kGrouped);
 }
 
+// An alert that routing raises to a page was not counted as an inhibitor
+// when it fired (its urgency label still said ticket): resolving it must not
+// uncount the page that was, or what that page mutes would come back.
+TEST(AlertEngineTest, AnAlertLeavesTheInhibitorsItWasCountedIn) {
+  const AlertPolicy policy = PolicyFrom(R"(
+apiVersion: secbudget.dev/v1
+kind: AlertRouting
+spec:
+  receivers:
+    - name: default
+      webhook: {url: "http://127.0.0.1:9/hook"}
+  route:
+    receiver: default
+    group_by: [alertname]
+    group_wait: 0s
+    routes:
+      - matchers: ['alertname="Raised"']
+        urgency: page
+  inhibit_rules:
+    - source_matchers: ['urgency="page"']
+      target_matchers: ['alertname="Noise"']
+      equal: [service]
+)");
+  AlertEngine engine(policy);
+  engine.BeginEvaluation(kT0);
+  engine.Fire(MakeAlert("page", "Outage", Urgency::kPage, "web", "api"), kT0);
+  engine.Fire(MakeAlert("raised", "Raised", Urgency::kTicket, "web", "api"), kT0);
+  engine.Resolve("raised", kT0 + 10);
+  engine.Fire(MakeAlert("noise", "Noise", Urgency::kTicket, "web", "api"), kT0 + 20);
+  EXPECT_EQ(Outcomes(engine)["noise"], AlertOutcome::kInhibited);
+  engine.Resolve("page", kT0 + 30);
+  engine.Flush(kT0 + 40);
+  EXPECT_NE(Outcomes(engine)["noise"], AlertOutcome::kInhibited);  // its inhibitor is gone
+}
+
 TEST(AlertEngineTest, CapacityPagesTheHighestRankedAndShedsTheRestInRankOrder) {
   const AlertPolicy policy = PolicyFrom(kRouting);  // 2 pages per 12h shift from 08:00
   AlertEngine engine(policy);
