@@ -355,7 +355,13 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
 
   if (e.urgency == Urgency::kDigest) {
     LeaveGroups(e, now);
-    Decide(e, AlertOutcome::kDigested, "", now, [&] { return "digest urgency: listed in " + e.team + "'s digest"; });
+    Decide(e, AlertOutcome::kDigested, "", now, [&] {
+      constexpr std::string_view kHead = "digest urgency: listed in ", kTail = "'s digest";
+      std::string reason;
+      reason.reserve(kHead.size() + e.team.size() + kTail.size());
+      reason.append(kHead).append(e.team).append(kTail);
+      return reason;
+    });
     return;
   }
 
@@ -595,14 +601,18 @@ void AlertEngine::Flush(TimePoint now) {
       // Named copies: a lambda cannot capture structured bindings under clang 14.
       const std::string& team_name = team;
       const double group_rank = rank;
+      std::string reason;  // one text for the group's alerts, written when first recorded
       for (const AlertGroup::Member& m : g->members) {
         AlertEntry& e = *m.entry;
         if (!Firing(e) || e.outcome == AlertOutcome::kInhibited) continue;
         Decide(e, AlertOutcome::kShed, g->key, now, [&] {
-          return fmt::format(
-              "{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
-              "in the digest, pages when a shift has budget",
-              team_name, budget, FormatTime(u.shift_start), group_rank);
+          if (reason.empty()) {
+            reason = fmt::format(
+                "{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
+                "in the digest, pages when a shift has budget",
+                team_name, budget, FormatTime(u.shift_start), group_rank);
+          }
+          return reason;
         });
       }
     }

@@ -117,14 +117,20 @@ void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::st
   // The values may view this set's own entries (an alert's team label as its
   // owner): copied first when the block is about to move. (A name viewing
   // them would be present, and not added.)
-  std::string copies[8];
   const bool moves = rep_ == nullptr || rep_->refs.load(std::memory_order_acquire) != 1 || size() + k > rep_->capacity;
   if (moves) {
+    std::string copies[8];
     for (std::size_t j = 0; j < k; ++j) {
       copies[j] = fresh[j].second;
       fresh[j].second = copies[j];
     }
+    Append(fresh, k);  // before the copies go
+    return;
   }
+  Append(fresh, k);
+}
+
+void Labels::Append(const std::pair<std::string_view, std::string_view>* fresh, std::size_t k) {
   Rep& r = Mutable(k);
   value_type* e = r.entries();
   std::uint32_t* order = r.order();

@@ -199,6 +199,9 @@ class Labels {
   Rep& Mutable(std::size_t extra);
   // Position in name order of the first entry not less than `name`.
   std::size_t LowerBound(std::string_view name) const;
+  // AddAbsent's second half: adds `k` entries, sorted by name and absent,
+  // with room made for them.
+  void Append(const std::pair<std::string_view, std::string_view>* fresh, std::size_t k);
   // Adds an entry at name-order position `p`; returns its value.
   std::string& Add(std::size_t p, std::string_view name, std::string value);
   template <typename V>
