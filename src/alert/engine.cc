@@ -308,10 +308,13 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   const bool new_episode = inserted || !Firing(e);
   if (!inserted && Firing(e)) InhibitAdd(e, -1);
   if (new_episode) {
-    // A resolved alert firing again keeps the groups that still list it.
-    std::vector<GroupRef> groups = std::move(e.groups);
-    e = AlertEntry{};
-    e.groups = std::move(groups);
+    if (!inserted) {
+      // A resolved alert firing again starts afresh, but keeps the groups
+      // that still list it.
+      std::vector<GroupRef> groups = std::move(e.groups);
+      e = AlertEntry{};
+      e.groups = std::move(groups);
+    }
     e.episode = alert.starts_at != 0 ? alert.starts_at : now;
   }
   e.alert = std::move(alert);

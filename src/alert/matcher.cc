@@ -147,7 +147,7 @@ bool Matcher::MatchesValue(std::string_view v) const {
 }
 
 bool Matcher::Matches(const Labels& labels) const {
-  return MatchesValue(labels.Get(name_));  // absent: the empty string
+  return MatchesValue(labels.Get(name_, hint_));  // absent: the empty string
 }
 
 std::string Matcher::ToString() const {

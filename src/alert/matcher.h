@@ -51,6 +51,7 @@ class Matcher {
   enum class Literal : std::uint8_t { kNone, kWhole, kPrefix, kSuffix, kInside };
   Literal literal_ = Literal::kNone;
   std::string literal_text_;
+  LabelHint hint_;  // where name_ was found in the last label set matched
   bool RegexMatches(std::string_view v) const;
 };
 

@@ -30,6 +30,22 @@
 
 namespace secbudget {
 
+// Where a name was last found, for looking one name up in many sets of one
+// shape (alerts of one source list their labels in one order): a matcher
+// keeps one. Copies start afresh. Relaxed atomic, so a policy shared by
+// threads stays race-free; a stale position only costs a scan.
+class LabelHint {
+ public:
+  LabelHint() = default;
+  LabelHint(const LabelHint& /*other*/) {}
+  LabelHint& operator=(const LabelHint& /*other*/) { return *this; }
+  ~LabelHint() = default;
+
+ private:
+  friend class Labels;
+  mutable std::atomic<std::uint32_t> pos_{0};
+};
+
 class Labels {
  public:
   using key_type = std::string;
@@ -127,6 +143,19 @@ class Labels {
   std::string_view Get(std::string_view name) const {
     const value_type* e = Entry(name);
     return e == nullptr ? std::string_view() : std::string_view(e->second);
+  }
+
+  // Get, trying the entry `hint` found last first (and remembering where
+  // this one was found).
+  std::string_view Get(std::string_view name, const LabelHint& hint) const {
+    if (rep_ == nullptr) return {};
+    const value_type* e = rep_->entries();
+    const std::uint32_t h = hint.pos_.load(std::memory_order_relaxed);
+    if (h < rep_->size && SameName(e[h].first, name)) return e[h].second;
+    const value_type* found = Entry(name);
+    if (found == nullptr) return {};
+    hint.pos_.store(static_cast<std::uint32_t>(found - e), std::memory_order_relaxed);
+    return found->second;
   }
 
   // Adds name=value unless `name` is present; returns the entry and whether

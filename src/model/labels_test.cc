@@ -198,5 +198,27 @@ TEST(LabelsTest, AgreesWithStdMapUnderRandomChanges) {
   }
 }
 
+// A hint left by a set of another shape, or by another name, never changes
+// the answer: only where the look-up starts.
+TEST(LabelsTest, GetWithAHintAgreesWithGet) {
+  const std::vector<Labels> sets = {
+      Labels(),
+      Labels{{"service", "api"}, {"team", "web"}},
+      Labels{{"team", "pay"}, {"asset", "a1"}, {"service", "db"}, {"urgency", "page"}},
+      Labels{{"urgency", "ticket"}},
+  };
+  const std::vector<std::string> names = {"service", "team", "urgency", "asset", "absent", ""};
+  LabelHint hint;
+  for (int round = 0; round < 3; ++round) {
+    for (const Labels& l : sets) {
+      for (const std::string& name : names) {
+        EXPECT_EQ(l.Get(name, hint), l.Get(name)) << name;
+        const LabelHint copy = hint;  // copies start afresh, and agree too
+        EXPECT_EQ(l.Get(name, copy), l.Get(name)) << name;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace secbudget
