@@ -146,8 +146,8 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view r
 
 namespace {
 
-NotifiedAlert Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at) {
-  NotifiedAlert a;
+// Writes `e` as a notification carries it into `a` (a fresh one, in place).
+void Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at, NotifiedAlert& a) {
   a.dedup_key = e.alert.dedup_key;
   a.resolved = resolved;
   a.source = e.alert.source;
@@ -158,7 +158,6 @@ NotifiedAlert Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at) {
   a.ends_at = ends_at;
   a.labels = e.alert.labels;            // shared, not copied (model/labels.h)
   a.annotations = e.alert.annotations;  // includes the summary (Fire adds it)
-  return a;
 }
 
 // The entries of `field` (labels or annotations) that every alert has with
@@ -216,7 +215,7 @@ bool AlertEngine::Unlink(AlertEntry& e, std::size_t i) {
 
 void AlertEngine::LeaveGroup(AlertEntry& e, std::size_t i, TimePoint now) {
   AlertGroup& g = *e.groups[i].group;
-  if (Unlink(e, i)) g.departed[e.alert.dedup_key] = Snapshot(e, true, now);
+  if (Unlink(e, i)) Snapshot(e, true, now, g.departed[e.alert.dedup_key]);
 }
 
 void AlertEngine::LeaveGroups(AlertEntry& e, TimePoint now) {
@@ -505,8 +504,8 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
     }
   }
   n.alerts.reserve(firing.size() + resolved.size() + g.departed.size());
-  for (AlertEntry* e : firing) n.alerts.push_back(Snapshot(*e, false, 0));
-  for (AlertEntry* e : resolved) n.alerts.push_back(Snapshot(*e, true, e->resolved_at));
+  for (AlertEntry* e : firing) Snapshot(*e, false, 0, n.alerts.emplace_back());
+  for (AlertEntry* e : resolved) Snapshot(*e, true, e->resolved_at, n.alerts.emplace_back());
   for (auto& [key, a] : g.departed) n.alerts.push_back(std::move(a));
   g.departed.clear();
   n.resolved = firing.empty();
