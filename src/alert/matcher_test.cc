@@ -87,6 +87,8 @@ TEST(SuppressionIndexTest, AgreesWithAScanOverEveryShapeOfSuppression) {
   add("by-prefix", {}, {"pay*"});
   add("scanned-regex", {R"(summary=~".*secret.*")"});
   add("by-finding", {R"(finding="00000000000000aa")"});
+  add("two-prefixes", {R"(severity!="low")"}, {"chk*", "chko*"});  // one id from two prefix lists
+  add("after-two-prefixes", {}, {"chkout"});
   const SuppressionIndex index(&all);
   const std::vector<Labels> items = {
       {{"vulnerability", "CVE-1"}},
@@ -96,6 +98,8 @@ TEST(SuppressionIndexTest, AgreesWithAScanOverEveryShapeOfSuppression) {
       {{"service", "checkout"}},
       {{"summary", "a secret leaked"}},
       {{"finding", "00000000000000aa"}, {"service", "payroll"}},
+      {{"service", "chkout"}},
+      {{"service", "chkout"}, {"severity", "low"}},
   };
   for (const Labels& l : items) {
     const Suppression* scan = nullptr;

@@ -90,12 +90,12 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
           prefixes.push_back(prefix);
         }
         if (prefixes.empty()) continue;
-        auto& lengths = prefix_lengths_[std::string(label)];
+        PrefixTable& table = by_prefix_[std::string(label)];
         for (const std::string& prefix : prefixes) {
-          auto& ids = by_prefix_[std::string(label)][prefix];
+          auto& ids = table.ids[prefix];
           if (ids.empty() || ids.back() != i) ids.push_back(i);
-          if (std::find(lengths.begin(), lengths.end(), prefix.size()) == lengths.end())
-            lengths.push_back(prefix.size());
+          if (std::find(table.lengths.begin(), table.lengths.end(), prefix.size()) == table.lengths.end())
+            table.lengths.push_back(prefix.size());
         }
         placed = true;
         break;
@@ -108,26 +108,34 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
 }
 
 void SuppressionIndex::Candidates(const Labels& labels, std::vector<std::uint32_t>* out) const {
+  // Each list is in policy order; merged (sorted, once each) only when more
+  // than one contributed.
+  int lists = 0;
+  const auto add = [&](const std::vector<std::uint32_t>& ids) {
+    out->insert(out->end(), ids.begin(), ids.end());
+    ++lists;
+  };
   for (const auto& [label, values] : by_value_) {
     const auto lit = labels.find(label);
     if (lit == labels.end()) continue;
     const auto vit = values.find(lit->second);
-    if (vit == values.end()) continue;
-    out->insert(out->end(), vit->second.begin(), vit->second.end());
+    if (vit != values.end()) add(vit->second);
   }
-  for (const auto& [label, lengths] : prefix_lengths_) {
+  for (const auto& [label, table] : by_prefix_) {
     const auto lit = labels.find(label);
     if (lit == labels.end()) continue;
-    const auto& table = by_prefix_.at(label);
-    for (std::size_t len : lengths) {
-      if (len > lit->second.size()) continue;
-      const auto pit = table.find(lit->second.substr(0, len));
-      if (pit != table.end()) out->insert(out->end(), pit->second.begin(), pit->second.end());
+    const std::string_view value = lit->second;
+    for (std::size_t len : table.lengths) {
+      if (len > value.size()) continue;
+      const auto pit = table.ids.find(value.substr(0, len));
+      if (pit != table.ids.end()) add(pit->second);
     }
   }
-  out->insert(out->end(), scanned_.begin(), scanned_.end());
-  std::sort(out->begin(), out->end());
-  out->erase(std::unique(out->begin(), out->end()), out->end());
+  if (!scanned_.empty()) add(scanned_);
+  if (lists > 1) {
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+  }
 }
 
 SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) const {

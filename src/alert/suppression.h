@@ -11,8 +11,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -86,10 +88,18 @@ class SuppressionIndex {
   // label name -> value -> suppression indexes (sorted)
   std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> by_value_;
   // Suppressions without an indexed equality whose scope (services, teams or
-  // assets) has a literal prefix in every pattern: label -> prefix -> indexes,
-  // and the prefix lengths in use per label.
-  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> by_prefix_;
-  std::unordered_map<std::string, std::vector<std::size_t>> prefix_lengths_;
+  // assets) has a literal prefix in every pattern: label -> prefix ->
+  // indexes (looked up by a view of the label's value), and the prefix
+  // lengths in use.
+  struct ViewHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  struct PrefixTable {
+    std::unordered_map<std::string, std::vector<std::uint32_t>, ViewHash, std::equal_to<>> ids;
+    std::vector<std::size_t> lengths;
+  };
+  std::unordered_map<std::string, PrefixTable> by_prefix_;
   std::vector<std::uint32_t> scanned_;  // the rest
 
   // Candidate indexes in policy order.
