@@ -123,8 +123,23 @@ std::string FormatTime(TimePoint t) {
     --days;
   }
   const Civil c = CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, rem / 3600, (rem / 60) % 60,
-                     rem % 60);
+  if (c.year < 0 || c.year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, rem / 3600, (rem / 60) % 60,
+                       rem % 60);
+  }
+  // The digits written directly: this runs for every decision, event and
+  // row that carries a time, and fmt parses its format string each call.
+  char out[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
+  const auto put = [&](std::size_t end, std::int64_t v, int width) {
+    for (int i = 0; i < width; ++i, v /= 10) out[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+  };
+  put(3, c.year, 4);
+  put(6, c.month, 2);
+  put(9, c.day, 2);
+  put(12, rem / 3600, 2);
+  put(15, (rem / 60) % 60, 2);
+  put(18, rem % 60, 2);
+  return std::string(out, sizeof(out));
 }
 
 std::string FormatDate(TimePoint t) {

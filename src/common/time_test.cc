@@ -1,6 +1,9 @@
 #include "common/time.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <vector>
 
 namespace secbudget {
 namespace {
@@ -33,6 +36,43 @@ TEST(TimeTest, FormatsAndRoundTrips) {
   EXPECT_EQ(FormatTime(-1), "1969-12-31T23:59:59Z");
   for (const TimePoint t : {0LL, 951782400LL, 4102444799LL, 1709294400LL})
     EXPECT_EQ(ParseTime(FormatTime(t)).value(), t);
+}
+
+// The digits FormatTime writes itself agree with the fmt format it replaced,
+// across days, leap years, the epoch and the ends of the fast range (years
+// 0-9999); outside it, fmt still writes the year.
+TEST(TimeTest, FormatTimeAgreesWithTheFmtFormatEverywhere) {
+  const auto reference = [](TimePoint t) {
+    const TimePoint days = t / kDay - (t % kDay < 0 ? 1 : 0);
+    const TimePoint rem = t - days * kDay;
+    // Days to civil date (Howard Hinnant's algorithm), independently of time.cc.
+    const TimePoint z = days + 719468;
+    const TimePoint era = (z >= 0 ? z : z - 146096) / 146097;
+    const TimePoint doe = z - era * 146097;
+    const TimePoint yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const TimePoint doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const TimePoint mp = (5 * doy + 2) / 153;
+    const TimePoint d = doy - (153 * mp + 2) / 5 + 1;
+    const TimePoint m = mp < 10 ? mp + 3 : mp - 9;
+    const TimePoint y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, (rem / 60) % 60, rem % 60);
+  };
+  std::vector<TimePoint> times = {0,
+                                  -1,
+                                  59,
+                                  3599,
+                                  86399,
+                                  86400,
+                                  951782400,
+                                  951868799,
+                                  4102444799,
+                                  1709294400,
+                                  -62167219200,   // 0000-01-01T00:00:00Z
+                                  -62167219201,   // the second before: year -1
+                                  253402300799,   // 9999-12-31T23:59:59Z
+                                  253402300800};  // 10000-01-01
+  for (TimePoint t = -3'000'000'000; t < 5'000'000'000; t += 86'399'937) times.push_back(t);
+  for (const TimePoint t : times) EXPECT_EQ(FormatTime(t), reference(t)) << t;
 }
 
 TEST(TimeTest, Durations) {
