@@ -24,14 +24,20 @@ AlertPolicy PolicyFrom(const std::string& yaml) {
   return loader.TakePolicy();
 }
 
-const char* kRouting = R"(
+// An AlertRouting document whose first receiver is the webhook "default";
+// `rest` goes on from inside the receivers list.
+std::string DefaultRouting(std::string_view rest) {
+  return std::string(R"(
 apiVersion: secbudget.dev/v1
 kind: AlertRouting
 spec:
   receivers:
     - name: default
       webhook: {url: "http://127.0.0.1:9/hook"}
-    - name: pager
+)") + std::string(rest);
+}
+
+const std::string kRouting = DefaultRouting(R"(    - name: pager
       pagerduty: {routing_key: "abc"}
   route:
     receiver: default
@@ -52,7 +58,7 @@ spec:
     shift: 12h
     shift_start: "08:00"
     pages: 2
-)";
+)");
 
 Alert MakeAlert(std::string key, std::string name, Urgency u, std::string team, std::string service, double rank = 0) {
   Alert a;
@@ -292,14 +298,7 @@ TEST(AlertEngineTest, FiringHigherAlertInhibitsLowerWithEqualLabels) {
 // when it fired (its urgency label still said ticket): resolving it must not
 // uncount the page that was, or what that page mutes would come back.
 TEST(AlertEngineTest, AnAlertLeavesTheInhibitorsItWasCountedIn) {
-  const AlertPolicy policy = PolicyFrom(R"(
-apiVersion: secbudget.dev/v1
-kind: AlertRouting
-spec:
-  receivers:
-    - name: default
-      webhook: {url: "http://127.0.0.1:9/hook"}
-  route:
+  const AlertPolicy policy = PolicyFrom(DefaultRouting(R"(  route:
     receiver: default
     group_by: [alertname]
     group_wait: 0s
@@ -310,7 +309,7 @@ spec:
     - source_matchers: ['urgency="page"']
       target_matchers: ['alertname="Noise"']
       equal: [service]
-)");
+)"));
   AlertEngine engine(policy);
   engine.BeginEvaluation(kT0);
   engine.Fire(MakeAlert("page", "Outage", Urgency::kPage, "web", "api"), kT0);
@@ -498,18 +497,25 @@ TEST(AlertEngineTest, DigestUrgencyIsListedNotSent) {
   EXPECT_EQ(Outcomes(engine)["d1"], AlertOutcome::kDigested);
 }
 
+// The state rows an engine saves after `run` drove it from kT0.
+template <typename Run>
+std::vector<StateRow> SavedState(const AlertPolicy& policy, Run run) {
+  AlertEngine engine(policy);
+  engine.BeginEvaluation(kT0);
+  run(engine);
+  std::vector<StateRow> rows, removed;
+  engine.SaveState(&rows, &removed);
+  return rows;
+}
+
 TEST(AlertEngineTest, StateRoundTripContinuesWhereItStopped) {
   const AlertPolicy policy = PolicyFrom(kRouting);
-  std::vector<StateRow> rows, removed;
-  {
-    AlertEngine engine(policy);
-    engine.BeginEvaluation(kT0);
+  const std::vector<StateRow> rows = SavedState(policy, [](AlertEngine& engine) {
     engine.Fire(MakeAlert("a", "FindingOverdue", Urgency::kTicket, "web", "site"), kT0);
     engine.Fire(MakeAlert("b", "SLOBurnRate", Urgency::kPage, "web", "site", 3), kT0);
     engine.Flush(kT0);  // the page goes at once (group_wait 0s)
     EXPECT_EQ(engine.TakeNotifications().size(), 1u);
-    engine.SaveState(&rows, &removed);
-  }
+  });
   AlertEngine again(policy);
   ASSERT_TRUE(again.LoadState(rows).ok());
   EXPECT_EQ(Outcomes(again)["b"], AlertOutcome::kPaged);
@@ -533,16 +539,12 @@ TEST(AlertEngineTest, StateRoundTripContinuesWhereItStopped) {
 // quiet, and a resolution is announced.
 TEST(AlertEngineTest, StateRoundTripKeepsWhatEachGroupAnnounced) {
   const AlertPolicy policy = PolicyFrom(kRouting);
-  std::vector<StateRow> rows, removed;
-  {
-    AlertEngine engine(policy);
-    engine.BeginEvaluation(kT0);
+  const std::vector<StateRow> rows = SavedState(policy, [](AlertEngine& engine) {
     engine.Fire(MakeAlert("a", "FindingOverdue", Urgency::kTicket, "web", "site"), kT0);
     engine.Fire(MakeAlert("b", "FindingOverdue", Urgency::kTicket, "web", "site"), kT0);
     engine.Flush(kT0 + 30);
-    ASSERT_EQ(engine.TakeNotifications().size(), 1u);
-    engine.SaveState(&rows, &removed);
-  }
+    EXPECT_EQ(engine.TakeNotifications().size(), 1u);
+  });
   AlertEngine again(policy);
   ASSERT_TRUE(again.LoadState(rows).ok());
   again.Flush(kT0 + 30 + 300);
