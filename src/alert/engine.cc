@@ -62,13 +62,6 @@ const std::string& EqualValues(const std::vector<std::string>& equal, const Labe
   return out;
 }
 
-// The keys of an alert's groups, in the order it joined them.
-std::vector<std::string> GroupKeys(const AlertEntry& e) {
-  std::vector<std::string> out;
-  for (const GroupRef& r : e.groups) out.push_back(r.group->key);
-  return out;
-}
-
 // A group's members (or only those notified firing), by dedup key in order.
 std::vector<std::string> MemberKeys(const AlertGroup& g, bool notified_only) {
   std::vector<std::string> out;
@@ -192,6 +185,12 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
 
 }  // namespace
 
+std::size_t AlertEngine::Place(const AlertEntry& e, const AlertGroup* g) {
+  std::size_t i = 0;
+  while (i < e.groups.size() && e.groups[i].group != g) ++i;
+  return i;
+}
+
 void AlertEngine::Join(AlertEntry& e, AlertGroup& g) {
   e.groups.push_back(GroupRef{&g, static_cast<std::uint32_t>(g.members.size())});
   g.members.push_back(AlertGroup::Member{&e, false});
@@ -205,9 +204,8 @@ bool AlertEngine::Unlink(AlertEntry& e, std::size_t i) {
   // The last member takes the leaver's place.
   if (ref.pos + 1 != members.size()) {
     members[ref.pos] = members.back();
-    for (GroupRef& r : members[ref.pos].entry->groups) {
-      if (r.group == ref.group) r.pos = ref.pos;
-    }
+    AlertEntry& moved = *members[ref.pos].entry;
+    moved.groups[Place(moved, ref.group)].pos = ref.pos;
   }
   members.pop_back();
   return notified;
@@ -410,8 +408,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     if (std::find(targets.begin(), targets.end(), e.groups[i].group) == targets.end()) LeaveGroup(e, i, now);
   }
   for (AlertGroup* g : targets) {
-    const bool member = std::any_of(e.groups.begin(), e.groups.end(), [&](const GroupRef& r) { return r.group == g; });
-    if (!member) Join(e, *g);
+    if (Place(e, g) == e.groups.size()) Join(e, *g);
   }
 
   if (MuteIfInhibited(e, now)) return;
@@ -517,14 +514,10 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
   for (AlertGroup::Member& m : g.members) m.notified = false;
   for (AlertEntry* e : firing) {
     e->notified = true;
-    for (const GroupRef& r : e->groups) {
-      if (r.group == &g) g.members[r.pos].notified = true;
-    }
+    g.members[e->groups[Place(*e, &g)].pos].notified = true;
   }
   for (AlertEntry* e : resolved) {
-    for (std::size_t i = 0; i < e->groups.size(); ++i) {
-      if (e->groups[i].group == &g) Unlink(*e, i--);
-    }
+    Unlink(*e, Place(*e, &g));
     // Forget the alert once no group still has to announce it.
     const bool pending = std::any_of(e->groups.begin(), e->groups.end(),
                                      [](const GroupRef& r) { return r.group->members[r.pos].notified; });
@@ -706,11 +699,8 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
     AlertGroup& g = groups_.at(gm.group);
     for (const std::string& key : gm.members) {
       const auto it = alerts_.find(key);
-      if (it == alerts_.end()) continue;  // forgotten: nothing left to announce
-      if (std::any_of(it->second.groups.begin(), it->second.groups.end(),
-                      [&](const GroupRef& r) { return r.group == &g; })) {
-        continue;  // listed twice
-      }
+      if (it == alerts_.end()) continue;                                // forgotten: nothing left to announce
+      if (Place(it->second, &g) != it->second.groups.size()) continue;  // listed twice
       Join(it->second, g);
       g.members.back().notified = std::find(gm.notified.begin(), gm.notified.end(), key) != gm.notified.end();
     }
@@ -741,7 +731,6 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"last_eval", e.last_eval},
              {"team", e.team},
              {"urgency", Name(e.urgency)},
-             {"groups", GroupKeys(e)},
              {"outcome", Name(e.outcome)},
              {"ref", e.ref},
              {"notified", e.notified}});

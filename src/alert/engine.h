@@ -158,6 +158,8 @@ class AlertEngine {
   template <typename Reason>
   void Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason);
   // Membership, kept on both sides (AlertEntry::groups, AlertGroup::members).
+  // Place: the index of `g` in e.groups, or e.groups.size() when absent.
+  static std::size_t Place(const AlertEntry& e, const AlertGroup* g);
   static void Join(AlertEntry& e, AlertGroup& g);
   // Takes `e` out of its i-th group; returns whether it was notified there.
   static bool Unlink(AlertEntry& e, std::size_t i);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "alert/matcher.h"
+#include "common/hash.h"
 #include "common/time.h"
 #include "model/types.h"
 
@@ -91,12 +92,8 @@ class SuppressionIndex {
   // assets) has a literal prefix in every pattern: label -> prefix ->
   // indexes (looked up by a view of the label's value), and the prefix
   // lengths in use.
-  struct ViewHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
   struct PrefixTable {
-    std::unordered_map<std::string, std::vector<std::uint32_t>, ViewHash, std::equal_to<>> ids;
+    std::unordered_map<std::string, std::vector<std::uint32_t>, StringViewHash, std::equal_to<>> ids;
     std::vector<std::size_t> lengths;
   };
   std::unordered_map<std::string, PrefixTable> by_prefix_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,14 @@ class FieldHasher {
 
  private:
   std::uint64_t state_ = 0x5ec0b0d9e7a1c3f5ULL;
+};
+
+// std::hash over string views, marked transparent: a map keyed by
+// std::string with it (and std::equal_to<>) is searched by a string_view,
+// without building a string per look-up.
+struct StringViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 // 16 lowercase hex digits.

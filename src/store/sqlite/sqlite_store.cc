@@ -1419,11 +1419,7 @@ class SqliteStore final : public Database {
 
   sqlite3* db_;
   std::string path_;
-  struct SqlHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::unique_ptr<Stmt>, SqlHash, std::equal_to<>> stmts_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>, StringViewHash, std::equal_to<>> stmts_;
   // Statements run once per finding (see Cached).
   Stmt* insert_finding_ = nullptr;
   Stmt* update_finding_ = nullptr;
