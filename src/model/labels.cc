@@ -149,6 +149,44 @@ void Labels::Append(const std::pair<std::string_view, std::string_view>* fresh, 
   }
 }
 
+void Labels::Assign(const std::pair<std::string_view, std::string_view>* entries, std::size_t n, std::size_t extra) {
+  clear();
+  if (n == 0) {
+    if (extra > 0) reserve(extra);
+    return;
+  }
+  rep_ = Allocate(n + extra);
+  value_type* e = rep_->entries();
+  std::uint32_t* order = rep_->order();
+  for (std::size_t i = 0; i < n; ++i) {
+    new (e + i) value_type(entries[i].first, entries[i].second);
+    rep_->size = static_cast<std::uint32_t>(i + 1);  // counted as built: a throw frees what was
+    order[i] = static_cast<std::uint32_t>(i);
+  }
+  // Stable by name, so the first of equal names comes first.
+  const auto less = [e](std::uint32_t a, std::uint32_t b) { return Less(e[a].first, e[b].first); };
+  if (n <= 16) {
+    for (std::size_t j = 1; j < n; ++j) {  // insertion sort: a dozen names
+      const std::uint32_t v = order[j];
+      std::size_t m = j;
+      for (; m > 0 && less(v, order[m - 1]); --m) order[m] = order[m - 1];
+      order[m] = v;
+    }
+  } else {
+    std::stable_sort(order, order + n, less);
+  }
+  for (std::size_t p = 1; p < n; ++p) {
+    if (e[order[p]].first == e[order[p - 1]].first) {
+      // A repeated name (rare): build it again one by one, which keeps the first.
+      Labels slow;
+      slow.reserve(n + extra);
+      for (std::size_t i = 0; i < n; ++i) slow.emplace(e[i].first, e[i].second);
+      *this = std::move(slow);
+      return;
+    }
+  }
+}
+
 std::string& Labels::operator[](std::string_view name) {
   const std::size_t p = LowerBound(name);
   if (p < size() && rep_->entries()[rep_->order()[p]].first == name) {

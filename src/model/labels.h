@@ -176,6 +176,11 @@ class Labels {
   // wins), as try_emplace one by one would, with one merge into the name
   // order: for the labels an alert gains from its own fields.
   void AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add);
+  // Makes the set the `n` name=value pairs (the first of equal names wins,
+  // as emplace one by one would), with room for `extra` more: one block and
+  // one sort, for a set read whole (a JSON object's members). The views
+  // may not point into this set.
+  void Assign(const std::pair<std::string_view, std::string_view>* entries, std::size_t n, std::size_t extra = 0);
   // The value of `name`, added empty when absent. The reference lasts until
   // the next change.
   std::string& operator[](std::string_view name);

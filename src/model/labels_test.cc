@@ -198,6 +198,49 @@ TEST(LabelsTest, AgreesWithStdMapUnderRandomChanges) {
   }
 }
 
+// Assign builds what emplace one by one builds (the first of equal names
+// wins), from sets of every size (past the insertion sort's 16), with
+// repeated names, long values and room to grow; a copy taken before keeps
+// what it had.
+TEST(LabelsTest, AssignAgreesWithEmplaceOneByOne) {
+  std::uint64_t state = 7;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  std::vector<std::string> pool;
+  for (int i = 0; i < 60; ++i)
+    pool.push_back((i % 3 == 0 ? "label_" : "") + std::string(1, static_cast<char>('a' + i % 26)) +
+                   std::to_string(i / 26));
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n = next(round % 10 == 0 ? 40 : 14);
+    std::vector<std::string> names, values;
+    for (std::size_t i = 0; i < n; ++i) {
+      names.push_back(pool[next(round % 2 == 0 ? pool.size() : 12)]);  // odd rounds repeat names
+      values.push_back(std::string(next(3) == 0 ? 30 : 2, static_cast<char>('a' + next(26))));
+    }
+    std::vector<std::pair<std::string_view, std::string_view>> views;
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < n; ++i) {
+      views.emplace_back(names[i], values[i]);
+      m.emplace(names[i], values[i]);
+    }
+    Labels l{{"old", "entry"}};
+    const Labels before = l;
+    const std::size_t extra = next(5);
+    l.Assign(views.data(), views.size(), extra);
+    ASSERT_EQ(Entries(l), Entries(m)) << "round " << round;
+    EXPECT_EQ(Entries(before), (std::vector<std::pair<std::string, std::string>>{{"old", "entry"}}));
+    for (const auto& [k, v] : m) EXPECT_EQ(l.Get(k), v);
+    EXPECT_FALSE(l.contains("old"));
+    // The set goes on like any other.
+    l.AddAbsent({{"alertname", "A"}, {"team", "t"}});
+    m.emplace("alertname", "A");
+    m.emplace("team", "t");
+    EXPECT_EQ(Entries(l), Entries(m)) << "round " << round;
+  }
+}
+
 // A hint left by a set of another shape, or by another name, never changes
 // the answer: only where the look-up starts.
 TEST(LabelsTest, GetWithAHintAgreesWithGet) {
