@@ -118,22 +118,29 @@ Result<Matcher> Matcher::Parse(std::string_view text) {
 }
 
 bool Matcher::RegexMatches(std::string_view v) const {
-  // `.` matches any character but a newline; for other bytes (UTF-8
-  // sequences, invalid ones) RE2 decides.
-  const bool plain = literal_ != Literal::kNone && std::all_of(v.begin(), v.end(), [](char c) {
-                       const auto u = static_cast<unsigned char>(c);
-                       return u < 0x80 && c != '\n';
-                     });
-  if (!plain) return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
-  const std::string_view lit = literal_text_;
-  switch (literal_) {
-    case Literal::kWhole: return v == lit;
-    case Literal::kPrefix: return v.substr(0, lit.size()) == lit;
-    case Literal::kSuffix: return v.size() >= lit.size() && v.substr(v.size() - lit.size()) == lit;
-    case Literal::kInside: return v.find(lit) != std::string_view::npos;
-    case Literal::kNone: break;
+  if (literal_ != Literal::kNone) {
+    // The literal's bytes must stand in their place whatever the rest of the
+    // value holds, so a value without them fails here (most do, when many
+    // suppressions are tried); a whole literal matches exactly itself.
+    const std::string_view lit = literal_text_;
+    bool found = false;
+    switch (literal_) {
+      case Literal::kWhole: return v == lit;
+      case Literal::kPrefix: found = v.starts_with(lit); break;
+      case Literal::kSuffix: found = v.ends_with(lit); break;
+      case Literal::kInside: found = v.find(lit) != std::string_view::npos; break;
+      case Literal::kNone: break;
+    }
+    if (!found) return false;
+    // `.` matches any character but a newline; for other bytes (UTF-8
+    // sequences, invalid ones) RE2 decides.
+    const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u < 0x80 && c != '\n';
+    });
+    if (plain) return true;
   }
-  return false;
+  return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
 }
 
 bool Matcher::MatchesValue(std::string_view v) const {

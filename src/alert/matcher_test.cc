@@ -51,7 +51,11 @@ TEST(MatcherTest, LiteralRegexShortcutsAgreeWithRe2) {
                                            "axb",
                                            "a.b",
                                            ".",
-                                           "x"};
+                                           "x",
+                                           "CVE-2024-\n",
+                                           "pkg-19\xFF",
+                                           "\xC3\xA9-prod",
+                                           "payments\n"};
   for (const std::string& p : patterns) {
     const auto m = Matcher::Make("v", MatchOp::kRegex, p);
     ASSERT_TRUE(m.ok()) << p;

@@ -48,11 +48,9 @@ std::uint64_t Suppression::ContentHash() const {
   return Hash64(text);
 }
 
-Duration SuppressionLimits::MaxFor(const Labels& labels) const {
-  const auto it = labels.find(std::string_view("priority"));
-  if (it != labels.end() && it->second.size() == 2 && it->second[0] == 'P' && it->second[1] >= '1' &&
-      it->second[1] <= '4') {
-    return max_by_priority[static_cast<std::size_t>(it->second[1] - '1')];
+Duration SuppressionLimits::MaxForPriority(std::string_view p) const {
+  if (p.size() == 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '4') {
+    return max_by_priority[static_cast<std::size_t>(p[1] - '1')];
   }
   return max_unprioritised;
 }
@@ -90,7 +88,13 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
           prefixes.push_back(prefix);
         }
         if (prefixes.empty()) continue;
-        PrefixTable& table = by_prefix_[std::string(label)];
+        auto found = std::find_if(by_prefix_.begin(), by_prefix_.end(),
+                                  [&](const PrefixTable& t) { return t.label == label; });
+        if (found == by_prefix_.end()) {
+          found = by_prefix_.emplace(by_prefix_.end());
+          found->label = label;
+        }
+        PrefixTable& table = *found;
         for (const std::string& prefix : prefixes) {
           auto& ids = table.ids[prefix];
           if (ids.empty() || ids.back() != i) ids.push_back(i);
@@ -102,7 +106,13 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
       }
       if (!placed) scanned_.push_back(i);
     } else {
-      by_value_[key->name()][key->value()].push_back(i);
+      auto found = std::find_if(by_value_.begin(), by_value_.end(),
+                                [&](const ValueTable& t) { return t.label == key->name(); });
+      if (found == by_value_.end()) {
+        found = by_value_.emplace(by_value_.end());
+        found->label = key->name();
+      }
+      found->ids[key->value()].push_back(i);
     }
   }
 }
@@ -115,16 +125,14 @@ void SuppressionIndex::Candidates(const Labels& labels, std::vector<std::uint32_
     out->insert(out->end(), ids.begin(), ids.end());
     ++lists;
   };
-  for (const auto& [label, values] : by_value_) {
-    const auto lit = labels.find(label);
-    if (lit == labels.end()) continue;
-    const auto vit = values.find(lit->second);
-    if (vit != values.end()) add(vit->second);
+  for (const ValueTable& table : by_value_) {
+    const std::string_view value = labels.Get(table.label, table.hint);
+    if (value.empty()) continue;  // equalities with "" are not indexed
+    const auto vit = table.ids.find(value);
+    if (vit != table.ids.end()) add(vit->second);
   }
-  for (const auto& [label, table] : by_prefix_) {
-    const auto lit = labels.find(label);
-    if (lit == labels.end()) continue;
-    const std::string_view value = lit->second;
+  for (const PrefixTable& table : by_prefix_) {
+    const std::string_view value = labels.Get(table.label, table.hint);
     for (std::size_t len : table.lengths) {
       if (len > value.size()) continue;
       const auto pit = table.ids.find(value.substr(0, len));
@@ -144,7 +152,7 @@ SuppressionMatch SuppressionIndex::Match(const Labels& labels, TimePoint at) con
   thread_local std::vector<std::uint32_t> candidates;
   candidates.clear();
   Candidates(labels, &candidates);
-  const Duration max = limits_.MaxFor(labels);
+  const Duration max = limits_.MaxForPriority(labels.Get("priority", priority_hint_));
   for (std::uint32_t i : candidates) {
     const Suppression& s = (*all_)[i];
     if (!s.Matches(labels)) continue;

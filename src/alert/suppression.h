@@ -57,7 +57,8 @@ struct SuppressionLimits {
   Duration expiring_soon = 14 * kDay;      // `suppressions review` window
 
   // The limit for an item (its "priority" label, P1..P4).
-  Duration MaxFor(const Labels& labels) const;
+  Duration MaxFor(const Labels& labels) const { return MaxForPriority(labels.Get("priority")); }
+  Duration MaxForPriority(std::string_view priority) const;
 };
 
 // What matching decided for one item.
@@ -86,17 +87,26 @@ class SuppressionIndex {
  private:
   const std::vector<Suppression>* all_ = nullptr;
   SuppressionLimits limits_;
-  // label name -> value -> suppression indexes (sorted)
-  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> by_value_;
+  // Per indexed label: value -> suppression indexes (sorted), looked up by
+  // a view of the item's value; the hint remembers where the label was.
+  struct ValueTable {
+    std::string label;
+    LabelHint hint;
+    std::unordered_map<std::string, std::vector<std::uint32_t>, StringViewHash, std::equal_to<>> ids;
+  };
+  std::vector<ValueTable> by_value_;
   // Suppressions without an indexed equality whose scope (services, teams or
-  // assets) has a literal prefix in every pattern: label -> prefix ->
+  // assets) has a literal prefix in every pattern: per label, prefix ->
   // indexes (looked up by a view of the label's value), and the prefix
   // lengths in use.
   struct PrefixTable {
+    std::string label;
+    LabelHint hint;
     std::unordered_map<std::string, std::vector<std::uint32_t>, StringViewHash, std::equal_to<>> ids;
     std::vector<std::size_t> lengths;
   };
-  std::unordered_map<std::string, PrefixTable> by_prefix_;
+  std::vector<PrefixTable> by_prefix_;
+  LabelHint priority_hint_;  // where MaxFor's priority label was
   std::vector<std::uint32_t> scanned_;  // the rest
 
   // Candidate indexes in policy order.
