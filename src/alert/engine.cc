@@ -173,7 +173,7 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
     if (l.SharesWith(first)) continue;
     std::erase_if(keep, [&](const Candidate& c) {
       const auto it = l.FindNear(c.entry->first, c.pos);
-      return it == l.end() || it->second != c.entry->second;
+      return it == l.end() || !Labels::Same(it->second, c.entry->second);
     });
   }
   if (keep.size() == first.size()) return first;  // shared, not copied

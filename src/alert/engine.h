@@ -124,8 +124,8 @@ class AlertEngine {
   void Flush(TimePoint now);
 
   // The decisions and notifications since the last call. The engine keeps
-  // room for as many as the last batch had, so a steady stream does not
-  // regrow (and move) them batch after batch.
+  // room for as many as its largest batch had, so a stream does not regrow
+  // (and move) them batch after batch.
   std::vector<AlertDecision> TakeDecisions() { return Take(decisions_); }
   std::vector<Notification> TakeNotifications() { return Take(notifications_); }
 
@@ -140,7 +140,7 @@ class AlertEngine {
   template <typename T>
   static std::vector<T> Take(std::vector<T>& v) {
     std::vector<T> out;
-    out.reserve(v.size());
+    out.reserve(v.capacity());
     out.swap(v);
     return out;
   }

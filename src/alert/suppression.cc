@@ -88,8 +88,8 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
           prefixes.push_back(prefix);
         }
         if (prefixes.empty()) continue;
-        auto found = std::find_if(by_prefix_.begin(), by_prefix_.end(),
-                                  [&](const PrefixTable& t) { return t.label == label; });
+        auto found =
+            std::find_if(by_prefix_.begin(), by_prefix_.end(), [&](const PrefixTable& t) { return t.label == label; });
         if (found == by_prefix_.end()) {
           found = by_prefix_.emplace(by_prefix_.end());
           found->label = label;
@@ -106,8 +106,8 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
       }
       if (!placed) scanned_.push_back(i);
     } else {
-      auto found = std::find_if(by_value_.begin(), by_value_.end(),
-                                [&](const ValueTable& t) { return t.label == key->name(); });
+      auto found =
+          std::find_if(by_value_.begin(), by_value_.end(), [&](const ValueTable& t) { return t.label == key->name(); });
       if (found == by_value_.end()) {
         found = by_value_.emplace(by_value_.end());
         found->label = key->name();

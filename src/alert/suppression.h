@@ -106,7 +106,7 @@ class SuppressionIndex {
     std::vector<std::size_t> lengths;
   };
   std::vector<PrefixTable> by_prefix_;
-  LabelHint priority_hint_;  // where MaxFor's priority label was
+  LabelHint priority_hint_;             // where MaxFor's priority label was
   std::vector<std::uint32_t> scanned_;  // the rest
 
   // Candidate indexes in policy order.

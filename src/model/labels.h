@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -112,6 +113,29 @@ class Labels {
   }
   ~Labels() { Release(rep_); }
 
+  // a == b, without a call to memcmp for the short texts labels mostly are
+  // (names, teams, services): two overlapping word loads compare 4 to 16
+  // bytes.
+  static bool Same(std::string_view a, std::string_view b) {
+    const std::size_t n = a.size();
+    if (n != b.size()) return false;
+    const char* x = a.data();
+    const char* y = b.data();
+    if (n >= 8) {
+      if (n > 16) return std::memcmp(x, y, n) == 0;
+      return ((Load<std::uint64_t>(x) ^ Load<std::uint64_t>(y)) |
+              (Load<std::uint64_t>(x + n - 8) ^ Load<std::uint64_t>(y + n - 8))) == 0;
+    }
+    if (n >= 4) {
+      return ((Load<std::uint32_t>(x) ^ Load<std::uint32_t>(y)) |
+              (Load<std::uint32_t>(x + n - 4) ^ Load<std::uint32_t>(y + n - 4))) == 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] != y[i]) return false;
+    }
+    return true;
+  }
+
   size_type size() const { return rep_ != nullptr ? rep_->size : 0; }
   bool empty() const { return size() == 0; }
   const_iterator begin() const { return rep_ != nullptr ? At(0) : const_iterator(); }
@@ -132,7 +156,7 @@ class Labels {
   // Like find, trying position `hint` first: sets of one shape (alerts of
   // one source) hold a name at the same position.
   const_iterator FindNear(std::string_view name, size_type hint) const {
-    if (hint < size() && std::string_view(rep_->entries()[rep_->order()[hint]].first) == name) return At(hint);
+    if (hint < size() && Same(rep_->entries()[rep_->order()[hint]].first, name)) return At(hint);
     return find(name);
   }
   size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
@@ -211,15 +235,17 @@ class Labels {
     std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
     const std::uint32_t* order() const { return reinterpret_cast<const std::uint32_t*>(entries() + capacity); }
   };
+  template <typename W>
+  static W Load(const char* p) {
+    W w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+  }
   const_iterator At(std::size_t p) const { return const_iterator(rep_->entries(), rep_->order() + p); }
   static Rep* Allocate(std::size_t capacity);
   static void Release(Rep* rep);
 
-  // Names of one length (service, package, finding) mostly differ in their
-  // first byte: test it before calling memcmp.
-  static bool SameName(const std::string& key, std::string_view name) {
-    return key.size() == name.size() && (name.empty() || key[0] == name[0]) && std::string_view(key) == name;
-  }
+  static bool SameName(const std::string& key, std::string_view name) { return Same(key, name); }
   const value_type* Entry(std::string_view name) const {
     if (rep_ == nullptr) return nullptr;
     const value_type* e = rep_->entries();

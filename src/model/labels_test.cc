@@ -241,6 +241,22 @@ TEST(LabelsTest, AssignAgreesWithEmplaceOneByOne) {
   }
 }
 
+// Same agrees with == for every length around its word sizes, with the
+// difference at every position (the overlapping loads cover each byte).
+TEST(LabelsTest, SameAgreesWithEquality) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::string a(n, 'x');
+    EXPECT_TRUE(Labels::Same(a, std::string(n, 'x'))) << n;
+    EXPECT_FALSE(Labels::Same(a, std::string(n + 1, 'x'))) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = 'y';
+      EXPECT_FALSE(Labels::Same(a, b)) << n << " " << i;
+      EXPECT_FALSE(Labels::Same(b, a)) << n << " " << i;
+    }
+  }
+}
+
 // A hint left by a set of another shape, or by another name, never changes
 // the answer: only where the look-up starts.
 TEST(LabelsTest, GetWithAHintAgreesWithGet) {
