@@ -171,10 +171,12 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
   for (auto a = alerts.begin() + 1; a != alerts.end() && !keep.empty(); ++a) {
     const Labels& l = (*a).*field;
     if (l.SharesWith(first)) continue;
-    std::erase_if(keep, [&](const Candidate& c) {
-      const auto it = l.FindNear(c.entry->first, c.pos);
-      return it == l.end() || !Labels::Same(it->second, c.entry->second);
-    });
+    std::size_t kept = 0;
+    for (const Candidate& c : keep) {
+      const Labels::value_type* e = l.EntryNear(c.entry->first, c.pos);
+      if (e != nullptr && Labels::Same(e->second, c.entry->second)) keep[kept++] = c;
+    }
+    keep.resize(kept);
   }
   if (keep.size() == first.size()) return first;  // shared, not copied
   Labels out;

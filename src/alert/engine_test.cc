@@ -118,6 +118,52 @@ TEST(AlertEngineTest, CommonLabelsAreTheEntriesEveryAlertShares) {
   EXPECT_EQ(annotations, want_annotations);  // each summary differs
 }
 
+// Common labels and annotations are exactly the entries every alert of the
+// notification has with one value, whatever the alerts' shapes: labels in
+// other orders, absent, empty (present but "", not the same as absent),
+// and alerts with more labels than the first.
+TEST(AlertEngineTest, CommonEntriesAreWhatEveryAlertShares) {
+  const AlertPolicy policy = PolicyFrom(kRouting);
+  std::uint64_t state = 3;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  const std::vector<std::string> names = {"aaa", "env", "region", "tier", "zone", "zzz"};
+  const std::vector<std::string> values = {"", "a", "b"};
+  for (int round = 0; round < 60; ++round) {
+    AlertEngine engine(policy);
+    engine.BeginEvaluation(kT0);
+    const std::size_t count = 1 + next(6);
+    for (std::size_t i = 0; i < count; ++i) {
+      Alert a = MakeAlert("r" + std::to_string(i), "FindingOverdue", Urgency::kTicket, "payments", "api");
+      for (std::size_t k = next(names.size()); k-- > 0;) {
+        const std::string& name = names[next(names.size())];
+        // Mostly one value per name, so that some entries stay common.
+        a.labels[name] = next(4) == 0 ? values[next(values.size())] : "a";
+      }
+      if (next(2) == 0) a.annotations["runbook"] = next(3) == 0 ? "other" : "rb";
+      engine.Fire(std::move(a), kT0);
+    }
+    engine.Flush(kT0 + 30);
+    const auto n = engine.TakeNotifications();
+    ASSERT_EQ(n.size(), 1u) << round;
+    ASSERT_EQ(n[0].alerts.size(), count) << round;
+    for (auto field : {&NotifiedAlert::labels, &NotifiedAlert::annotations}) {
+      std::map<std::string, std::string> want((n[0].alerts[0].*field).begin(), (n[0].alerts[0].*field).end());
+      for (const NotifiedAlert& a : n[0].alerts) {
+        std::erase_if(want, [&](const auto& entry) {
+          const auto it = (a.*field).find(entry.first);
+          return it == (a.*field).end() || it->second != entry.second;
+        });
+      }
+      const Labels& common = field == &NotifiedAlert::labels ? n[0].common_labels : n[0].common_annotations;
+      const std::map<std::string, std::string> got(common.begin(), common.end());
+      EXPECT_EQ(got, want) << "round " << round;
+    }
+  }
+}
+
 TEST(AlertEngineTest, GroupWaitIntervalAndRepeatFollowAlertmanager) {
   const AlertPolicy policy = PolicyFrom(kRouting);
   AlertEngine engine(policy);

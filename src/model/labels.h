@@ -153,11 +153,15 @@ class Labels {
     }
     return end();
   }
-  // Like find, trying position `hint` first: sets of one shape (alerts of
-  // one source) hold a name at the same position.
-  const_iterator FindNear(std::string_view name, size_type hint) const {
-    if (hint < size() && Same(rep_->entries()[rep_->order()[hint]].first, name)) return At(hint);
-    return find(name);
+  // The entry named `name` (null when absent), trying position `hint` in
+  // name order first: sets of one shape (alerts of one source) hold a name
+  // at the same position.
+  const value_type* EntryNear(std::string_view name, size_type hint) const {
+    if (hint < size()) {
+      const value_type* e = &rep_->entries()[rep_->order()[hint]];
+      if (SameName(e->first, name)) return e;
+    }
+    return Entry(name);
   }
   size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
   bool contains(std::string_view name) const { return Entry(name) != nullptr; }

@@ -101,16 +101,16 @@ TEST(LabelsTest, ConvertsToAJsonObject) {
   EXPECT_EQ(nlohmann::json(Labels()).dump(), "{}");
 }
 
-TEST(LabelsTest, FindNearFindsTheEntryWhateverTheHint) {
+TEST(LabelsTest, EntryNearFindsTheEntryWhateverTheHint) {
   Labels l{{"team", "payments"}, {"alertname", "X"}, {"service", "api"}};
   // The right position, a wrong one and one past the end all find the entry.
   for (std::size_t hint : {1, 0, 7}) {
-    const auto it = l.FindNear("service", hint);
-    ASSERT_NE(it, l.end()) << hint;
-    EXPECT_EQ(it->second, "api") << hint;
+    const Labels::value_type* e = l.EntryNear("service", hint);
+    ASSERT_NE(e, nullptr) << hint;
+    EXPECT_EQ(e->second, "api") << hint;
   }
-  EXPECT_EQ(l.FindNear("missing", 1), l.end());
-  EXPECT_EQ(Labels().FindNear("team", 0), Labels().end());
+  EXPECT_EQ(l.EntryNear("missing", 1), nullptr);
+  EXPECT_EQ(Labels().EntryNear("team", 0), nullptr);
 }
 
 TEST(LabelsTest, AddAbsentAgreesWithTryEmplaceOneByOne) {
