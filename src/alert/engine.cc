@@ -38,13 +38,14 @@ void GroupLabels(const Labels& labels, const std::vector<std::string>* group_by,
 // A group's key: route, team, urgency and group labels (into `key`, reused).
 void GroupKey(std::string_view path, std::string_view team, Urgency urgency, const std::vector<LabelView>& group_labels,
               std::string* key) {
+  using namespace std::string_view_literals;  // NOLINT: literals appended by length, not by strlen
   key->clear();
-  key->append(path).append("|").append(team).append("|").append(Name(urgency)).append("|{");
+  key->append(path).append("|"sv).append(team).append("|"sv).append(Name(urgency)).append("|{"sv);
   bool first = true;
   for (const auto& [k, v] : group_labels) {
     if (!first) key->push_back(',');
     first = false;
-    key->append(k).append("=\"").append(v).append("\"");
+    key->append(k).append("=\""sv).append(v).push_back('"');
   }
   key->push_back('}');
 }
