@@ -193,6 +193,10 @@ TEST(LabelsTest, AgreesWithStdMapUnderRandomChanges) {
       ASSERT_EQ(Entries(l), Entries(m)) << "round " << round << " step " << step;
       EXPECT_EQ(Entries(before), before_entries);
       for (const auto& [k, v] : m) EXPECT_EQ(l.Get(k), v);
+      for (const std::string& n : names) {  // erased names are absent again, present ones found
+        EXPECT_EQ(l.contains(n), m.count(n) == 1) << n;
+        EXPECT_EQ(l.find(n) != l.end(), m.count(n) == 1) << n;
+      }
       EXPECT_EQ(l.Get("absent"), "");
     }
   }
