@@ -145,8 +145,8 @@ bool Matcher::RegexMatches(std::string_view v) const {
 
 bool Matcher::MatchesValue(std::string_view v) const {
   switch (op_) {
-    case MatchOp::kEqual: return v == value_;
-    case MatchOp::kNotEqual: return v != value_;
+    case MatchOp::kEqual: return Labels::Same(v, value_);
+    case MatchOp::kNotEqual: return !Labels::Same(v, value_);
     case MatchOp::kRegex: return RegexMatches(v);
     case MatchOp::kNotRegex: return !RegexMatches(v);
   }
