@@ -77,7 +77,6 @@ Labels::Rep& Labels::Mutable(std::size_t extra) {
     }
     std::copy_n(rep_->order(), n, fresh->order());
     fresh->size = static_cast<std::uint32_t>(n);
-    fresh->names = rep_->names;
     Release(rep_);
   }
   rep_ = fresh;
@@ -90,7 +89,6 @@ std::string& Labels::Add(std::size_t p, std::string_view name, std::string value
   std::string key(name);  // before Mutable: `name` may view this set's own entries
   Rep& r = Mutable(1);
   const std::uint32_t n = r.size;
-  r.names |= NameBit(key);
   new (r.entries() + n) value_type(std::move(key), std::move(value));
   std::uint32_t* order = r.order();
   std::copy_backward(order + p, order + n, order + n + 1);
@@ -137,10 +135,7 @@ void Labels::Append(const std::pair<std::string_view, std::string_view>* fresh, 
   value_type* e = r.entries();
   std::uint32_t* order = r.order();
   const std::size_t n = r.size;
-  for (std::size_t j = 0; j < k; ++j) {
-    new (e + n + j) value_type(fresh[j].first, fresh[j].second);
-    r.names |= NameBit(fresh[j].first);
-  }
+  for (std::size_t j = 0; j < k; ++j) new (e + n + j) value_type(fresh[j].first, fresh[j].second);
   r.size = static_cast<std::uint32_t>(n + k);
   // Merge the new entries (sorted, at n..n+k) into the name order from the back.
   std::size_t i = n, j = k, w = n + k;
@@ -166,7 +161,6 @@ void Labels::Assign(const std::pair<std::string_view, std::string_view>* entries
   for (std::size_t i = 0; i < n; ++i) {
     new (e + i) value_type(entries[i].first, entries[i].second);
     rep_->size = static_cast<std::uint32_t>(i + 1);  // counted as built: a throw frees what was
-    rep_->names |= NameBit(entries[i].first);
     order[i] = static_cast<std::uint32_t>(i);
   }
   // Stable by name, so the first of equal names comes first.
@@ -218,8 +212,6 @@ Labels::const_iterator Labels::erase(const_iterator pos) {
   std::destroy_at(e + last);
   std::copy(order + p + 1, order + r.size, order + p);
   r.size = last;
-  r.names = 0;  // the erased name's bit may be another's too
-  for (std::uint32_t q = 0; q < r.size; ++q) r.names |= NameBit(e[q].first);
   if (r.size == 0) {
     clear();
     return {};

@@ -146,7 +146,6 @@ class Labels {
   // slower (callgrind, bench/alert).
   const_iterator find(std::string_view name) const {
     if (rep_ == nullptr) return {};
-    if ((rep_->names & NameBit(name)) == 0) return end();
     const value_type* entries = rep_->entries();
     const std::uint32_t* order = rep_->order();
     for (std::size_t p = 0; p < rep_->size; ++p) {
@@ -235,10 +234,6 @@ class Labels {
     std::atomic<std::uint32_t> refs{1};
     std::uint32_t size = 0;
     std::uint32_t capacity = 0;
-    // One bit per name present (NameBit): a name whose bit is clear is
-    // absent without a scan. Matchers and derived labels look up absent
-    // names often (a label the alert lacks, a name about to be added).
-    std::uint64_t names = 0;
     value_type* entries() { return reinterpret_cast<value_type*>(this + 1); }
     const value_type* entries() const { return reinterpret_cast<const value_type*>(this + 1); }
     std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
@@ -255,14 +250,8 @@ class Labels {
   static void Release(Rep* rep);
 
   static bool SameName(const std::string& key, std::string_view name) { return Same(key, name); }
-  static std::uint64_t NameBit(std::string_view name) {
-    std::size_t h = name.size();
-    if (!name.empty())
-      h = h * 31 + static_cast<unsigned char>(name.front()) * 7 + static_cast<unsigned char>(name.back());
-    return std::uint64_t{1} << (h & 63);
-  }
   const value_type* Entry(std::string_view name) const {
-    if (rep_ == nullptr || (rep_->names & NameBit(name)) == 0) return nullptr;
+    if (rep_ == nullptr) return nullptr;
     const value_type* e = rep_->entries();
     for (const value_type* end = e + rep_->size; e != end; ++e) {
       if (SameName(e->first, name)) return e;
