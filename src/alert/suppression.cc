@@ -88,11 +88,12 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
           prefixes.push_back(prefix);
         }
         if (prefixes.empty()) continue;
+        const std::string_view name = label;  // a lambda cannot capture a structured binding under clang 14
         auto found =
-            std::find_if(by_prefix_.begin(), by_prefix_.end(), [&](const PrefixTable& t) { return t.label == label; });
+            std::find_if(by_prefix_.begin(), by_prefix_.end(), [&](const PrefixTable& t) { return t.label == name; });
         if (found == by_prefix_.end()) {
           found = by_prefix_.emplace(by_prefix_.end());
-          found->label = label;
+          found->label = name;
         }
         PrefixTable& table = *found;
         for (const std::string& prefix : prefixes) {
