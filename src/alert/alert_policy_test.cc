@@ -127,5 +127,20 @@ TEST(AlertPolicyTest, LintReportsAlertingFiles) {
   EXPECT_NE(r.errors[0].ToString().find("ghost"), std::string::npos);
 }
 
+// Urgencies read in any case and with surrounding space, the usual
+// lowercase spelling by its fast path, and nothing else.
+TEST(AlertPolicyTest, UrgencyParsesInAnyCase) {
+  EXPECT_EQ(ParseUrgency("page"), Urgency::kPage);
+  EXPECT_EQ(ParseUrgency("ticket"), Urgency::kTicket);
+  EXPECT_EQ(ParseUrgency("digest"), Urgency::kDigest);
+  EXPECT_EQ(ParseUrgency(" Page "), Urgency::kPage);
+  EXPECT_EQ(ParseUrgency("TICKET"), Urgency::kTicket);
+  EXPECT_EQ(ParseUrgency("Digest\t"), Urgency::kDigest);
+  for (const Urgency u : {Urgency::kPage, Urgency::kTicket, Urgency::kDigest}) EXPECT_EQ(ParseUrgency(Name(u)), u);
+  EXPECT_EQ(ParseUrgency(""), std::nullopt);
+  EXPECT_EQ(ParseUrgency("pager"), std::nullopt);
+  EXPECT_EQ(ParseUrgency("pag"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace secbudget

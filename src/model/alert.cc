@@ -14,6 +14,10 @@ std::string_view Name(Urgency u) {
 }
 
 std::optional<Urgency> ParseUrgency(std::string_view s) {
+  // The usual spellings first, without building a lowered copy.
+  if (s == "page") return Urgency::kPage;
+  if (s == "ticket") return Urgency::kTicket;
+  if (s == "digest") return Urgency::kDigest;
   const std::string l = ToLower(Trim(s));
   if (l == "page") return Urgency::kPage;
   if (l == "ticket") return Urgency::kTicket;
