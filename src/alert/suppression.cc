@@ -20,6 +20,18 @@ bool AnyGlob(const std::vector<std::string>& globs, const Labels& labels, std::s
 constexpr std::string_view kIndexedLabels[] = {"finding", "vulnerability", "package", "artifact", "alertname",
                                                "rule",    "asset",         "service", "team"};
 
+// The table of `label` in `tables`, added when absent (a handful of labels:
+// a scan).
+template <typename Table>
+Table& TableFor(std::vector<Table>& tables, std::string_view label) {
+  for (Table& t : tables) {
+    if (t.label == label) return t;
+  }
+  Table& added = tables.emplace_back();
+  added.label = label;
+  return added;
+}
+
 }  // namespace
 
 bool Suppression::InScope(const Labels& labels) const {
@@ -88,14 +100,7 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
           prefixes.push_back(prefix);
         }
         if (prefixes.empty()) continue;
-        const std::string_view name = label;  // a lambda cannot capture a structured binding under clang 14
-        auto found =
-            std::find_if(by_prefix_.begin(), by_prefix_.end(), [&](const PrefixTable& t) { return t.label == name; });
-        if (found == by_prefix_.end()) {
-          found = by_prefix_.emplace(by_prefix_.end());
-          found->label = name;
-        }
-        PrefixTable& table = *found;
+        PrefixTable& table = TableFor(by_prefix_, label);
         for (const std::string& prefix : prefixes) {
           auto& ids = table.ids[prefix];
           if (ids.empty() || ids.back() != i) ids.push_back(i);
@@ -107,13 +112,7 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
       }
       if (!placed) scanned_.push_back(i);
     } else {
-      auto found =
-          std::find_if(by_value_.begin(), by_value_.end(), [&](const ValueTable& t) { return t.label == key->name(); });
-      if (found == by_value_.end()) {
-        found = by_value_.emplace(by_value_.end());
-        found->label = key->name();
-      }
-      found->ids[key->value()].push_back(i);
+      TableFor(by_value_, key->name()).ids[key->value()].push_back(i);
     }
   }
 }
