@@ -26,6 +26,7 @@
 
 #include "alert/engine.h"
 #include "bench_util.h"
+#include "common/allocator.h"
 
 using namespace secbudget;         // NOLINT
 using namespace secbudget::bench;  // NOLINT
@@ -278,7 +279,8 @@ int main(int argc, char** argv) {
                            "pipeline: read + suppress, route, inhibit, group, capacity", pipe, n / pipe, read / pipe);
   std::cout << fmt::format("\ndecisions {} (suppressed {}, paged {}, shed {}, grouped {}), notifications {}\n",
                            decisions, suppressed, paged, shed, grouped, notifications);
-  std::cout << fmt::format("resident set after the pipeline {:.0f} MiB, peak {:.0f} MiB\n", rss_after, PeakRssMiB());
+  std::cout << fmt::format("resident set after the pipeline {:.0f} MiB, peak {:.0f} MiB; allocator {}\n", rss_after,
+                           PeakRssMiB(), AllocatorName());
   std::cout << fmt::format("goal: >= 500,000 alerts/s on one core: {}\n", n / pipe >= 500000 ? "met" : "NOT met");
   return 0;
 }

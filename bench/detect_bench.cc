@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "common/allocator.h"
 #include "common/time.h"
 #include "detect/detector.h"
 #include "detect/logsource.h"
@@ -685,6 +686,7 @@ int main(int argc, char** argv) {
       "rules: {} file(s) under {}, {} rule(s) loaded, {} rejected; {} serve cloudtrail "
       "(prefilter: {} indexed, {} on every event)\n",
       set.files().size(), o.rules, set.rules().size(), set.rejected().size(), serving, index.indexed, index.unindexed);
+  std::cout << fmt::format("allocator: {}\n", AllocatorName());
 
   const Corpus corpus = LoadTemplates(o.shared);
   if (corpus.templates.empty()) {

@@ -25,6 +25,7 @@
 #include <iostream>
 
 #include "bench_util.h"
+#include "common/allocator.h"
 #include "common/yaml.h"
 #include "incident/roster.h"
 #include "incident/service.h"
@@ -208,5 +209,6 @@ int main(int argc, char** argv) {
                            Median(load_s) / Median(yaml_s));
   std::cout << fmt::format("  roster: who    {:>9.0f} lookups/s\n", 1e6 / Median(who_s));
   std::cout << fmt::format("  peak RSS       {:>9.1f} MiB\n", PeakRssMiB());
+  std::cout << fmt::format("  allocator      {}\n", AllocatorName());
   return 0;
 }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "common/allocator.h"
 #include "common/clock.h"
 #include "ingest/item_arrays.h"
 #include "ingest/json_util.h"
@@ -386,8 +387,8 @@ int main(int argc, char** argv) {
   Print(dup, baseline);
   std::cout << fmt::format(
       "memory: RSS {:.0f} MiB after half the first ingest, {:.0f} MiB after all of it; peak {:.0f} MiB; database "
-      "{:.0f} MiB\n",
-      rss_half, rss_full, PeakRssMiB(), db_mib);
+      "{:.0f} MiB; allocator {}\n",
+      rss_half, rss_full, PeakRssMiB(), db_mib, AllocatorName());
   // The goals of the issue that asked for this benchmark, stated for its
   // corpus of 1,000 images x 500 vulnerabilities: small reports are
   // dominated by what every report costs.

@@ -22,6 +22,7 @@
 #include <iostream>
 
 #include "bench_util.h"
+#include "common/allocator.h"
 #include "slo/service.h"
 #include "store/store.h"
 
@@ -242,7 +243,7 @@ int main(int argc, char** argv) {
                            "full status, every unit", status, static_cast<double>(rows) / status, status / read);
   std::cout << fmt::format("{:<34} {:>9.1f} ms (median of {} gates)                goal < 50 ms\n",
                            "one service's gate", gate * 1000, gate_s.size());
-  std::cout << fmt::format("memory: peak RSS {:.0f} MiB\n", PeakRssMiB());
+  std::cout << fmt::format("memory: peak RSS {:.0f} MiB; allocator {}\n", PeakRssMiB(), AllocatorName());
   if (args.dir.empty()) fs::remove_all(dir);
   return 0;
 }

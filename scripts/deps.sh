@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config ccache libsimdjson-dev libyaml-cpp-dev libcli11-dev libfmt-dev libre2-dev
           libcpp-httplib-dev libical-dev libkainjow-mustache-dev
-          nlohmann-json3-dev libsqlite3-dev zlib1g-dev libxxhash-dev)
+          nlohmann-json3-dev libsqlite3-dev zlib1g-dev libxxhash-dev libmimalloc-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy python3 sqlite3 jq)
 fi

@@ -35,6 +35,8 @@ contains "$work/out" "--target" "ingest help documents --target"
 expect "unknown option is a usage error" 2 "$sb_bin" findings --no-such-option
 expect "bad --now is a usage error" 2 "$sb_bin" --now yesterday findings
 contains "$work/err" "invalid time" "--now error says why"
+expect "version" 0 "$sb_bin" version
+contains "$work/out" "allocator " "version names the allocator"
 
 # Policy.
 expect "lint the example policy" 0 "$sb_bin" lint

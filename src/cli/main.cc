@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/detect_commands.h"
 #include "cli/incident_commands.h"
+#include "common/allocator.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -246,8 +247,9 @@ Examples:
   if (*c_reports) return RunReports(g);
   if (*c_verify) return RunVerify(g);
   if (*c_version) {
-    std::cout << fmt::format("secbudget 0.1.0\nsqlite {} (schema {})\nsimdjson {}\n", sqlite3_libversion(),
-                             secbudget::SqliteSchemaVersion(), SIMDJSON_STRINGIFY(SIMDJSON_VERSION));
+    std::cout << fmt::format("secbudget 0.1.0\nsqlite {} (schema {})\nsimdjson {}\nallocator {}\n",
+                             sqlite3_libversion(), secbudget::SqliteSchemaVersion(),
+                             SIMDJSON_STRINGIFY(SIMDJSON_VERSION), secbudget::AllocatorName());
     return 0;
   }
   return kExitUsage;
