@@ -102,7 +102,7 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
         if (prefixes.empty()) continue;
         PrefixTable& table = TableFor(by_prefix_, label);
         for (const std::string& prefix : prefixes) {
-          auto& ids = table.ids[prefix];
+          auto& ids = *table.ids.Insert(prefix, {}).first;
           if (ids.empty() || ids.back() != i) ids.push_back(i);
           if (std::find(table.lengths.begin(), table.lengths.end(), prefix.size()) == table.lengths.end())
             table.lengths.push_back(prefix.size());
@@ -112,7 +112,7 @@ SuppressionIndex::SuppressionIndex(const std::vector<Suppression>* suppressions,
       }
       if (!placed) scanned_.push_back(i);
     } else {
-      TableFor(by_value_, key->name()).ids[key->value()].push_back(i);
+      TableFor(by_value_, key->name()).ids.Insert(key->value(), {}).first->push_back(i);
     }
   }
 }
@@ -128,15 +128,13 @@ void SuppressionIndex::Candidates(const Labels& labels, std::vector<std::uint32_
   for (const ValueTable& table : by_value_) {
     const std::string_view value = labels.Get(table.label, table.hint);
     if (value.empty()) continue;  // equalities with "" are not indexed
-    const auto vit = table.ids.find(value);
-    if (vit != table.ids.end()) add(vit->second);
+    if (const auto* ids = table.ids.Find(value)) add(*ids);
   }
   for (const PrefixTable& table : by_prefix_) {
     const std::string_view value = labels.Get(table.label, table.hint);
     for (std::size_t len : table.lengths) {
       if (len > value.size()) continue;
-      const auto pit = table.ids.find(value.substr(0, len));
-      if (pit != table.ids.end()) add(pit->second);
+      if (const auto* ids = table.ids.Find(value.substr(0, len))) add(*ids);
     }
   }
   if (!scanned_.empty()) add(scanned_);

@@ -151,6 +151,7 @@ class StringMap {
       if (s.hash == h && entries_[s.entry - 1].first == key) return &entries_[s.entry - 1].second;
     }
   }
+  const V* Find(std::string_view key) const { return const_cast<StringMap*>(this)->Find(key); }
 
   // Inserts (key, value) unless `key` is there. Returns the stored value and
   // whether it was inserted. The pointer is valid until the next insert.
