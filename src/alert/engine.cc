@@ -253,10 +253,10 @@ void AlertEngine::InhibitAdd(AlertEntry& e, int delta) {
     const InhibitRule& rule = rules[i];
     if (!RuleHolds(e.inhibit_sources, i, rule.source, e.alert.labels)) continue;
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
-    const auto it = inhibitors_[i].try_emplace(key).first;
-    it->second.count += delta;
-    if (delta > 0) it->second.example = e.alert.dedup_key;
-    if (it->second.count <= 0) inhibitors_[i].erase(it);
+    Inhibitors& in = *inhibitors_[i].FindOrAdd(key, [&](Inhibitors& added) { added.values = key; }).first;
+    in.count += delta;
+    if (delta > 0) in.example = e.alert.dedup_key;
+    if (in.count <= 0) inhibitors_[i].Erase(&in);
   }
 }
 
@@ -270,13 +270,13 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
     const InhibitRule& rule = rules[i];
     if (!RuleHolds(e.inhibit_targets, i, rule.target, e.alert.labels)) continue;
     const std::string& key = EqualValues(rule.equal, e.alert.labels);
-    const auto it = inhibitors_[i].find(key);
-    if (it == inhibitors_[i].end()) continue;
-    int count = it->second.count;
+    const Inhibitors* in = inhibitors_[i].Find(key);
+    if (in == nullptr) continue;
+    int count = in->count;
     // An alert matching both sides does not inhibit itself.
     if (Firing(e) && RuleHolds(e.inhibit_sources, i, rule.source, e.alert.labels)) --count;
     if (count > 0) {
-      *by = it->second.example;
+      *by = in->example;
       return true;
     }
   }
@@ -303,8 +303,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   // convention); added here once rather than to every notification's copy.
   if (!alert.summary.empty()) alert.annotations.try_emplace("summary", alert.summary);
 
-  auto [it, inserted] = alerts_.try_emplace(alert.dedup_key);
-  AlertEntry& e = it->second;
+  auto [entry, inserted] =
+      alerts_.FindOrAdd(alert.dedup_key, [&](AlertEntry& added) { added.alert.dedup_key = alert.dedup_key; });
+  AlertEntry& e = *entry;
   const bool new_episode = inserted || !Firing(e);
   if (!inserted && Firing(e)) InhibitAdd(e, -1);
   if (new_episode) {
@@ -427,9 +428,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
 }
 
 void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
-  auto it = alerts_.find(std::string(dedup_key));
-  if (it == alerts_.end() || !Firing(it->second)) return;
-  AlertEntry& e = it->second;
+  AlertEntry* found = alerts_.Find(dedup_key);
+  if (found == nullptr || !Firing(*found)) return;
+  AlertEntry& e = *found;
   InhibitAdd(e, -1);
   e.resolved_at = now;
   // Only alerts some notification announced need a resolved notification.
@@ -439,15 +440,15 @@ void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
              [] { return std::string("resolved before its group's first notification"); });
     }
     LeaveGroups(e, now);
-    alerts_.erase(it);
+    alerts_.Erase(&e);
   }
 }
 
 void AlertEngine::EndEvaluation(std::string_view source, TimePoint now) {
   std::vector<std::string> gone;
-  for (const auto& [key, e] : alerts_) {
-    if (Firing(e) && e.alert.source == source && e.last_eval != eval_) gone.push_back(key);
-  }
+  alerts_.ForEach([&](const AlertEntry& e) {
+    if (Firing(e) && e.alert.source == source && e.last_eval != eval_) gone.push_back(e.alert.dedup_key);
+  });
   for (const std::string& key : gone) Resolve(key, now);
 }
 
@@ -526,7 +527,7 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
                                      [](const GroupRef& r) { return r.group->members[r.pos].notified; });
     if (!pending) {
       LeaveGroups(*e, now);  // announced nowhere: no group records its departure
-      alerts_.erase(e->alert.dedup_key);
+      alerts_.Erase(e);
     }
   }
   ++g.seq;
@@ -657,7 +658,8 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         e.notified = j.value("notified", false);
         MarkInhibitTargets(e);
         if (Firing(e)) InhibitAdd(e, +1);
-        alerts_.emplace(r.key, std::move(e));
+        AlertEntry& added = *alerts_.FindOrAdd(r.key, [&](AlertEntry& a) { a.alert.dedup_key = r.key; }).first;
+        added = std::move(e);  // e.alert.dedup_key is r.key
       } else if (r.kind == "group") {
         AlertGroup g;
         g.key = r.key;
@@ -701,10 +703,10 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
   for (const GroupMembers& gm : members) {
     AlertGroup& g = groups_.at(gm.group);
     for (const std::string& key : gm.members) {
-      const auto it = alerts_.find(key);
-      if (it == alerts_.end()) continue;                                // forgotten: nothing left to announce
-      if (Place(it->second, &g) != it->second.groups.size()) continue;  // listed twice
-      Join(it->second, g);
+      AlertEntry* const e = alerts_.Find(key);
+      if (e == nullptr) continue;                         // forgotten: nothing left to announce
+      if (Place(*e, &g) != e->groups.size()) continue;  // listed twice
+      Join(*e, g);
       g.members.back().notified = std::find(gm.notified.begin(), gm.notified.end(), key) != gm.notified.end();
     }
   }
@@ -718,8 +720,8 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
     rows->push_back(StateRow{std::move(kind), std::move(key), j.dump()});
   };
   put("engine", "engine", json{{"eval", eval_}});
-  for (const auto& [key, e] : alerts_) {
-    put("alert", key,
+  alerts_.ForEach([&](const AlertEntry& e) {
+    put("alert", e.alert.dedup_key,
         json{{"source", e.alert.source},
              {"name", e.alert.name},
              {"alert_urgency", Name(e.alert.urgency)},
@@ -737,7 +739,7 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"outcome", Name(e.outcome)},
              {"ref", e.ref},
              {"notified", e.notified}});
-  }
+  });
   for (const auto& [key, g] : groups_) {
     json departed = json::array();
     for (const auto& [k, a] : g.departed) {

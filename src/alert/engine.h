@@ -34,6 +34,7 @@
 #include "alert/alert_policy.h"
 #include "alert/alert_store.h"
 #include "alert/notification.h"
+#include "common/u64_map.h"
 #include "model/alert.h"
 
 namespace secbudget {
@@ -66,6 +67,9 @@ struct AlertEntry {
   std::uint64_t inhibit_targets = 0;
   std::uint64_t inhibit_sources = 0;
 };
+
+// The key an alert is indexed by (its dedup key).
+inline std::string_view AlertEntryKey(const AlertEntry& e) { return e.alert.dedup_key; }
 
 struct AlertGroup {
   std::string key;
@@ -129,7 +133,14 @@ class AlertEngine {
   std::vector<AlertDecision> TakeDecisions() { return Take(decisions_); }
   std::vector<Notification> TakeNotifications() { return Take(notifications_); }
 
-  const std::unordered_map<std::string, AlertEntry>& alerts() const { return alerts_; }
+  // The alert with `dedup_key` (nullptr when the engine holds none), and
+  // every alert held (in no particular order).
+  const AlertEntry* FindAlert(std::string_view dedup_key) const { return alerts_.Find(dedup_key); }
+  template <typename Fn>
+  void ForEachAlert(Fn&& fn) const {
+    alerts_.ForEach(fn);
+  }
+  std::size_t alert_count() const { return alerts_.size(); }
   const std::map<std::string, AlertGroup>& groups() const { return groups_; }
   const std::map<std::string, TeamUsage>& usage() const { return usage_; }
   // How many times each suppression silenced an alert in this engine's
@@ -179,7 +190,9 @@ class AlertEngine {
 
   const AlertPolicy& policy_;
   SuppressionIndex suppressions_;
-  std::unordered_map<std::string, AlertEntry> alerts_;
+  // Alerts by dedup key; entries stay where they are (groups hold them by
+  // address).
+  KeyedTable<AlertEntry, &AlertEntryKey> alerts_;
   std::map<std::string, AlertGroup> groups_;
   std::map<std::string, TeamUsage> usage_;
   // The groups by key, hashed (groups_ keeps them in key order for Flush):
@@ -188,10 +201,12 @@ class AlertEngine {
   // Per inhibit rule: the equal-label values of firing source alerts -> how
   // many, and one of them (the latest to fire) to name in decisions.
   struct Inhibitors {
+    std::string values;  // the key: EqualValues of the rule's `equal` labels
     int count = 0;
     std::string example;
   };
-  std::vector<std::unordered_map<std::string, Inhibitors>> inhibitors_;
+  static std::string_view InhibitorsKey(const Inhibitors& i) { return i.values; }
+  std::vector<KeyedTable<Inhibitors, &InhibitorsKey>> inhibitors_;
   std::uint64_t eval_ = 0;
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;

@@ -75,7 +75,7 @@ Alert MakeAlert(std::string key, std::string name, Urgency u, std::string team, 
 
 std::map<std::string, AlertOutcome> Outcomes(const AlertEngine& e) {
   std::map<std::string, AlertOutcome> out;
-  for (const auto& [k, a] : e.alerts()) out[k] = a.outcome;
+  e.ForEachAlert([&](const AlertEntry& a) { out[a.alert.dedup_key] = a.outcome; });
   return out;
 }
 
@@ -214,7 +214,7 @@ TEST(AlertEngineTest, GroupWaitIntervalAndRepeatFollowAlertmanager) {
   EXPECT_TRUE(n[0].alerts.back().resolved);
   EXPECT_EQ(n[0].alerts.back().dedup_key, "a1");
   EXPECT_EQ(n[0].alerts.back().ends_at, t);
-  EXPECT_EQ(engine.alerts().count("a1"), 0u);
+  EXPECT_EQ(engine.FindAlert("a1"), nullptr);
 }
 
 TEST(AlertEngineTest, AlertResolvedBeforeGroupWaitIsNeverSent) {
@@ -271,7 +271,7 @@ spec:
   n = engine.TakeNotifications();
   ASSERT_EQ(n.size(), 1u);
   EXPECT_TRUE(n[0].resolved);
-  EXPECT_EQ(engine.alerts().count("a"), 0u);
+  EXPECT_EQ(engine.FindAlert("a"), nullptr);
   engine.Flush(kT0 + kHour);
   EXPECT_TRUE(engine.TakeNotifications().empty());
   EXPECT_TRUE(engine.groups().empty());
@@ -574,7 +574,8 @@ TEST(AlertEngineTest, StateRoundTripContinuesWhereItStopped) {
   again.BeginEvaluation(kT0 + 60);
   again.Fire(MakeAlert("b", "SLOBurnRate", Urgency::kPage, "web", "site", 3), kT0 + 60);
   again.EndEvaluation("test", kT0 + 60);
-  EXPECT_TRUE(again.alerts().at("a").resolved_at == kT0 + 60);
+  ASSERT_NE(again.FindAlert("a"), nullptr);
+  EXPECT_EQ(again.FindAlert("a")->resolved_at, kT0 + 60);
   std::vector<StateRow> rows2, removed2;
   again.Flush(kT0 + 30 + 300);
   again.SaveState(&rows2, &removed2);
@@ -604,7 +605,7 @@ TEST(AlertEngineTest, StateRoundTripKeepsWhatEachGroupAnnounced) {
   EXPECT_FALSE(n[0].alerts[0].resolved);
   EXPECT_EQ(n[0].alerts[1].dedup_key, "b");
   EXPECT_TRUE(n[0].alerts[1].resolved);
-  EXPECT_EQ(again.alerts().count("b"), 0u);
+  EXPECT_EQ(again.FindAlert("b"), nullptr);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -190,6 +191,122 @@ class StringMap {
   std::vector<std::pair<std::string, V>> entries_;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+};
+
+// Objects found by a string key that each object holds (`KeyOf(object)`),
+// owned by the table: open addressing with linear probing over slots of
+// (hash, pointer), erase by backward shift (no tombstones, so a table that
+// churns keeps its probe lengths). Each object is allocated on its own and
+// never moves, so its address can be held elsewhere while it is in the
+// table. A look-up reads the flat slot array and only the objects whose
+// hash matches; a node-based std::unordered_map walks its bucket's nodes.
+// For the alert engine's alerts by dedup key and inhibitors by label values,
+// where keys come and go with every alert.
+//
+// The key an object holds must not change while it is in the table.
+// Iteration (ForEach) follows slot order. Thread-safety: none; one owner.
+template <typename T, std::string_view (*KeyOf)(const T&)>
+class KeyedTable {
+ public:
+  KeyedTable() = default;
+  KeyedTable(const KeyedTable&) = delete;
+  KeyedTable& operator=(const KeyedTable&) = delete;
+  KeyedTable(KeyedTable&& other) noexcept { Swap(other); }
+  KeyedTable& operator=(KeyedTable&& other) noexcept {
+    KeyedTable(std::move(other)).Swap(*this);
+    return *this;
+  }
+  ~KeyedTable() {
+    for (const Slot& s : slots_) delete s.object;
+  }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  T* Find(std::string_view key) const {
+    if (size_ == 0) return nullptr;
+    const std::uint64_t h = Hash64(key);
+    for (std::size_t i = Home(h);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.object == nullptr) return nullptr;
+      if (s.hash == h && KeyOf(*s.object) == key) return s.object;
+    }
+  }
+
+  // The object of `key`, and whether it was added: a new one is
+  // default-constructed and given to `init`, which must give it `key`.
+  template <typename Init>
+  std::pair<T*, bool> FindOrAdd(std::string_view key, Init&& init) {
+    if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    const std::uint64_t h = Hash64(key);
+    std::size_t i = Home(h);
+    for (; slots_[i].object != nullptr; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.hash == h && KeyOf(*s.object) == key) return {s.object, false};
+    }
+    auto made = std::make_unique<T>();
+    init(*made);
+    slots_[i] = Slot{h, made.release()};
+    ++size_;
+    return {slots_[i].object, true};
+  }
+
+  // Removes and destroys `object`, which must be in the table.
+  void Erase(T* object) {
+    std::size_t i = Home(Hash64(KeyOf(*object)));
+    while (slots_[i].object != object) i = (i + 1) & mask_;
+    delete object;
+    // Backward shift: later slots of the run move up unless their home lies
+    // cyclically in (i, j], where a probe from it would not pass i.
+    for (std::size_t j = (i + 1) & mask_; slots_[j].object != nullptr; j = (j + 1) & mask_) {
+      const std::size_t home = Home(slots_[j].hash);
+      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays) continue;
+      slots_[i] = slots_[j];
+      i = j;
+    }
+    slots_[i] = Slot{};
+    --size_;
+  }
+
+  // Calls fn(object) for every object, in slot order. `fn` must not add or
+  // erase.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const Slot& s : slots_) {
+      if (s.object != nullptr) fn(*s.object);
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    T* object = nullptr;
+  };
+
+  std::size_t Home(std::uint64_t h) const { return static_cast<std::size_t>(h) & mask_; }
+
+  void Swap(KeyedTable& other) noexcept {
+    slots_.swap(other.slots_);
+    std::swap(mask_, other.mask_);
+    std::swap(size_, other.size_);
+  }
+
+  void Rehash(std::size_t cap) {
+    std::vector<Slot> old(cap);
+    old.swap(slots_);
+    mask_ = cap - 1;
+    for (const Slot& s : old) {
+      if (s.object == nullptr) continue;
+      std::size_t i = Home(s.hash);
+      while (slots_[i].object != nullptr) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
 };
 
 }  // namespace secbudget

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace secbudget {
 namespace {
@@ -86,6 +89,103 @@ TEST(StringMap, AgreesWithStdMap) {
   EXPECT_EQ(m.Find("abc"), nullptr);
   EXPECT_TRUE(m.Insert("abc", 7).second);
   EXPECT_EQ(*m.Find("abc"), 7);
+}
+
+struct Keyed {
+  std::string key;
+  int value = 0;
+};
+std::string_view KeyOfKeyed(const Keyed& k) { return k.key; }
+using Table = KeyedTable<Keyed, &KeyOfKeyed>;
+
+// Random adds, finds and erases against std::map, over a pool of `pool`
+// keys with at most `max_live` in the table at once. Tables are small (16-256
+// slots), so runs of occupied slots are long and erases shift entries across
+// the end of the slot array; addresses must survive every shift and rehash.
+void AddFindEraseAgainstStdMap(std::size_t pool, std::size_t max_live, int steps) {
+  Table t;
+  std::map<std::string, std::pair<int, Keyed*>> ref;
+  std::mt19937_64 rng(pool);
+  std::vector<std::string> keys = {"", "a", std::string(1, '\0'), std::string(40, 'k')};
+  for (std::size_t i = 0; keys.size() < pool; ++i) keys.push_back(fmt::format("a/{}", i));
+  keys.resize(pool);
+  for (int step = 0; step < steps; ++step) {
+    const std::string& key = keys[rng() % keys.size()];
+    const auto op = rng() % 3;
+    if (op == 0 && (ref.size() < max_live || ref.count(key) != 0)) {
+      const int value = static_cast<int>(rng() % 1000);
+      const auto [obj, added] = t.FindOrAdd(key, [&](Keyed& k) {
+        k.key = key;
+        k.value = value;
+      });
+      const auto [it, ref_added] = ref.try_emplace(key, value, obj);
+      ASSERT_EQ(added, ref_added) << key;
+      EXPECT_EQ(obj, it->second.second) << key;  // the same object, wherever its slot went
+      EXPECT_EQ(obj->value, it->second.first);
+    } else if (op == 1) {
+      Keyed* found = t.Find(key);
+      const auto it = ref.find(key);
+      ASSERT_EQ(found != nullptr, it != ref.end()) << key;
+      if (found != nullptr) {
+        t.Erase(found);
+        ref.erase(it);
+      }
+    } else {
+      Keyed* found = t.Find(key);
+      const auto it = ref.find(key);
+      ASSERT_EQ(found != nullptr, it != ref.end()) << key;
+      if (found != nullptr) {
+        EXPECT_EQ(found->value, it->second.first);
+      }
+    }
+    ASSERT_EQ(t.size(), ref.size());
+  }
+  // Every key left is found, and iteration visits each object once.
+  for (const auto& [k, v] : ref) {
+    EXPECT_EQ(t.Find(k), v.second) << k;
+  }
+  std::map<std::string, int> seen;
+  t.ForEach([&](const Keyed& k) { EXPECT_TRUE(seen.emplace(k.key, k.value).second) << k.key; });
+  EXPECT_EQ(seen.size(), ref.size());
+  // Moved whole, the objects stay where they were.
+  Table moved = std::move(t);
+  for (const auto& [k, v] : ref) {
+    EXPECT_EQ(moved.Find(k), v.second) << k;
+  }
+  EXPECT_EQ(t.size(), 0u);  // NOLINT(bugprone-use-after-move): a moved-from table is empty
+  EXPECT_EQ(t.Find("a"), nullptr);
+}
+
+// At most seven keys at once keep the table at 16 slots: runs wrap around
+// the end of the slot array all the time, from every home slot.
+TEST(KeyedTable, AgreesWithStdMapInASmallTable) { AddFindEraseAgainstStdMap(300, 7, 200000); }
+TEST(KeyedTable, AgreesWithStdMapWhileGrowing) { AddFindEraseAgainstStdMap(124, 124, 20000); }
+
+// Thousands of keys added, then all erased in a random order, then added
+// again: erases leave no trace that lengthens later probes or loses a key.
+TEST(KeyedTable, EmptiesAndRefills) {
+  Table t;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 5000; ++i) keys.push_back(fmt::format("alert-{}", i));
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& k : keys) {
+      ASSERT_TRUE(t.FindOrAdd(k, [&](Keyed& o) { o.key = k; }).second);
+    }
+    EXPECT_EQ(t.size(), keys.size());
+    std::mt19937_64 rng(round);
+    std::shuffle(keys.begin(), keys.end(), rng);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      Keyed* found = t.Find(keys[i]);
+      ASSERT_NE(found, nullptr) << keys[i];
+      t.Erase(found);
+      if (i % 500 == 0) {
+        for (std::size_t j = i + 1; j < keys.size(); ++j) {
+          ASSERT_NE(t.Find(keys[j]), nullptr) << keys[j];
+        }
+      }
+    }
+    EXPECT_TRUE(t.empty());
+  }
 }
 
 }  // namespace
