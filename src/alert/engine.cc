@@ -704,7 +704,7 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
     AlertGroup& g = groups_.at(gm.group);
     for (const std::string& key : gm.members) {
       AlertEntry* const e = alerts_.Find(key);
-      if (e == nullptr) continue;                         // forgotten: nothing left to announce
+      if (e == nullptr) continue;                       // forgotten: nothing left to announce
       if (Place(*e, &g) != e->groups.size()) continue;  // listed twice
       Join(*e, g);
       g.members.back().notified = std::find(gm.notified.begin(), gm.notified.end(), key) != gm.notified.end();

@@ -19,8 +19,8 @@
 
 #include "alert/matcher.h"
 #include "common/hash.h"
-#include "common/u64_map.h"
 #include "common/time.h"
+#include "common/u64_map.h"
 #include "model/types.h"
 
 namespace secbudget {
