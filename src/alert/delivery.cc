@@ -115,10 +115,10 @@ View MakeView(const Notification& n, const Receiver& r) {
 //   [FIRING:<n>] <group label values> (<other common label values>)
 std::string Title(const Notification& n, const View& v) {
   std::string title = n.resolved ? "[RESOLVED]" : fmt::format("[FIRING:{}]", v.firing);
-  for (const auto& [key, value] : n.group_labels) title += " " + value;
+  for (const auto& [key, value] : n.group_labels) title.append(" ").append(value);
   std::vector<std::string> rest;
   for (const auto& [key, value] : v.common_labels) {
-    if (n.group_labels.find(key) == n.group_labels.end()) rest.push_back(value);
+    if (n.group_labels.find(key) == n.group_labels.end()) rest.emplace_back(value);
   }
   if (!rest.empty()) title += " (" + Join(rest, " ") + ")";
   return title;
@@ -210,7 +210,7 @@ std::string PagerDutySeverity(const Notification& n) {
 
 std::string CommonValue(const Labels& common, std::string_view key) {
   const auto it = common.find(key);
-  return it == common.end() ? std::string() : it->second;
+  return it == common.end() ? std::string() : std::string(it->second);
 }
 
 Json PagerDutyJson(const Notification& n, const Receiver& r, const View& v, const std::string& external_url) {

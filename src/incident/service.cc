@@ -236,7 +236,7 @@ Result<std::vector<Incident>> IncidentService::FromAlerts(const std::vector<Aler
     if (t == nullptr) continue;
     const auto label = [&](const char* name) {
       auto it = a.labels.find(name);
-      return it == a.labels.end() ? std::string() : it->second;
+      return it == a.labels.end() ? std::string() : std::string(it->second);
     };
     DeclareRequest r;
     r.title = a.summary.empty() ? a.name : a.summary;

@@ -9,7 +9,9 @@
 namespace secbudget {
 
 Labels::Labels(std::initializer_list<value_type> entries) {
-  reserve(entries.size());
+  std::size_t text = 0;
+  for (const value_type& e : entries) text += e.first.size() + e.second.size();
+  reserve(entries.size(), text);
   for (const value_type& e : entries) emplace(e.first, e.second);
 }
 
@@ -25,19 +27,56 @@ bool Less(std::string_view a, std::string_view b) {
   return a.size() < b.size();
 }
 
+// Room for a set's texts: what is asked plus some slack, so that a set
+// that gains a few derived labels after it is read keeps its block.
+std::size_t TextRoom(std::size_t needed) { return needed + std::max<std::size_t>(32, needed / 4); }
+
+// Copies `n` bytes: texts of up to 16 bytes with two overlapping loads and
+// stores each, not a call to memcpy (most names and values are short).
+[[gnu::always_inline]] inline void CopyText(char* to, const char* from, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(to, from, n);
+      return;
+    }
+    std::uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    std::uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+  }
+}
+
 }  // namespace
 
-Labels::Rep* Labels::Allocate(std::size_t capacity) {
-  void* block = ::operator new(sizeof(Rep) + capacity * (sizeof(value_type) + sizeof(std::uint32_t)));
+inline Labels::value_type Labels::Rep::Store(std::string_view name, std::string_view value) {
+  char* t = text() + text_size;
+  CopyText(t, name.data(), name.size());
+  CopyText(t + name.size(), value.data(), value.size());
+  text_size += static_cast<std::uint32_t>(name.size() + value.size());
+  return {std::string_view(t, name.size()), std::string_view(t + name.size(), value.size())};
+}
+
+Labels::Rep* Labels::Allocate(std::size_t capacity, std::size_t text_capacity) {
+  if (capacity > 0xFFFF'FFFFu || text_capacity > 0xFFFF'FFFFu) throw std::length_error("label set too large");
+  void* block = ::operator new(sizeof(Rep) + capacity * (sizeof(value_type) + sizeof(std::uint32_t)) + text_capacity);
   Rep* rep = new (block) Rep;
   rep->capacity = static_cast<std::uint32_t>(capacity);
+  rep->text_capacity = static_cast<std::uint32_t>(text_capacity);
   return rep;
 }
 
 void Labels::Release(Rep* rep) {
   if (rep == nullptr || rep->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  std::destroy_n(rep->entries(), rep->size);
-  rep->~Rep();
+  rep->~Rep();  // the entries are views: nothing else to destroy
   ::operator delete(rep);
 }
 
@@ -54,27 +93,26 @@ std::size_t Labels::LowerBound(std::string_view name) const {
   return lo;
 }
 
-const std::string& Labels::at(std::string_view name) const {
+std::string_view Labels::at(std::string_view name) const {
   const value_type* e = Entry(name);
   if (e == nullptr) throw std::out_of_range("no label " + std::string(name));
   return e->second;
 }
 
-Labels::Rep& Labels::Mutable(std::size_t extra) {
+Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
+  if (Fits(extra, extra_text)) return *rep_;
   const std::size_t n = size();
-  if (rep_ != nullptr && rep_->refs.load(std::memory_order_acquire) == 1 && n + extra <= rep_->capacity) return *rep_;
-  // Grow by a few entries, not twice: a set gains a handful of derived
-  // labels after it is read, and a doubled block leaves malloc's thread
-  // cache for its slow path.
+  // A new block: grow by a few entries, not twice (a set gains a handful
+  // of derived labels after it is read), and keep only the live texts.
   std::size_t capacity = rep_ != nullptr ? rep_->capacity : 0;
   if (n + extra > capacity) capacity = n + std::max(extra, std::max<std::size_t>(4, n / 2));
-  Rep* fresh = Allocate(capacity);
+  std::size_t live = 0;
+  const value_type* old = rep_ != nullptr ? rep_->entries() : nullptr;
+  for (std::size_t i = 0; i < n; ++i) live += old[i].first.size() + old[i].second.size();
+  Rep* fresh = Allocate(capacity, TextRoom(live + extra_text));
   if (rep_ != nullptr) {
-    if (rep_->refs.load(std::memory_order_acquire) == 1) {
-      std::uninitialized_move_n(rep_->entries(), n, fresh->entries());
-    } else {
-      std::uninitialized_copy_n(rep_->entries(), n, fresh->entries());
-    }
+    value_type* e = fresh->entries();
+    for (std::size_t i = 0; i < n; ++i) e[i] = fresh->Store(old[i].first, old[i].second);
     std::copy_n(rep_->order(), n, fresh->order());
     fresh->size = static_cast<std::uint32_t>(n);
     Release(rep_);
@@ -83,46 +121,71 @@ Labels::Rep& Labels::Mutable(std::size_t extra) {
   return *rep_;
 }
 
-void Labels::reserve(size_type n) { Mutable(n > size() ? n - size() : 0); }
+void Labels::reserve(size_type n, size_type text) { Mutable(n > size() ? n - size() : 0, text); }
 
-std::string& Labels::Add(std::size_t p, std::string_view name, std::string value) {
-  std::string key(name);  // before Mutable: `name` may view this set's own entries
-  Rep& r = Mutable(1);
+void Labels::Add(std::size_t p, std::string_view name, std::string_view value) {
+  const std::size_t text = name.size() + value.size();
+  if (!Fits(1, text) && (Views(name) || Views(value))) {  // the block moves: copy them out first
+    const std::string name_copy(name), value_copy(value);
+    Add(p, name_copy, value_copy);
+    return;
+  }
+  Rep& r = Mutable(1, text);
   const std::uint32_t n = r.size;
-  new (r.entries() + n) value_type(std::move(key), std::move(value));
+  r.entries()[n] = r.Store(name, value);
   std::uint32_t* order = r.order();
   std::copy_backward(order + p, order + n, order + n + 1);
   order[p] = n;
   r.size = n + 1;
-  return r.entries()[n].second;
 }
 
-void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add) {
+std::pair<Labels::const_iterator, bool> Labels::Insert(std::string_view name, std::string_view value, bool assign) {
+  // Names usually arrive in order (JSON objects, copies of sorted sets).
+  const std::size_t n = size();
+  const std::size_t p = n == 0 || rep_->entries()[rep_->order()[n - 1]].first < name ? n : LowerBound(name);
+  if (p < n && rep_->entries()[rep_->order()[p]].first == name) {
+    if (assign && rep_->entries()[rep_->order()[p]].second != value) {
+      const bool copy = !Fits(0, value.size()) && Views(value);  // the block moves
+      const std::string copied(copy ? value : std::string_view());
+      const std::string_view v = copy ? std::string_view(copied) : value;
+      Rep& r = Mutable(0, v.size());
+      r.entries()[r.order()[p]].second = r.Store({}, v).second;
+    }
+    return {At(p), false};
+  }
+  Add(p, name, value);
+  return {At(p), true};
+}
+
+void Labels::AddAbsent(std::initializer_list<value_type> add) {
   if (add.size() > 8) {
     for (const auto& [name, value] : add) try_emplace(name, value);
     return;
   }
-  std::pair<std::string_view, std::string_view> fresh[8];
-  std::size_t k = 0;
+  value_type fresh[8];
+  std::size_t k = 0, text = 0;
   for (const auto& entry : add) {
     if (contains(entry.first)) continue;
     bool repeated = false;
     for (std::size_t j = 0; j < k && !repeated; ++j) repeated = fresh[j].first == entry.first;
-    if (!repeated) fresh[k++] = entry;
+    if (repeated) continue;
+    fresh[k++] = entry;
+    text += entry.first.size() + entry.second.size();
   }
   if (k == 0) return;
   for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
     for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) std::swap(fresh[m], fresh[m - 1]);
   }
-  // The values may view this set's own entries (an alert's team label as its
-  // owner): copied first when the block is about to move. (A name viewing
-  // them would be present, and not added.)
-  const bool moves = rep_ == nullptr || rep_->refs.load(std::memory_order_acquire) != 1 || size() + k > rep_->capacity;
-  if (moves) {
-    std::string copies[8];
+  bool views = false;  // texts viewing this set (its team label as an owner) are copied when the block moves
+  if (!Fits(k, text)) {
+    for (std::size_t j = 0; j < k; ++j) views = views || Views(fresh[j].first) || Views(fresh[j].second);
+  }
+  if (views) {
+    std::string copies[16];
     for (std::size_t j = 0; j < k; ++j) {
-      copies[j] = fresh[j].second;
-      fresh[j].second = copies[j];
+      copies[2 * j] = fresh[j].first;
+      copies[2 * j + 1] = fresh[j].second;
+      fresh[j] = {copies[2 * j], copies[2 * j + 1]};
     }
     Append(fresh, k);  // before the copies go
     return;
@@ -130,17 +193,19 @@ void Labels::AddAbsent(std::initializer_list<std::pair<std::string_view, std::st
   Append(fresh, k);
 }
 
-void Labels::Append(const std::pair<std::string_view, std::string_view>* fresh, std::size_t k) {
-  Rep& r = Mutable(k);
+void Labels::Append(const value_type* fresh, std::size_t k) {
+  std::size_t text = 0;
+  for (std::size_t j = 0; j < k; ++j) text += fresh[j].first.size() + fresh[j].second.size();
+  Rep& r = Mutable(k, text);
   value_type* e = r.entries();
   std::uint32_t* order = r.order();
   const std::size_t n = r.size;
-  for (std::size_t j = 0; j < k; ++j) new (e + n + j) value_type(fresh[j].first, fresh[j].second);
+  for (std::size_t j = 0; j < k; ++j) e[n + j] = r.Store(fresh[j].first, fresh[j].second);
   r.size = static_cast<std::uint32_t>(n + k);
   // Merge the new entries (sorted, at n..n+k) into the name order from the back.
   std::size_t i = n, j = k, w = n + k;
   while (j > 0) {
-    if (i > 0 && Less(fresh[j - 1].first, e[order[i - 1]].first)) {
+    if (i > 0 && Less(e[n + j - 1].first, e[order[i - 1]].first)) {
       order[--w] = order[--i];
     } else {
       --j;
@@ -149,19 +214,42 @@ void Labels::Append(const std::pair<std::string_view, std::string_view>* fresh, 
   }
 }
 
-void Labels::Assign(const std::pair<std::string_view, std::string_view>* entries, std::size_t n, std::size_t extra) {
+void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra) {
   clear();
   if (n == 0) {
     if (extra > 0) reserve(extra);
     return;
   }
-  rep_ = Allocate(n + extra);
+  std::size_t text = 0;
+  for (std::size_t i = 0; i < n; ++i) text += entries[i].first.size() + entries[i].second.size();
+  rep_ = Allocate(n + extra, TextRoom(text + extra * 64));
   value_type* e = rep_->entries();
   std::uint32_t* order = rep_->order();
   for (std::size_t i = 0; i < n; ++i) {
-    new (e + i) value_type(entries[i].first, entries[i].second);
-    rep_->size = static_cast<std::uint32_t>(i + 1);  // counted as built: a throw frees what was
+    e[i] = rep_->Store(entries[i].first, entries[i].second);
     order[i] = static_cast<std::uint32_t>(i);
+  }
+  rep_->size = static_cast<std::uint32_t>(n);
+  // Sets read from one source list their names in one order: the name
+  // order of the last sets of up to 16 names is kept, and a set whose
+  // names match one of them takes its order without a sort.
+  struct Shape {
+    std::size_t n = 0;
+    std::string names[16];
+    std::uint32_t order[16];
+  };
+  constexpr std::size_t kShapes = 4;
+  thread_local Shape shapes[kShapes];
+  thread_local std::size_t next_shape = 0;
+  if (n <= 16) {
+    for (Shape& shape : shapes) {
+      if (shape.n != n) continue;
+      std::size_t i = 0;
+      while (i < n && Same(shape.names[i], e[i].first)) ++i;
+      if (i < n) continue;
+      std::copy_n(shape.order, n, order);  // a remembered shape has no repeated name
+      return;
+    }
   }
   // Stable by name, so the first of equal names comes first.
   const auto less = [e](std::uint32_t a, std::uint32_t b) { return Less(e[a].first, e[b].first); };
@@ -179,37 +267,34 @@ void Labels::Assign(const std::pair<std::string_view, std::string_view>* entries
     if (e[order[p]].first == e[order[p - 1]].first) {
       // A repeated name (rare): build it again one by one, which keeps the first.
       Labels slow;
-      slow.reserve(n + extra);
+      slow.reserve(n + extra, text);
       for (std::size_t i = 0; i < n; ++i) slow.emplace(e[i].first, e[i].second);
       *this = std::move(slow);
       return;
     }
   }
-}
-
-std::string& Labels::operator[](std::string_view name) {
-  const std::size_t p = LowerBound(name);
-  if (p < size() && rep_->entries()[rep_->order()[p]].first == name) {
-    Rep& r = Mutable(0);
-    return r.entries()[r.order()[p]].second;
+  if (n <= 16) {
+    Shape& shape = shapes[next_shape];
+    next_shape = (next_shape + 1) % kShapes;
+    shape.n = n;
+    for (std::size_t i = 0; i < n; ++i) shape.names[i].assign(e[i].first);
+    std::copy_n(order, n, shape.order);
   }
-  return Add(p, name, std::string());
 }
 
 Labels::const_iterator Labels::erase(const_iterator pos) {
   const auto p = static_cast<std::size_t>(pos.pos_ - rep_->order());
-  Rep& r = Mutable(0);
+  Rep& r = Mutable(0, 0);
   value_type* e = r.entries();
   std::uint32_t* order = r.order();
   const std::uint32_t gone = order[p], last = r.size - 1;
-  // The last entry added takes the erased one's place.
+  // The last entry added takes the erased one's place (its text stays).
   if (gone != last) {
-    e[gone] = std::move(e[last]);
+    e[gone] = e[last];
     for (std::uint32_t q = 0; q < r.size; ++q) {
       if (order[q] == last) order[q] = gone;
     }
   }
-  std::destroy_at(e + last);
   std::copy(order + p + 1, order + r.size, order + p);
   r.size = last;
   if (r.size == 0) {

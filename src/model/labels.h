@@ -4,19 +4,23 @@
 // An alert's label set is copied far more often than it changes: into
 // notification snapshots, into group labels, into state rows. So a Labels
 // value shares its entries with its copies and copies them only when one of
-// them changes (copy on write): copying is a reference count. The count,
-// the entries (in the order they were added, so adding one moves none) and
-// their indexes in name order live in one block: one allocation per set,
-// where a shared_ptr to two vectors took three. std::map, a node per label,
-// was once the alerting pipeline's main cost (docs/performance.md).
+// them changes (copy on write): copying is a reference count. Everything a
+// set holds lives in one block: the count, the entries (views, in the order
+// they were added, so adding one moves none), their indexes in name order,
+// and the texts the views point at. One allocation per set, whatever the
+// length of its names and values: a std::string per name and value
+// allocated on its own past 15 characters (a finding id, a timestamp), and
+// building and freeing them was a third of the alerting pipeline's work
+// (docs/performance.md).
 //
 // It reads like a const std::map: iteration in name order over
-// std::pair<std::string, std::string>, find / count / contains / at.
-// Changes go through emplace / try_emplace / insert_or_assign / operator[] /
-// erase / clear. Unlike std::map, a change invalidates iterators and
-// references into the set (the entries may move), so take what you need
-// before changing it. Copies may be shared across threads (the count is
-// atomic); one set is not changed by two threads at once.
+// std::pair<std::string_view, std::string_view>, find / count / contains /
+// at. Changes go through emplace / try_emplace / insert_or_assign /
+// operator[] (which assigns: `labels["team"] = "payments"`) / erase /
+// clear. A change invalidates iterators and the views read from the set
+// (the block may move), so copy what you keep before changing it. Copies
+// may be shared across threads (the count is atomic); one set is not
+// changed by two threads at once.
 #pragma once
 
 #include <atomic>
@@ -49,9 +53,9 @@ class LabelHint {
 
 class Labels {
  public:
-  using key_type = std::string;
-  using mapped_type = std::string;
-  using value_type = std::pair<std::string, std::string>;
+  using key_type = std::string_view;
+  using mapped_type = std::string_view;
+  using value_type = std::pair<std::string_view, std::string_view>;
   using size_type = std::size_t;
 
   // Walks the entries in name order.
@@ -95,6 +99,27 @@ class Labels {
   };
   using const_iterator = ConstIterator;
   using iterator = const_iterator;  // entries change only through the methods below
+
+  // What operator[] returns: assigning to it sets the value (adding the
+  // name when absent); reading it gives the value, or "" when absent.
+  class ValueRef {
+   public:
+    ValueRef(const ValueRef&) = default;
+    ~ValueRef() = default;
+    ValueRef& operator=(std::string_view value) {
+      labels_->insert_or_assign(name_, value);
+      return *this;
+    }
+    ValueRef& operator=(const ValueRef& other) { return *this = std::string_view(other); }
+    operator std::string_view() const { return labels_->Get(name_); }  // NOLINT(google-explicit-constructor)
+    friend bool operator==(const ValueRef& a, std::string_view b) { return std::string_view(a) == b; }
+
+   private:
+    friend class Labels;
+    ValueRef(Labels* labels, std::string_view name) : labels_(labels), name_(name) {}
+    Labels* labels_;
+    std::string_view name_;
+  };
 
   Labels() = default;
   Labels(std::initializer_list<value_type> entries);  // the first of equal names wins, as std::map
@@ -149,7 +174,7 @@ class Labels {
     const value_type* entries = rep_->entries();
     const std::uint32_t* order = rep_->order();
     for (std::size_t p = 0; p < rep_->size; ++p) {
-      if (SameName(entries[order[p]].first, name)) return const_iterator(entries, order + p);
+      if (Same(entries[order[p]].first, name)) return const_iterator(entries, order + p);
     }
     return end();
   }
@@ -159,18 +184,18 @@ class Labels {
   const value_type* EntryNear(std::string_view name, size_type hint) const {
     if (hint < size()) {
       const value_type* e = &rep_->entries()[rep_->order()[hint]];
-      if (SameName(e->first, name)) return e;
+      if (Same(e->first, name)) return e;
     }
     return Entry(name);
   }
   size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
   bool contains(std::string_view name) const { return Entry(name) != nullptr; }
   // The value of `name`; throws std::out_of_range when absent (as std::map::at).
-  const std::string& at(std::string_view name) const;
+  std::string_view at(std::string_view name) const;
   // The value of `name`, or "" when absent.
   std::string_view Get(std::string_view name) const {
     const value_type* e = Entry(name);
-    return e == nullptr ? std::string_view() : std::string_view(e->second);
+    return e == nullptr ? std::string_view() : e->second;
   }
 
   // Get, trying the entry `hint` found last first (and remembering where
@@ -179,7 +204,7 @@ class Labels {
     if (rep_ == nullptr) return {};
     const value_type* e = rep_->entries();
     const std::uint32_t h = hint.pos_.load(std::memory_order_relaxed);
-    if (h < rep_->size && SameName(e[h].first, name)) return e[h].second;
+    if (h < rep_->size && Same(e[h].first, name)) return e[h].second;
     const value_type* found = Entry(name);
     if (found == nullptr) return {};
     hint.pos_.store(static_cast<std::uint32_t>(found - e), std::memory_order_relaxed);
@@ -187,31 +212,28 @@ class Labels {
   }
 
   // Adds name=value unless `name` is present; returns the entry and whether
-  // it was added.
-  template <typename K, typename V>
-  std::pair<const_iterator, bool> emplace(K&& name, V&& value) {
-    return Insert(std::string_view(name), std::forward<V>(value), /*assign=*/false);
+  // it was added. The texts are copied into the set (they may view it).
+  std::pair<const_iterator, bool> emplace(std::string_view name, std::string_view value) {
+    return Insert(name, value, /*assign=*/false);
   }
-  template <typename V>
-  std::pair<const_iterator, bool> try_emplace(std::string_view name, V&& value) {
-    return Insert(name, std::forward<V>(value), /*assign=*/false);
+  std::pair<const_iterator, bool> try_emplace(std::string_view name, std::string_view value) {
+    return Insert(name, value, /*assign=*/false);
   }
-  template <typename V>
-  std::pair<const_iterator, bool> insert_or_assign(std::string_view name, V&& value) {
-    return Insert(name, std::forward<V>(value), /*assign=*/true);
+  std::pair<const_iterator, bool> insert_or_assign(std::string_view name, std::string_view value) {
+    return Insert(name, value, /*assign=*/true);
   }
   // Adds each name=value whose name is absent (the first of equal names
   // wins), as try_emplace one by one would, with one merge into the name
   // order: for the labels an alert gains from its own fields.
-  void AddAbsent(std::initializer_list<std::pair<std::string_view, std::string_view>> add);
+  void AddAbsent(std::initializer_list<value_type> add);
   // Makes the set the `n` name=value pairs (the first of equal names wins,
   // as emplace one by one would), with room for `extra` more: one block and
   // one sort, for a set read whole (a JSON object's members). The views
   // may not point into this set.
-  void Assign(const std::pair<std::string_view, std::string_view>* entries, std::size_t n, std::size_t extra = 0);
-  // The value of `name`, added empty when absent. The reference lasts until
-  // the next change.
-  std::string& operator[](std::string_view name);
+  void Assign(const value_type* entries, std::size_t n, std::size_t extra = 0);
+  // `labels[name] = value` sets a value (insert_or_assign); reading
+  // `labels[name]` is Get.
+  ValueRef operator[](std::string_view name) { return ValueRef(this, name); }
   // Removes one entry; returns the entry after it.
   const_iterator erase(const_iterator pos);
   size_type erase(std::string_view name);
@@ -219,8 +241,9 @@ class Labels {
     Release(rep_);
     rep_ = nullptr;
   }
-  // Room for `n` entries (an unshared set: a shared one is copied first).
-  void reserve(size_type n);
+  // Room for `n` entries and `text` bytes of names and values beyond those
+  // held (an unshared set: a shared one is copied first).
+  void reserve(size_type n, size_type text = 0);
 
   bool operator==(const Labels& other) const;
   // True when both share one block (a copy nobody changed since).
@@ -228,16 +251,25 @@ class Labels {
 
  private:
   // The block: this header, room for `capacity` entries (the first `size`
-  // live, in the order they were added), then `capacity` indexes of which
-  // the first `size` list the entries in name order.
+  // live, in the order they were added), `capacity` indexes of which the
+  // first `size` list the entries in name order, then `text_capacity`
+  // bytes of which the first `text_size` hold the texts the entries view
+  // (each entry's name, then its value; a replaced or erased entry's text
+  // stays until the block is next rebuilt).
   struct alignas(value_type) Rep {
     std::atomic<std::uint32_t> refs{1};
     std::uint32_t size = 0;
     std::uint32_t capacity = 0;
+    std::uint32_t text_size = 0;
+    std::uint32_t text_capacity = 0;
     value_type* entries() { return reinterpret_cast<value_type*>(this + 1); }
     const value_type* entries() const { return reinterpret_cast<const value_type*>(this + 1); }
     std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
     const std::uint32_t* order() const { return reinterpret_cast<const std::uint32_t*>(entries() + capacity); }
+    char* text() { return reinterpret_cast<char*>(order() + capacity); }
+    const char* text() const { return reinterpret_cast<const char*>(order() + capacity); }
+    // Copies name and value to the end of the text (room made for them).
+    value_type Store(std::string_view name, std::string_view value);
   };
   template <typename W>
   static W Load(const char* p) {
@@ -246,44 +278,39 @@ class Labels {
     return w;
   }
   const_iterator At(std::size_t p) const { return const_iterator(rep_->entries(), rep_->order() + p); }
-  static Rep* Allocate(std::size_t capacity);
+  static Rep* Allocate(std::size_t capacity, std::size_t text_capacity);
   static void Release(Rep* rep);
 
-  static bool SameName(const std::string& key, std::string_view name) { return Same(key, name); }
   const value_type* Entry(std::string_view name) const {
     if (rep_ == nullptr) return nullptr;
     const value_type* e = rep_->entries();
     for (const value_type* end = e + rep_->size; e != end; ++e) {
-      if (SameName(e->first, name)) return e;
+      if (Same(e->first, name)) return e;
     }
     return nullptr;
   }
+  // True when `extra` more entries and `extra_text` more bytes of text fit
+  // in this set's block, unshared (so that adding them moves nothing).
+  bool Fits(std::size_t extra, std::size_t extra_text) const {
+    return rep_ != nullptr && rep_->refs.load(std::memory_order_acquire) == 1 && rep_->size + extra <= rep_->capacity &&
+           rep_->text_size + extra_text <= rep_->text_capacity;
+  }
+  // True when `text` views this set's own block (and so may move with it).
+  bool Views(std::string_view text) const {
+    if (rep_ == nullptr || text.empty()) return false;
+    const char* p = text.data();
+    return p >= rep_->text() && p < rep_->text() + rep_->text_capacity;
+  }
   // The entries, unshared (copied first if another Labels shares them),
-  // with room for `extra` more.
-  Rep& Mutable(std::size_t extra);
+  // with room for `extra` more entries and `extra_text` more bytes of text.
+  Rep& Mutable(std::size_t extra, std::size_t extra_text);
   // Position in name order of the first entry not less than `name`.
   std::size_t LowerBound(std::string_view name) const;
-  // AddAbsent's second half: adds `k` entries, sorted by name and absent,
-  // with room made for them.
-  void Append(const std::pair<std::string_view, std::string_view>* fresh, std::size_t k);
-  // Adds an entry at name-order position `p`; returns its value.
-  std::string& Add(std::size_t p, std::string_view name, std::string value);
-  template <typename V>
-  std::pair<const_iterator, bool> Insert(std::string_view name, V&& value, bool assign) {
-    // Names usually arrive in order (JSON objects, copies of sorted sets).
-    const std::size_t n = size();
-    const std::size_t p =
-        n == 0 || std::string_view(rep_->entries()[rep_->order()[n - 1]].first) < name ? n : LowerBound(name);
-    if (p < n && rep_->entries()[rep_->order()[p]].first == name) {
-      if (assign) {
-        Rep& r = Mutable(0);
-        r.entries()[r.order()[p]].second = std::forward<V>(value);
-      }
-      return {At(p), false};
-    }
-    Add(p, name, std::string(std::forward<V>(value)));
-    return {At(p), true};
-  }
+  // AddAbsent's second half: adds `k` entries, sorted by name and absent.
+  void Append(const value_type* fresh, std::size_t k);
+  // Adds an entry at name-order position `p`.
+  void Add(std::size_t p, std::string_view name, std::string_view value);
+  std::pair<const_iterator, bool> Insert(std::string_view name, std::string_view value, bool assign);
 
   Rep* rep_ = nullptr;  // null when empty
 };

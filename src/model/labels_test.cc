@@ -15,7 +15,7 @@ namespace {
 
 std::vector<std::string> Names(const Labels& l) {
   std::vector<std::string> out;
-  for (const auto& [name, value] : l) out.push_back(name);
+  for (const auto& [name, value] : l) out.emplace_back(name);
   return out;
 }
 
@@ -168,13 +168,20 @@ TEST(LabelsTest, AgreesWithStdMapUnderRandomChanges) {
           break;
         case 2: EXPECT_EQ(l.erase(name), m.erase(name)); break;
         case 3:
-          l[name] += value;
-          m[name] += value;
+          if (!l.empty() && next(2) == 0) {
+            // A value viewing the set's own first entry, assigned.
+            const std::string first(l.begin()->second);
+            l[name] = l.begin()->second;
+            m[name] = first;
+          } else {
+            l[name] = std::string(l.Get(name)) + value;
+            m[name] += value;
+          }
           break;
         case 4: {
           // The second value views the set's own first entry (or is "o").
           const std::string& other = names[next(names.size())];
-          const std::string other_value = l.empty() ? "o" : l.begin()->second;
+          const std::string other_value(l.empty() ? std::string_view("o") : l.begin()->second);
           l.AddAbsent(
               {{name, value}, {other, l.empty() ? std::string_view("o") : std::string_view(l.begin()->second)}});
           m.emplace(name, value);
@@ -242,6 +249,45 @@ TEST(LabelsTest, AssignAgreesWithEmplaceOneByOne) {
     m.emplace("alertname", "A");
     m.emplace("team", "t");
     EXPECT_EQ(Entries(l), Entries(m)) << "round " << round;
+  }
+}
+
+// Sets of a few recurring shapes (Assign keeps the name order of the last
+// few and reuses it when the names match position by position), more
+// shapes than it keeps, interleaved, with near misses: the same names in
+// another order, the last name changed (which moves it in name order), one more or one fewer
+// name, and shapes with a repeated name (which must keep the first value).
+TEST(LabelsTest, AssignAgreesWithEmplaceWhenShapesRecur) {
+  std::uint64_t state = 11;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  const std::vector<std::vector<std::string>> shapes = {
+      {"service", "environment", "vulnerability", "package", "priority", "severity", "finding", "asset", "kind"},
+      {"environment", "service", "vulnerability", "package", "priority", "severity", "finding", "asset", "kind"},
+      {"service", "environment", "vulnerability", "package", "priority", "severity", "finding", "asset", "zone"},
+      {"service", "environment", "vulnerability", "package", "priority", "severity", "finding", "asset"},
+      {"due_at", "score"},
+      {"score", "due_at"},
+      {"team", "service", "team"},
+      {"b", "a", "c", "a"},
+      {"z", "y", "x", "w", "v", "u", "t", "s", "r", "q", "p", "o", "n", "m", "l", "k"},
+      {"z", "y", "x", "w", "v", "u", "t", "s", "r", "q", "p", "o", "n", "m", "l", "zz"},
+  };
+  for (int round = 0; round < 2000; ++round) {
+    const std::vector<std::string>& names = shapes[next(round < 1000 ? 3 : shapes.size())];
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < names.size(); ++i) values.push_back(std::to_string(next(1000)));
+    std::vector<std::pair<std::string_view, std::string_view>> views;
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      views.emplace_back(names[i], values[i]);
+      m.emplace(names[i], values[i]);
+    }
+    Labels l;
+    l.Assign(views.data(), views.size(), next(3));
+    ASSERT_EQ(Entries(l), Entries(m)) << "round " << round;
   }
 }
 
