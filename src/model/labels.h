@@ -110,7 +110,10 @@ class Labels {
       labels_->insert_or_assign(name_, value);
       return *this;
     }
-    ValueRef& operator=(const ValueRef& other) { return *this = std::string_view(other); }
+    ValueRef& operator=(const ValueRef& other) {  // copies the value, not the reference
+      if (this == &other) return *this;
+      return *this = std::string_view(other);
+    }
     operator std::string_view() const { return labels_->Get(name_); }  // NOLINT(google-explicit-constructor)
     friend bool operator==(const ValueRef& a, std::string_view b) { return std::string_view(a) == b; }
 

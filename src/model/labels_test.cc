@@ -35,6 +35,28 @@ TEST(LabelsTest, IteratesInNameOrderWhateverTheOrderOfAdding) {
   EXPECT_THROW((void)l.at("absent"), std::out_of_range);
 }
 
+// operator[] assigns (adding the name when absent) and reads like Get; one
+// reference assigned to another copies the value, within a set or across.
+TEST(LabelsTest, SubscriptAssignsAndReads) {
+  Labels a, b;
+  a["team"] = "payments";
+  a["service"] = std::string(40, 's');  // past std::string's inline capacity
+  EXPECT_EQ(std::string_view(a["team"]), "payments");
+  EXPECT_TRUE(a["absent"] == "");
+  EXPECT_FALSE(a.contains("absent"));  // reading adds nothing
+  b["owner"] = a["team"];
+  a["copy"] = a["service"];
+  a["team"] = "platform";
+  EXPECT_EQ(b.Get("owner"), "payments");
+  EXPECT_EQ(a.Get("copy"), std::string(40, 's'));
+  EXPECT_EQ(a.Get("team"), "platform");
+  Labels::ValueRef self = a["team"];
+  const Labels::ValueRef& same = self;
+  self = same;  // a value assigned to itself stays
+  EXPECT_EQ(a.Get("team"), "platform");
+  EXPECT_EQ(a.size(), 3u);
+}
+
 TEST(LabelsTest, AddsLikeAStdMap) {
   // The same operations on a std::map and on Labels end in the same entries.
   std::map<std::string, std::string, std::less<>> want;
