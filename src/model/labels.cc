@@ -8,10 +8,19 @@
 
 namespace secbudget {
 
-Labels::Labels(std::initializer_list<value_type> entries) {
+namespace {
+
+// The bytes of text `n` entries hold (names and values).
+std::size_t TextSize(const Labels::value_type* entries, std::size_t n) {
   std::size_t text = 0;
-  for (const value_type& e : entries) text += e.first.size() + e.second.size();
-  reserve(entries.size(), text);
+  for (std::size_t i = 0; i < n; ++i) text += entries[i].first.size() + entries[i].second.size();
+  return text;
+}
+
+}  // namespace
+
+Labels::Labels(std::initializer_list<value_type> entries) {
+  reserve(entries.size(), TextSize(entries.begin(), entries.size()));
   for (const value_type& e : entries) emplace(e.first, e.second);
 }
 
@@ -106,10 +115,8 @@ Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
   // of derived labels after it is read), and keep only the live texts.
   std::size_t capacity = rep_ != nullptr ? rep_->capacity : 0;
   if (n + extra > capacity) capacity = n + std::max(extra, std::max<std::size_t>(4, n / 2));
-  std::size_t live = 0;
   const value_type* old = rep_ != nullptr ? rep_->entries() : nullptr;
-  for (std::size_t i = 0; i < n; ++i) live += old[i].first.size() + old[i].second.size();
-  Rep* fresh = Allocate(capacity, TextRoom(live + extra_text));
+  Rep* fresh = Allocate(capacity, TextRoom(TextSize(old, n) + extra_text));
   if (rep_ != nullptr) {
     value_type* e = fresh->entries();
     for (std::size_t i = 0; i < n; ++i) e[i] = fresh->Store(old[i].first, old[i].second);
@@ -187,15 +194,13 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
       copies[2 * j + 1] = fresh[j].second;
       fresh[j] = {copies[2 * j], copies[2 * j + 1]};
     }
-    Append(fresh, k);  // before the copies go
+    Append(fresh, k, text);  // before the copies go
     return;
   }
-  Append(fresh, k);
+  Append(fresh, k, text);
 }
 
-void Labels::Append(const value_type* fresh, std::size_t k) {
-  std::size_t text = 0;
-  for (std::size_t j = 0; j < k; ++j) text += fresh[j].first.size() + fresh[j].second.size();
+void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text) {
   Rep& r = Mutable(k, text);
   value_type* e = r.entries();
   std::uint32_t* order = r.order();
@@ -220,8 +225,7 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     if (extra > 0) reserve(extra);
     return;
   }
-  std::size_t text = 0;
-  for (std::size_t i = 0; i < n; ++i) text += entries[i].first.size() + entries[i].second.size();
+  const std::size_t text = TextSize(entries, n);
   rep_ = Allocate(n + extra, TextRoom(text + extra * 64));
   value_type* e = rep_->entries();
   std::uint32_t* order = rep_->order();

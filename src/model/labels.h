@@ -309,8 +309,9 @@ class Labels {
   Rep& Mutable(std::size_t extra, std::size_t extra_text);
   // Position in name order of the first entry not less than `name`.
   std::size_t LowerBound(std::string_view name) const;
-  // AddAbsent's second half: adds `k` entries, sorted by name and absent.
-  void Append(const value_type* fresh, std::size_t k);
+  // AddAbsent's second half: adds `k` entries, sorted by name and absent,
+  // holding `text` bytes of names and values.
+  void Append(const value_type* fresh, std::size_t k, std::size_t text);
   // Adds an entry at name-order position `p`.
   void Add(std::size_t p, std::string_view name, std::string_view value);
   std::pair<const_iterator, bool> Insert(std::string_view name, std::string_view value, bool assign);
