@@ -14,11 +14,12 @@
 // alerts. 10,000 suppressions: 9,900 keyed by vulnerability (with a package
 // or service scope), 100 scanned (regex and glob scopes only).
 //
-// Phases (medians of R, single thread: simdjson's parse_many runs its first
-// stage on a worker thread unless told not to, which on the one core the
-// goal allows only competes with the main thread; without it the pipeline
-// took 0.91x the time in three rounds under taskset -c 1):
-//   read       parse every line with simdjson into an Alert (the baseline)
+// Phases (medians of R, single thread: simdjson's iterate_many, like
+// parse_many, runs its first stage on a worker thread unless told not to,
+// which on the one core the goal allows only competes with the main thread;
+// without it the pipeline took 0.91x the time in three rounds under
+// taskset -c 1):
+//   read       parse every line with simdjson (On-Demand) into an Alert (the baseline)
 //   pipeline   read + Fire + Resolve + Flush through AlertEngine
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -131,59 +132,63 @@ AlertPolicy Policy(std::size_t suppressions) {
   return p;
 }
 
-std::string_view Str(simdjson::dom::element e) {
-  std::string_view v;
-  if (e.get_string().get(v) != simdjson::SUCCESS) return {};
-  return v;
-}
-
-// An object's string members as views (the pairs Labels::Assign takes).
-void Members(simdjson::dom::element e, std::vector<std::pair<std::string_view, std::string_view>>* out) {
-  out->clear();
-  simdjson::dom::object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return;
-  for (auto field : obj) {
-    std::string_view v;
-    if (field.value.get_string().get(v) == simdjson::SUCCESS) out->emplace_back(field.key, v);
-  }
-}
-
 // Parses one line into `a` (the baseline's work, and the pipeline's first
-// step): one walk over the members, each set built in one block with room
-// for what the pipeline adds (alertname, source, urgency and team labels;
-// the summary annotation).
-void ReadAlert(simdjson::dom::element doc, Alert& a) {
+// step) with simdjson's On-Demand API, which reads the values where they
+// stand instead of building a tape of the whole line first: one walk over
+// the members, each set built in one block with room for what the pipeline
+// adds (alertname, source, urgency and team labels; the summary
+// annotation). Returns false on a malformed line.
+bool ReadAlert(simdjson::ondemand::document_reference doc, Alert& a) {
+  using simdjson::SUCCESS;
   thread_local std::vector<std::pair<std::string_view, std::string_view>> members;
   a.labels.clear();
   a.annotations.clear();
   a.rank = 0;
-  simdjson::dom::object top;
-  if (doc.get_object().get(top) != simdjson::SUCCESS) return;
+  simdjson::ondemand::object top;
+  if (doc.get_object().get(top) != SUCCESS) return false;
   for (auto field : top) {
-    const std::string_view k = field.key;
-    if (k == "dedup_key") {
-      a.dedup_key = Str(field.value);
-    } else if (k == "source") {
-      a.source = Str(field.value);
-    } else if (k == "name") {
-      a.name = Str(field.value);
-    } else if (k == "urgency") {
-      a.urgency = ParseUrgency(Str(field.value)).value_or(Urgency::kTicket);
-    } else if (k == "owner") {
-      a.owner = Str(field.value);
-    } else if (k == "summary") {
-      a.summary = Str(field.value);
+    // The top-level names compared as they stand in the line (On-Demand's
+    // own field look-up does the same): no copy of each into the string buffer.
+    simdjson::ondemand::raw_json_string k;
+    std::string_view v;
+    if (field.key().get(k) != SUCCESS) return false;
+    simdjson::ondemand::value value;
+    if (field.value().get(value) != SUCCESS) return false;
+    if (k == "labels" || k == "annotations") {
+      const bool labels = k == "labels";
+      members.clear();
+      simdjson::ondemand::object obj;
+      if (value.get_object().get(obj) != SUCCESS) return false;
+      for (auto member : obj) {
+        std::string_view name;
+        if (member.unescaped_key().get(name) != SUCCESS) return false;
+        if (member.value().get_string().get(v) == SUCCESS) members.emplace_back(name, v);
+      }
+      if (labels) {
+        a.labels.Assign(members.data(), members.size(), 4);
+      } else {
+        a.annotations.Assign(members.data(), members.size(), 1);
+      }
     } else if (k == "rank") {
       double rank = 0;
-      if (field.value.get_double().get(rank) == simdjson::SUCCESS) a.rank = rank;
-    } else if (k == "labels") {
-      Members(field.value, &members);
-      a.labels.Assign(members.data(), members.size(), 4);
-    } else if (k == "annotations") {
-      Members(field.value, &members);
-      a.annotations.Assign(members.data(), members.size(), 1);
+      if (value.get_double().get(rank) == SUCCESS) a.rank = rank;
+    } else if (value.get_string().get(v) == SUCCESS) {
+      if (k == "dedup_key") {
+        a.dedup_key = v;
+      } else if (k == "source") {
+        a.source = v;
+      } else if (k == "name") {
+        a.name = v;
+      } else if (k == "urgency") {
+        a.urgency = ParseUrgency(v).value_or(Urgency::kTicket);
+      } else if (k == "owner") {
+        a.owner = v;
+      } else if (k == "summary") {
+        a.summary = v;
+      }
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -214,17 +219,15 @@ int main(int argc, char** argv) {
   double rss_after = 0;
   for (std::size_t r = 0; r < repeat; ++r) {
     {
-      simdjson::dom::parser parser;
+      simdjson::ondemand::parser parser;
       parser.threaded = false;  // one thread (see the top)
-      simdjson::dom::document_stream docs;
-      if (parser.parse_many(padded).get(docs) != simdjson::SUCCESS) return 1;
+      simdjson::ondemand::document_stream docs;
+      if (parser.iterate_many(padded).get(docs) != simdjson::SUCCESS) return 1;
       Alert a;
       std::size_t count = 0, bytes = 0;
       const auto t0 = Clock_::now();
       for (auto doc : docs) {
-        simdjson::dom::element e;
-        if (doc.get(e) != simdjson::SUCCESS) return 1;
-        ReadAlert(e, a);
+        if (doc.error() != simdjson::SUCCESS || !ReadAlert(doc.value_unsafe(), a)) return 1;
         bytes += a.labels.size() + a.dedup_key.size();
         ++count;
       }
@@ -232,10 +235,10 @@ int main(int argc, char** argv) {
       if (count != n || bytes == 0) return 1;
     }
     {
-      simdjson::dom::parser parser;
+      simdjson::ondemand::parser parser;
       parser.threaded = false;  // one thread (see the top)
-      simdjson::dom::document_stream docs;
-      if (parser.parse_many(padded).get(docs) != simdjson::SUCCESS) return 1;
+      simdjson::ondemand::document_stream docs;
+      if (parser.iterate_many(padded).get(docs) != simdjson::SUCCESS) return 1;
       AlertEngine engine(policy);
       std::vector<std::string> keys;
       keys.reserve(n);
@@ -245,11 +248,10 @@ int main(int argc, char** argv) {
       const auto t0 = Clock_::now();
       engine.BeginEvaluation(kStart);
       for (auto doc : docs) {
-        simdjson::dom::element e;
-        if (doc.get(e) != simdjson::SUCCESS) return 1;
+        if (doc.error() != simdjson::SUCCESS) return 1;
         const TimePoint now = kStart + static_cast<TimePoint>(i * 6 / 10);
         Alert a;
-        ReadAlert(e, a);
+        if (!ReadAlert(doc.value_unsafe(), a)) return 1;
         keys.push_back(a.dedup_key);
         engine.Fire(std::move(a), now);
         if (i >= 2000) engine.Resolve(keys[i - 2000], now);

@@ -52,16 +52,21 @@ void GroupKey(std::string_view path, std::string_view team, Urgency urgency, con
 
 // The values of an inhibit rule's `equal` labels, as one key (into a
 // reused buffer: this runs for every alert fired, resolved or flushed).
-const std::string& EqualValues(const std::vector<std::string>& equal, const Labels& labels) {
+// An absent label counts as empty (as in matchers). `hints` has one per
+// name of `equal`.
+const std::string& EqualValues(const std::vector<std::string>& equal, const std::vector<LabelHint>& hints,
+                               const Labels& labels) {
   thread_local std::string out;
   out.clear();
-  for (const std::string& name : equal) {
-    const auto it = labels.find(name);
-    if (it != labels.end()) out += it->second;
+  for (std::size_t i = 0; i < equal.size(); ++i) {
+    out += labels.Get(equal[i], hints[i]);
     out.push_back('\x1f');
   }
   return out;
 }
+
+// Where Fire finds the labels it reads back (a hint serves one name).
+const LabelHint kTeamHint, kUrgencyHint;
 
 // A group's members (or only those notified firing), by dedup key in order.
 std::vector<std::string> MemberKeys(const AlertGroup& g, bool notified_only) {
@@ -97,7 +102,9 @@ TimePoint CapacityPolicy::ShiftStart(TimePoint t) const {
 }
 
 AlertEngine::AlertEngine(const AlertPolicy& policy)
-    : policy_(policy), suppressions_(&policy.suppressions, policy.limits), inhibitors_(policy.inhibit_rules.size()) {}
+    : policy_(policy), suppressions_(&policy.suppressions, policy.limits), inhibitors_(policy.inhibit_rules.size()) {
+  for (const InhibitRule& rule : policy.inhibit_rules) equal_hints_.emplace_back(rule.equal.size());
+}
 
 void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, const Labels& labels,
                               std::vector<RouteMatch>* out) const {
@@ -163,19 +170,26 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
   const Labels& first = alerts.front().*field;
   struct Candidate {
     const Labels::value_type* entry;
-    std::size_t pos;
+    std::size_t pos;    // in name order
+    std::size_t added;  // in the order added
   };
   thread_local std::vector<Candidate> keep;
   keep.clear();
   std::size_t pos = 0;
-  for (const auto& entry : first) keep.push_back({&entry, pos++});
+  for (const auto& entry : first) keep.push_back({&entry, pos++, first.IndexOf(entry)});
   for (auto a = alerts.begin() + 1; a != alerts.end() && !keep.empty(); ++a) {
     const Labels& l = (*a).*field;
     if (l.SharesWith(first)) continue;
     std::size_t kept = 0;
-    for (const Candidate& c : keep) {
-      const Labels::value_type* e = l.EntryNear(c.entry->first, c.pos);
-      if (e != nullptr && Labels::Same(e->second, c.entry->second)) keep[kept++] = c;
+    if (l.SameShape(first)) {  // each name where the first alert has it: compare values only
+      for (const Candidate& c : keep) {
+        if (Labels::Same(l.Added(c.added).second, c.entry->second)) keep[kept++] = c;
+      }
+    } else {
+      for (const Candidate& c : keep) {
+        const Labels::value_type* e = l.EntryNear(c.entry->first, c.pos);
+        if (e != nullptr && Labels::Same(e->second, c.entry->second)) keep[kept++] = c;
+      }
     }
     keep.resize(kept);
   }
@@ -252,7 +266,7 @@ void AlertEngine::InhibitAdd(AlertEntry& e, int delta) {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const InhibitRule& rule = rules[i];
     if (!RuleHolds(e.inhibit_sources, i, rule.source, e.alert.labels)) continue;
-    const std::string& key = EqualValues(rule.equal, e.alert.labels);
+    const std::string& key = EqualValues(rule.equal, equal_hints_[i], e.alert.labels);
     Inhibitors& in = *inhibitors_[i].FindOrAdd(key, [&](Inhibitors& added) { added.values = key; }).first;
     in.count += delta;
     if (delta > 0) in.example = e.alert.dedup_key;
@@ -269,7 +283,7 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const InhibitRule& rule = rules[i];
     if (!RuleHolds(e.inhibit_targets, i, rule.target, e.alert.labels)) continue;
-    const std::string& key = EqualValues(rule.equal, e.alert.labels);
+    const std::string& key = EqualValues(rule.equal, equal_hints_[i], e.alert.labels);
     const Inhibitors* in = inhibitors_[i].Find(key);
     if (in == nullptr) continue;
     int count = in->count;
@@ -301,7 +315,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   }
   // Notifications carry the summary as an annotation (Alertmanager's
   // convention); added here once rather than to every notification's copy.
-  if (!alert.summary.empty()) alert.annotations.try_emplace("summary", alert.summary);
+  if (!alert.summary.empty()) alert.annotations.AddAbsent({{"summary", alert.summary}});
 
   auto [entry, inserted] =
       alerts_.FindOrAdd(alert.dedup_key, [&](AlertEntry& added) { added.alert.dedup_key = alert.dedup_key; });
@@ -329,7 +343,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   if (sm.applied != nullptr) {
     const Suppression& s = *sm.applied;
     ++hits_[s.id];
-    if (e.team.empty()) e.team = e.alert.owner.empty() ? std::string(e.alert.labels.Get("team")) : e.alert.owner;
+    if (e.team.empty()) {
+      e.team = e.alert.owner.empty() ? std::string(e.alert.labels.Get("team", kTeamHint)) : e.alert.owner;
+    }
     e.urgency = e.alert.urgency;
     LeaveGroups(e, now);
     Decide(e, AlertOutcome::kSuppressed, s.id, now, [&] {
@@ -348,11 +364,11 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   } else if (!e.alert.owner.empty()) {
     e.team = e.alert.owner;
   } else {
-    e.team = e.alert.labels.Get("team");
+    e.team = e.alert.labels.Get("team", kTeamHint);
   }
   if (e.team.empty()) e.team = "unowned";
   e.urgency = primary.urgency.value_or(e.alert.urgency);
-  if (e.alert.labels.Get("urgency") != Name(e.urgency)) {
+  if (e.alert.labels.Get("urgency", kUrgencyHint) != Name(e.urgency)) {
     e.alert.labels.insert_or_assign("urgency", Name(e.urgency));
     MarkInhibitTargets(e);
   }

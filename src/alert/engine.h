@@ -207,6 +207,7 @@ class AlertEngine {
   };
   static std::string_view InhibitorsKey(const Inhibitors& i) { return i.values; }
   std::vector<KeyedTable<Inhibitors, &InhibitorsKey>> inhibitors_;
+  std::vector<std::vector<LabelHint>> equal_hints_;  // per inhibit rule, one per `equal` label
   std::uint64_t eval_ = 0;
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;

@@ -121,7 +121,7 @@ TEST(AlertEngineTest, CommonLabelsAreTheEntriesEveryAlertShares) {
 // Common labels and annotations are exactly the entries every alert of the
 // notification has with one value, whatever the alerts' shapes: labels in
 // other orders, absent, empty (present but "", not the same as absent),
-// and alerts with more labels than the first.
+// alerts with more labels than the first, and sets of recurring shapes.
 TEST(AlertEngineTest, CommonEntriesAreWhatEveryAlertShares) {
   const AlertPolicy policy = PolicyFrom(kRouting);
   std::uint64_t state = 3;
@@ -131,16 +131,33 @@ TEST(AlertEngineTest, CommonEntriesAreWhatEveryAlertShares) {
   };
   const std::vector<std::string> names = {"aaa", "env", "region", "tier", "zone", "zzz"};
   const std::vector<std::string> values = {"", "a", "b"};
+  const std::vector<std::string> reversed(names.rbegin(), names.rend());
   for (int round = 0; round < 60; ++round) {
     AlertEngine engine(policy);
     engine.BeginEvaluation(kT0);
     const std::size_t count = 1 + next(6);
     for (std::size_t i = 0; i < count; ++i) {
       Alert a = MakeAlert("r" + std::to_string(i), "FindingOverdue", Urgency::kTicket, "payments", "api");
-      for (std::size_t k = next(names.size()); k-- > 0;) {
-        const std::string& name = names[next(names.size())];
-        // Mostly one value per name, so that some entries stay common.
-        a.labels[name] = next(4) == 0 ? values[next(values.size())] : "a";
+      if (round % 2 == 0) {
+        for (std::size_t k = next(names.size()); k-- > 0;) {
+          const std::string& name = names[next(names.size())];
+          // Mostly one value per name, so that some entries stay common.
+          a.labels[name] = next(4) == 0 ? values[next(values.size())] : "a";
+        }
+      } else {
+        // Sets read whole, of two recurring shapes whose names are not
+        // added in name order (alerts of one shape are compared place by
+        // place: Labels::SameShape).
+        const std::vector<std::string>& shape = next(3) == 0 ? names : reversed;
+        std::vector<Labels::value_type> entries;
+        entries.reserve(shape.size());
+        for (const std::string& name : shape) {
+          // A view of the vector's string or of a literal, never of a
+          // temporary (a "?:" of string and literal makes one).
+          const std::string_view value = next(3) == 0 ? std::string_view(values[next(3)]) : std::string_view("a");
+          entries.emplace_back(name, value);
+        }
+        a.labels.Assign(entries.data(), entries.size(), 4);
       }
       if (next(2) == 0) a.annotations["runbook"] = next(3) == 0 ? "other" : "rb";
       engine.Fire(std::move(a), kT0);

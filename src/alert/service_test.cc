@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "alert/sources.h"
 #include "common/hash.h"
 #include "loopback.h"
 #include "store/store.h"
@@ -27,6 +30,55 @@ std::vector<json> Bodies(const testing::Loopback& receiver) {
   std::vector<json> out;
   for (const auto& r : receiver.received()) out.push_back(json::parse(r.body));
   return out;
+}
+
+// A finding's labels: its fields by name, in name order, the empty ones
+// left out; findings of one shape share it once the engine derives its
+// labels (Labels::SameShape), one of another shape does not.
+TEST(FindingLabelsTest, CarryTheFieldsSetAndLeaveOutTheEmptyOnes) {
+  FindingRecord f;
+  f.id = 0xabcdef;
+  f.kind = FindingKind::kVulnerability;
+  f.vuln_id = "CVE-2024-3094";
+  f.aliases = {"GHSA-1", "GHSA-2"};
+  f.package = "xz-utils";
+  f.installed_version = "5.6.0";
+  f.severity = Severity::kCritical;
+  f.priority = Priority::kP1;
+  f.service = "api";
+  f.team = "payments";
+  f.environment = Environment::kProd;
+  f.layer = Layer::kContainer;
+  const Labels l = FindingLabels(f);
+  const std::map<std::string, std::string> got(l.begin(), l.end());
+  const std::map<std::string, std::string> want = {{"aliases", "GHSA-1 GHSA-2"},
+                                                   {"environment", std::string(Name(Environment::kProd))},
+                                                   {"finding", HexId(0xabcdef)},
+                                                   {"kind", std::string(Name(FindingKind::kVulnerability))},
+                                                   {"layer", std::string(Name(Layer::kContainer))},
+                                                   {"package", "xz-utils"},
+                                                   {"priority", "P1"},
+                                                   {"service", "api"},
+                                                   {"severity", std::string(Name(Severity::kCritical))},
+                                                   {"team", "payments"},
+                                                   {"version", "5.6.0"},
+                                                   {"vulnerability", "CVE-2024-3094"}};
+  EXPECT_EQ(got, want);
+  std::vector<std::string> names;
+  for (const auto& entry : l) names.emplace_back(entry.first);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+
+  FindingRecord g = f;
+  g.id = 7;
+  g.vuln_id = "CVE-2023-4863";
+  FindingRecord h = f;
+  h.rule_id = "AVD-KSV-0001";  // one label more
+  Labels a = FindingLabels(f), b = FindingLabels(g), c = FindingLabels(h);
+  for (Labels* x : {&a, &b, &c}) x->AddAbsent({{"alertname", "FindingOverdue"}, {"source", "triage"}});
+  EXPECT_TRUE(a.SameShape(b));
+  EXPECT_FALSE(a.SameShape(c));
+  EXPECT_EQ(c.Get("rule"), "AVD-KSV-0001");
+  EXPECT_EQ(b.Get("vulnerability"), "CVE-2023-4863");
 }
 
 class AlertServiceTest : public ::testing::Test {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <map>
 
 #include "common/hash.h"
@@ -10,10 +11,6 @@
 namespace secbudget {
 
 namespace {
-
-void Put(Labels& labels, std::string_view key, std::string_view value) {
-  if (!value.empty()) labels.emplace(std::string(key), std::string(value));
-}
 
 std::string Subject(const FindingRecord& f) {
   const std::string what = !f.vuln_id.empty() ? f.vuln_id : !f.rule_id.empty() ? f.rule_id : f.title;
@@ -24,24 +21,35 @@ std::string Subject(const FindingRecord& f) {
 
 }  // namespace
 
+// Built whole (Labels::Assign: one block, one sort, or the name order of the
+// last finding of the same shape), with room for the labels Fire derives.
 Labels FindingLabels(const FindingRecord& f) {
+  const std::string finding = HexId(f.id), aliases = Join(f.aliases, " ");
+  const Labels::value_type all[] = {
+      {"finding", finding},
+      {"vulnerability", f.vuln_id},
+      {"aliases", aliases},
+      {"package", f.package},
+      {"version", f.installed_version},
+      {"ecosystem", f.ecosystem},
+      {"artifact", f.artifact},
+      {"kind", Name(f.kind)},
+      {"severity", Name(f.severity)},
+      {"priority", Name(f.priority)},
+      {"rule", f.rule_id},
+      {"asset", f.asset_id},
+      {"service", f.service},
+      {"team", f.team},
+      {"environment", Name(f.environment)},
+      {"layer", Name(f.layer)},
+  };
+  Labels::value_type present[std::size(all)];
+  std::size_t n = 0;
+  for (const Labels::value_type& e : all) {
+    if (!e.second.empty()) present[n++] = e;  // an empty value is no label
+  }
   Labels l;
-  Put(l, "finding", HexId(f.id));
-  Put(l, "vulnerability", f.vuln_id);
-  Put(l, "aliases", Join(f.aliases, " "));
-  Put(l, "package", f.package);
-  Put(l, "version", f.installed_version);
-  Put(l, "ecosystem", f.ecosystem);
-  Put(l, "artifact", f.artifact);
-  Put(l, "kind", Name(f.kind));
-  Put(l, "severity", Name(f.severity));
-  Put(l, "priority", Name(f.priority));
-  Put(l, "rule", f.rule_id);
-  Put(l, "asset", f.asset_id);
-  Put(l, "service", f.service);
-  Put(l, "team", f.team);
-  Put(l, "environment", Name(f.environment));
-  Put(l, "layer", Name(f.layer));
+  l.Assign(present, n, 4);
   return l;
 }
 
@@ -53,6 +61,11 @@ Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, T
     const std::optional<Urgency> urgency = settings.priority_urgency[static_cast<std::size_t>(f.priority) - 1];
     const double rank = (5 - static_cast<int>(f.priority)) * 1000.0 + f.score;  // P1 first
     const std::string hex = HexId(f.id);
+    const Labels labels = FindingLabels(f);  // shared by the finding's alerts until one changes
+    const std::string score = fmt::format("{:.1f}", f.score), due_at = FormatTime(f.due_at),
+                      first_seen = FormatTime(f.first_seen);
+    const Labels::value_type notes[] = {
+        {"score", score}, {"due_at", due_at}, {"first_seen", first_seen}, {"title", f.title}};
     auto make = [&](std::string name, std::string key, Urgency u, std::string summary) {
       Alert a;
       a.dedup_key = std::move(key);
@@ -62,11 +75,8 @@ Status FindingAlerts(TriageStore& store, const FindingAlertSettings& settings, T
       a.owner = f.team;
       a.summary = std::move(summary);
       a.starts_at = 0;
-      a.labels = FindingLabels(f);
-      a.annotations["score"] = fmt::format("{:.1f}", f.score);
-      a.annotations["due_at"] = FormatTime(f.due_at);
-      a.annotations["first_seen"] = FormatTime(f.first_seen);
-      if (!f.title.empty()) a.annotations["title"] = f.title;
+      a.labels = labels;
+      a.annotations.Assign(notes, f.title.empty() ? 3 : 4, 1);  // room for the summary Fire adds
       a.rank = rank;
       out->push_back(std::move(a));
     };

@@ -1,8 +1,11 @@
 #include "model/labels.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +18,17 @@ std::size_t TextSize(const Labels::value_type* entries, std::size_t n) {
   std::size_t text = 0;
   for (std::size_t i = 0; i < n; ++i) text += entries[i].first.size() + entries[i].second.size();
   return text;
+}
+
+// A new shape number (Labels::Rep::shape), never given before: 0 once all
+// 2^32 - 1 are used up, after which sets are no longer given shapes (each
+// number must mean one list of names).
+std::uint32_t NewShape() {
+  static std::atomic<std::uint32_t> next{1};
+  std::uint32_t id = next.load(std::memory_order_relaxed);
+  while (id != 0 && !next.compare_exchange_weak(id, id + 1, std::memory_order_relaxed)) {
+  }
+  return id;
 }
 
 }  // namespace
@@ -122,6 +136,7 @@ Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
     for (std::size_t i = 0; i < n; ++i) e[i] = fresh->Store(old[i].first, old[i].second);
     std::copy_n(rep_->order(), n, fresh->order());
     fresh->size = static_cast<std::uint32_t>(n);
+    fresh->shape = rep_->shape;  // the same names, added in the same order
     Release(rep_);
   }
   rep_ = fresh;
@@ -144,6 +159,7 @@ void Labels::Add(std::size_t p, std::string_view name, std::string_view value) {
   std::copy_backward(order + p, order + n, order + n + 1);
   order[p] = n;
   r.size = n + 1;
+  r.shape = 0;
 }
 
 std::pair<Labels::const_iterator, bool> Labels::Insert(std::string_view name, std::string_view value, bool assign) {
@@ -164,49 +180,147 @@ std::pair<Labels::const_iterator, bool> Labels::Insert(std::string_view name, st
   return {At(p), true};
 }
 
+namespace {
+
+// What AddAbsent did to a set of one shape: the names it was given (in the
+// order given), which of them it added (their places in that list, in the
+// order the entries were appended: by name), the name order after, and the
+// shape after. A set of the same shape given the same names gets the same
+// result without a look-up, a sort or a merge (an alert's derived labels:
+// alertname, source, urgency, team).
+struct Addition {
+  static constexpr std::size_t kMaxGiven = 8, kMaxSize = 32;
+  std::uint32_t from = 0, to = 0;
+  std::size_t given = 0;
+  std::string names[kMaxGiven];
+  std::size_t added = 0;
+  std::uint8_t picked[kMaxGiven] = {};
+  std::size_t size = 0;  // entries after
+  std::uint32_t order[kMaxSize] = {};
+};
+constexpr std::size_t kAdditions = 8;
+thread_local Addition additions[kAdditions];
+thread_local std::size_t next_addition = 0;
+
+const Addition* Remembered(std::uint32_t shape, std::initializer_list<Labels::value_type> add) {
+  if (shape == 0) return nullptr;
+  for (const Addition& a : additions) {
+    if (a.from != shape || a.given != add.size()) continue;
+    std::size_t i = 0;
+    for (const auto& entry : add) {
+      if (!Labels::Same(a.names[i], entry.first)) break;
+      ++i;
+    }
+    if (i == add.size()) return &a;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void Labels::AddAbsent(std::initializer_list<value_type> add) {
-  if (add.size() > 8) {
+  if (add.size() > Addition::kMaxGiven) {
     for (const auto& [name, value] : add) try_emplace(name, value);
     return;
   }
-  value_type fresh[8];
-  std::size_t k = 0, text = 0;
-  for (const auto& entry : add) {
-    if (contains(entry.first)) continue;
-    bool repeated = false;
-    for (std::size_t j = 0; j < k && !repeated; ++j) repeated = fresh[j].first == entry.first;
-    if (repeated) continue;
-    fresh[k++] = entry;
-    text += entry.first.size() + entry.second.size();
-  }
-  if (k == 0) return;
-  for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
-    for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) std::swap(fresh[m], fresh[m - 1]);
-  }
-  bool views = false;  // texts viewing this set (its team label as an owner) are copied when the block moves
-  if (!Fits(k, text)) {
-    for (std::size_t j = 0; j < k; ++j) views = views || Views(fresh[j].first) || Views(fresh[j].second);
-  }
-  if (views) {
-    std::string copies[16];
+  const std::uint32_t before = rep_ != nullptr ? rep_->shape : 0;
+  const Addition* known = Remembered(before, add);
+  if (known != nullptr) {
+    // Done before to a set of this shape: the same entries are absent, and
+    // the name order after is known. When they fit, nothing moves.
+    const std::size_t k = known->added;
+    if (k == 0) return;
+    std::size_t text = 0;
     for (std::size_t j = 0; j < k; ++j) {
-      copies[2 * j] = fresh[j].first;
-      copies[2 * j + 1] = fresh[j].second;
-      fresh[j] = {copies[2 * j], copies[2 * j + 1]};
+      const value_type& entry = add.begin()[known->picked[j]];
+      text += entry.first.size() + entry.second.size();
     }
-    Append(fresh, k, text);  // before the copies go
-    return;
+    if (Fits(k, text)) {
+      Rep& r = *rep_;
+      value_type* e = r.entries();
+      const std::size_t n = r.size;
+      for (std::size_t j = 0; j < k; ++j) {
+        const value_type& entry = add.begin()[known->picked[j]];
+        e[n + j] = r.Store(entry.first, entry.second);
+      }
+      r.size = static_cast<std::uint32_t>(n + k);
+      std::copy_n(known->order, n + k, r.order());
+      r.shape = known->to;
+      return;
+    }
   }
-  Append(fresh, k, text);
+  value_type fresh[Addition::kMaxGiven];
+  std::uint8_t picked[Addition::kMaxGiven];  // fresh[j] is add[picked[j]]
+  std::size_t k = 0, text = 0;
+  if (known != nullptr) {
+    for (; k < known->added; ++k) {
+      picked[k] = known->picked[k];
+      fresh[k] = add.begin()[picked[k]];
+    }
+    text = TextSize(fresh, k);
+  } else {
+    for (std::size_t i = 0; i < add.size(); ++i) {
+      const value_type& entry = add.begin()[i];
+      if (contains(entry.first)) continue;
+      bool repeated = false;
+      for (std::size_t j = 0; j < k && !repeated; ++j) repeated = fresh[j].first == entry.first;
+      if (repeated) continue;
+      picked[k] = static_cast<std::uint8_t>(i);
+      fresh[k++] = entry;
+      text += entry.first.size() + entry.second.size();
+    }
+    for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
+      for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) {
+        std::swap(fresh[m], fresh[m - 1]);
+        std::swap(picked[m], picked[m - 1]);
+      }
+    }
+  }
+  if (k > 0) {
+    bool views = false;  // texts viewing this set (its team label as an owner) are copied when the block moves
+    if (!Fits(k, text)) {
+      for (std::size_t j = 0; j < k; ++j) views = views || Views(fresh[j].first) || Views(fresh[j].second);
+    }
+    std::optional<std::array<std::string, 2 * Addition::kMaxGiven>> copies;  // built only when needed
+    if (views) {
+      copies.emplace();
+      for (std::size_t j = 0; j < k; ++j) {
+        (*copies)[2 * j] = fresh[j].first;
+        (*copies)[2 * j + 1] = fresh[j].second;
+        fresh[j] = {(*copies)[2 * j], (*copies)[2 * j + 1]};
+      }
+    }
+    Append(fresh, k, text, known != nullptr ? known->order : nullptr, known != nullptr ? known->to : 0);
+  }
+  if (known != nullptr || before == 0 || size() > Addition::kMaxSize) return;
+  // Remember it for the next set of this shape.
+  Addition& a = additions[next_addition];
+  next_addition = (next_addition + 1) % kAdditions;
+  a.from = before;
+  a.to = k > 0 ? NewShape() : before;
+  a.given = add.size();
+  std::size_t i = 0;
+  for (const auto& entry : add) a.names[i++].assign(entry.first);
+  a.added = k;
+  std::copy_n(picked, k, a.picked);
+  a.size = size();
+  std::copy_n(rep_->order(), a.size, a.order);
+  rep_->shape = a.to;
 }
 
-void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text) {
+void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, const std::uint32_t* known,
+                    std::uint32_t shape) {
   Rep& r = Mutable(k, text);
   value_type* e = r.entries();
   std::uint32_t* order = r.order();
   const std::size_t n = r.size;
   for (std::size_t j = 0; j < k; ++j) e[n + j] = r.Store(fresh[j].first, fresh[j].second);
   r.size = static_cast<std::uint32_t>(n + k);
+  r.shape = shape;
+  if (known != nullptr) {
+    std::copy_n(known, n + k, order);
+    return;
+  }
   // Merge the new entries (sorted, at n..n+k) into the name order from the back.
   std::size_t i = n, j = k, w = n + k;
   while (j > 0) {
@@ -238,6 +352,7 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
   // order of the last sets of up to 16 names is kept, and a set whose
   // names match one of them takes its order without a sort.
   struct Shape {
+    std::uint32_t id = 0;  // Rep::shape of the sets that take this order
     std::size_t n = 0;
     std::string names[16];
     std::uint32_t order[16];
@@ -252,6 +367,7 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
       while (i < n && Same(shape.names[i], e[i].first)) ++i;
       if (i < n) continue;
       std::copy_n(shape.order, n, order);  // a remembered shape has no repeated name
+      rep_->shape = shape.id;
       return;
     }
   }
@@ -280,9 +396,11 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
   if (n <= 16) {
     Shape& shape = shapes[next_shape];
     next_shape = (next_shape + 1) % kShapes;
+    shape.id = NewShape();
     shape.n = n;
     for (std::size_t i = 0; i < n; ++i) shape.names[i].assign(e[i].first);
     std::copy_n(order, n, shape.order);
+    rep_->shape = shape.id;
   }
 }
 
@@ -301,6 +419,7 @@ Labels::const_iterator Labels::erase(const_iterator pos) {
   }
   std::copy(order + p + 1, order + r.size, order + p);
   r.size = last;
+  r.shape = 0;
   if (r.size == 0) {
     clear();
     return {};

@@ -37,8 +37,11 @@ namespace secbudget {
 
 // Where a name was last found, for looking one name up in many sets of one
 // shape (alerts of one source list their labels in one order): a matcher
-// keeps one. Copies start afresh. Relaxed atomic, so a policy shared by
-// threads stays race-free; a stale position only costs a scan.
+// keeps one. It also remembers the shape (Labels::SameShape) of the last
+// set the name was missing from, so sets of that shape answer "absent"
+// without a scan. A hint serves one name: used for another, it could answer
+// "absent" wrongly. Copies start afresh. Relaxed atomics, so a policy shared
+// by threads stays race-free; a stale position only costs a scan.
 class LabelHint {
  public:
   LabelHint() = default;
@@ -49,6 +52,7 @@ class LabelHint {
  private:
   friend class Labels;
   mutable std::atomic<std::uint32_t> pos_{0};
+  mutable std::atomic<std::uint32_t> absent_from_{0};  // a shape without the name (0: none)
 };
 
 class Labels {
@@ -202,14 +206,20 @@ class Labels {
   }
 
   // Get, trying the entry `hint` found last first (and remembering where
-  // this one was found).
+  // this one was found, or that a set of this shape lacks it). `hint` must
+  // be used with `name` only.
   std::string_view Get(std::string_view name, const LabelHint& hint) const {
     if (rep_ == nullptr) return {};
     const value_type* e = rep_->entries();
     const std::uint32_t h = hint.pos_.load(std::memory_order_relaxed);
     if (h < rep_->size && Same(e[h].first, name)) return e[h].second;
+    const std::uint32_t shape = rep_->shape;
+    if (shape != 0 && hint.absent_from_.load(std::memory_order_relaxed) == shape) return {};
     const value_type* found = Entry(name);
-    if (found == nullptr) return {};
+    if (found == nullptr) {
+      if (shape != 0) hint.absent_from_.store(shape, std::memory_order_relaxed);
+      return {};
+    }
     hint.pos_.store(static_cast<std::uint32_t>(found - e), std::memory_order_relaxed);
     return found->second;
   }
@@ -251,6 +261,17 @@ class Labels {
   bool operator==(const Labels& other) const;
   // True when both share one block (a copy nobody changed since).
   bool SharesWith(const Labels& other) const { return rep_ != nullptr && rep_ == other.rep_; }
+  // True when both are known to hold the same names added in the same
+  // order (sets read from one source, given the same derived labels), so
+  // an entry of one is at the same place in the other: Added(IndexOf(e)).
+  // False says nothing.
+  bool SameShape(const Labels& other) const {
+    return rep_ != nullptr && other.rep_ != nullptr && rep_->shape != 0 && rep_->shape == other.rep_->shape;
+  }
+  // The i-th entry in the order they were added (i < size()), and the
+  // place of an entry of this set in that order.
+  const value_type& Added(size_type i) const { return rep_->entries()[i]; }
+  size_type IndexOf(const value_type& e) const { return static_cast<size_type>(&e - rep_->entries()); }
 
  private:
   // The block: this header, room for `capacity` entries (the first `size`
@@ -265,6 +286,11 @@ class Labels {
     std::uint32_t capacity = 0;
     std::uint32_t text_size = 0;
     std::uint32_t text_capacity = 0;
+    // Not 0: every set with this shape number holds the same names, added
+    // in the same order (so its name order is the same too). Set when
+    // Assign reuses a remembered name order and when AddAbsent repeats a
+    // remembered addition; 0 once a name is added or erased otherwise.
+    std::uint32_t shape = 0;
     value_type* entries() { return reinterpret_cast<value_type*>(this + 1); }
     const value_type* entries() const { return reinterpret_cast<const value_type*>(this + 1); }
     std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
@@ -310,8 +336,12 @@ class Labels {
   // Position in name order of the first entry not less than `name`.
   std::size_t LowerBound(std::string_view name) const;
   // AddAbsent's second half: adds `k` entries, sorted by name and absent,
-  // holding `text` bytes of names and values.
-  void Append(const value_type* fresh, std::size_t k, std::size_t text);
+  // holding `text` bytes of names and values. `order` is the name order
+  // after, when known (AddAbsent did the same to a set of this shape
+  // before), and the set then takes shape `shape`; otherwise the new
+  // entries are merged into the name order and the set has no shape.
+  void Append(const value_type* fresh, std::size_t k, std::size_t text, const std::uint32_t* order = nullptr,
+              std::uint32_t shape = 0);
   // Adds an entry at name-order position `p`.
   void Add(std::size_t p, std::string_view name, std::string_view value);
   std::pair<const_iterator, bool> Insert(std::string_view name, std::string_view value, bool assign);

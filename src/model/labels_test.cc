@@ -274,6 +274,24 @@ TEST(LabelsTest, AssignAgreesWithEmplaceOneByOne) {
   }
 }
 
+// A set read whole (Assign) with `names` and random values, with room for
+// 0 to `extra` - 1 more entries, and the same entries put one by one into
+// `m` (where the first of equal names wins).
+template <typename Next>
+Labels ReadWhole(const std::vector<std::string>& names, Next& next, std::uint64_t extra,
+                 std::map<std::string, std::string>* m) {
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < names.size(); ++i) values.push_back(std::to_string(next(1000)));
+  std::vector<std::pair<std::string_view, std::string_view>> views;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    views.emplace_back(names[i], values[i]);
+    m->emplace(names[i], values[i]);
+  }
+  Labels l;
+  l.Assign(views.data(), views.size(), next(extra));
+  return l;
+}
+
 // Sets of a few recurring shapes (Assign keeps the name order of the last
 // few and reuses it when the names match position by position), more
 // shapes than it keeps, interleaved, with near misses: the same names in
@@ -299,18 +317,103 @@ TEST(LabelsTest, AssignAgreesWithEmplaceWhenShapesRecur) {
   };
   for (int round = 0; round < 2000; ++round) {
     const std::vector<std::string>& names = shapes[next(round < 1000 ? 3 : shapes.size())];
-    std::vector<std::string> values;
-    for (std::size_t i = 0; i < names.size(); ++i) values.push_back(std::to_string(next(1000)));
-    std::vector<std::pair<std::string_view, std::string_view>> views;
     std::map<std::string, std::string> m;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      views.emplace_back(names[i], values[i]);
-      m.emplace(names[i], values[i]);
-    }
-    Labels l;
-    l.Assign(views.data(), views.size(), next(3));
+    const Labels l = ReadWhole(names, next, 3, &m);
     ASSERT_EQ(Entries(l), Entries(m)) << "round " << round;
   }
+}
+
+// Sets of recurring shapes given recurring derived labels (AddAbsent
+// repeats what it did to the last sets of a shape without looking names up):
+// the result always agrees with std::map, whatever was added, changed or
+// erased in between, and sets said to have the same shape hold the same
+// names at the same places.
+TEST(LabelsTest, AddAbsentAgreesWithEmplaceWhenShapesRecur) {
+  std::uint64_t state = 5;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  const std::vector<std::vector<std::string>> shapes = {
+      {"service", "environment", "vulnerability", "package", "priority", "team"},
+      {"service", "environment", "vulnerability", "package", "priority", "zone"},
+      {"environment", "service", "vulnerability", "package", "priority", "team"},
+      {"due_at", "score"},
+  };
+  // Given lists: in another order, with a name the set may hold, twice the
+  // same name, a name that sorts first, and none.
+  const std::vector<std::vector<std::string>> given = {
+      {"alertname", "source", "urgency", "team"},
+      {"alertname", "source", "urgency"},
+      {"team", "urgency", "source", "alertname"},
+      {"summary"},
+      {"alertname", "alertname", "aaa"},
+      {"zone", "service"},
+      {},
+  };
+  std::vector<Labels> kept;  // earlier sets, to compare shapes with
+  for (int round = 0; round < 3000; ++round) {
+    const std::vector<std::string>& names = shapes[next(shapes.size())];
+    std::map<std::string, std::string> m;
+    Labels l = ReadWhole(names, next, 6, &m);
+    // Sometimes changed first: a value (keeps the names), a name added or
+    // erased (does not).
+    switch (next(8)) {
+      case 0:
+        l.insert_or_assign(names[0], "changed");
+        m[names[0]] = "changed";
+        break;
+      case 1:
+        l.emplace("extra", "x");
+        m.emplace("extra", "x");
+        break;
+      case 2:
+        l.erase(names[1]);
+        m.erase(names[1]);
+        break;
+      default: break;
+    }
+    const Labels shared = next(4) == 0 ? l : Labels();  // a shared set is copied before it changes
+    for (int times = 0, n = static_cast<int>(next(3)) + 1; times < n; ++times) {
+      const std::vector<std::string>& add = given[next(given.size())];
+      std::vector<std::string> add_values;
+      for (std::size_t i = 0; i < add.size(); ++i) add_values.push_back("v" + std::to_string(next(100)));
+      switch (add.size()) {
+        case 0: l.AddAbsent({}); break;
+        case 1: l.AddAbsent({{add[0], add_values[0]}}); break;
+        case 2: l.AddAbsent({{add[0], add_values[0]}, {add[1], add_values[1]}}); break;
+        case 3: l.AddAbsent({{add[0], add_values[0]}, {add[1], add_values[1]}, {add[2], add_values[2]}}); break;
+        default:
+          l.AddAbsent(
+              {{add[0], add_values[0]}, {add[1], add_values[1]}, {add[2], add_values[2]}, {add[3], add_values[3]}});
+      }
+      for (std::size_t i = 0; i < add.size(); ++i) m.emplace(add[i], add_values[i]);
+      ASSERT_EQ(Entries(l), Entries(m)) << "round " << round << " addition " << times;
+    }
+    for (const Labels& other : kept) {
+      if (!l.SameShape(other)) continue;
+      ASSERT_EQ(l.size(), other.size()) << "round " << round;
+      for (std::size_t i = 0; i < l.size(); ++i) ASSERT_EQ(l.Added(i).first, other.Added(i).first) << "round " << round;
+    }
+    if (kept.size() < 64) {
+      kept.push_back(l);
+    } else {
+      kept[next(kept.size())] = l;
+    }
+  }
+  // Sets of one shape given the same derived labels share their shape; a set
+  // given another name, or other names, does not.
+  const std::pair<std::string_view, std::string_view> entries[] = {{"service", "api"}, {"team", "web"}};
+  Labels a, b, c, d;
+  for (Labels* l : {&a, &b, &c, &d}) l->Assign(entries, 2, 4);
+  for (Labels* l : {&a, &b, &c}) l->AddAbsent({{"alertname", "A"}, {"source", "s"}});
+  EXPECT_TRUE(a.SameShape(b));
+  EXPECT_TRUE(b.SameShape(c));
+  c.emplace("zone", "z");
+  d.AddAbsent({{"alertname", "A"}, {"urgency", "page"}});
+  EXPECT_FALSE(a.SameShape(c));
+  EXPECT_FALSE(a.SameShape(d));
+  EXPECT_FALSE(a.SameShape(Labels()));
 }
 
 // Same agrees with == for every length around its word sizes, with the
@@ -329,24 +432,41 @@ TEST(LabelsTest, SameAgreesWithEquality) {
   }
 }
 
-// A hint left by a set of another shape, or by another name, never changes
-// the answer: only where the look-up starts.
+// A hint (one per name, as matchers keep them) left by a set of another
+// shape never changes the answer, only where the look-up starts: sets
+// with and without shapes, of shapes that lack the name and shapes that
+// hold it, interleaved; so does a copy of a hint, which starts afresh.
 TEST(LabelsTest, GetWithAHintAgreesWithGet) {
-  const std::vector<Labels> sets = {
+  std::vector<Labels> sets = {
       Labels(),
       Labels{{"service", "api"}, {"team", "web"}},
       Labels{{"team", "pay"}, {"asset", "a1"}, {"service", "db"}, {"urgency", "page"}},
       Labels{{"urgency", "ticket"}},
   };
-  const std::vector<std::string> names = {"service", "team", "urgency", "asset", "absent", ""};
-  LabelHint hint;
-  for (int round = 0; round < 3; ++round) {
-    for (const Labels& l : sets) {
-      for (const std::string& name : names) {
-        EXPECT_EQ(l.Get(name, hint), l.Get(name)) << name;
-        const LabelHint copy = hint;  // copies start afresh, and agree too
-        EXPECT_EQ(l.Get(name, copy), l.Get(name)) << name;
-      }
+  // Sets read whole, of three shapes, two of them given derived labels.
+  const std::vector<std::vector<Labels::value_type>> read = {
+      {{"service", "api"}, {"environment", "prod"}},
+      {{"service", "db"}, {"environment", "dev"}, {"asset", "a2"}},
+      {{"asset", "a3"}, {"team", "ops"}},
+  };
+  for (int copy = 0; copy < 3; ++copy) {
+    for (std::size_t r = 0; r < read.size(); ++r) {
+      Labels l;
+      l.Assign(read[r].data(), read[r].size(), 4);
+      if (r != 1) l.AddAbsent({{"urgency", "page"}, {"team", "t" + std::to_string(copy)}});
+      sets.push_back(l);
+    }
+  }
+  const std::vector<std::string> names = {"service", "team", "urgency", "asset", "environment", "absent", ""};
+  std::uint64_t state = 9;
+  for (const std::string& name : names) {
+    LabelHint hint;
+    for (int round = 0; round < 200; ++round) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const Labels& l = sets[(state >> 33) % sets.size()];
+      ASSERT_EQ(l.Get(name, hint), l.Get(name)) << name << " round " << round;
+      const LabelHint copy = hint;  // NOLINT(performance-unnecessary-copy-initialization): a copy starts afresh
+      ASSERT_EQ(l.Get(name, copy), l.Get(name)) << name << " round " << round;
     }
   }
 }
