@@ -127,11 +127,15 @@ void AlertEngine::MatchRoutes(const Route& node, const RouteMatch& inherited, co
   if (!matched_child) out->push_back(here);
 }
 
-template <typename Reason>
-void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason) {
+template <typename Ref, typename Reason>
+void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, const Ref& ref, TimePoint now, Reason&& reason) {
   if (e.outcome == outcome && e.ref == ref) return;  // unchanged: recorded once (and its words not written)
   e.outcome = outcome;
-  e.ref = ref;
+  if constexpr (std::is_same_v<Ref, SharedText>) {
+    e.ref = ref;  // shared
+  } else {
+    e.ref = SharedText(std::string_view(ref));
+  }
   AlertDecision& d = decisions_.emplace_back();  // filled in place, not moved
   d.at = now;
   d.dedup_key = e.alert.dedup_key;
@@ -143,6 +147,18 @@ void AlertEngine::Decide(AlertEntry& e, AlertOutcome outcome, std::string_view r
   d.outcome = outcome;
   d.reason = std::forward<Reason>(reason)();
   d.ref = e.ref;
+}
+
+const SharedText& AlertEngine::KeyText(AlertGroup& g) {
+  if (g.key_text.empty() && !g.key.empty()) g.key_text = SharedText(g.key);
+  return g.key_text;
+}
+
+const SharedText& AlertEngine::DigestReason(const std::string& team) {
+  const auto found = digest_reasons_.find(team);
+  if (found != digest_reasons_.end()) return found->second;
+  return digest_reasons_.emplace(team, SharedText(fmt::format("digest urgency: listed in {}'s digest", team)))
+      .first->second;
 }
 
 namespace {
@@ -300,7 +316,8 @@ bool AlertEngine::Inhibited(const AlertEntry& e, std::string* by) const {
 bool AlertEngine::MuteIfInhibited(AlertEntry& e, TimePoint now) {
   std::string by;
   if (!Inhibited(e, &by)) return false;
-  Decide(e, AlertOutcome::kInhibited, by, now, [&] { return fmt::format("muted while {} fires (inhibit rule)", by); });
+  Decide(e, AlertOutcome::kInhibited, by, now,
+         [&] { return SharedText(fmt::format("muted while {} fires (inhibit rule)", by)); });
   return true;
 }
 
@@ -349,8 +366,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
     e.urgency = e.alert.urgency;
     LeaveGroups(e, now);
     Decide(e, AlertOutcome::kSuppressed, s.id, now, [&] {
-      return fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id, FormatTime(s.expires),
-                         s.owner, s.approver.empty() ? "nobody" : s.approver, s.reason);
+      return SharedText(fmt::format("accepted risk {} until {} (owner {}, approved by {}): {}", s.id,
+                                    FormatTime(s.expires), s.owner, s.approver.empty() ? "nobody" : s.approver,
+                                    s.reason));
     });
     return;
   }
@@ -375,13 +393,7 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
 
   if (e.urgency == Urgency::kDigest) {
     LeaveGroups(e, now);
-    Decide(e, AlertOutcome::kDigested, "", now, [&] {
-      constexpr std::string_view kHead = "digest urgency: listed in ", kTail = "'s digest";
-      std::string reason;
-      reason.reserve(kHead.size() + e.team.size() + kTail.size());
-      reason.append(kHead).append(e.team).append(kTail);
-      return reason;
-    });
+    Decide(e, AlertOutcome::kDigested, SharedText(), now, [&] { return DigestReason(e.team); });
     return;
   }
 
@@ -434,11 +446,11 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   if (MuteIfInhibited(e, now)) return;
   if (new_episode || e.outcome == AlertOutcome::kSuppressed || e.outcome == AlertOutcome::kInhibited ||
       e.outcome == AlertOutcome::kDigested) {
-    const AlertGroup& g = *targets.front();
-    Decide(e, AlertOutcome::kPending, g.key, now, [&] {
-      return std::string(g.last_notified == 0
-                             ? "waiting for its group's first notification (group_wait)"
-                             : "joins a notified group: goes out with its next notification (group_interval)");
+    AlertGroup& g = *targets.front();
+    Decide(e, AlertOutcome::kPending, KeyText(g), now, [&] {
+      return SharedText::Static(g.last_notified == 0
+                                    ? "waiting for its group's first notification (group_wait)"
+                                    : "joins a notified group: goes out with its next notification (group_interval)");
     });
   }
 }
@@ -452,8 +464,8 @@ void AlertEngine::Resolve(std::string_view dedup_key, TimePoint now) {
   // Only alerts some notification announced need a resolved notification.
   if (!e.notified) {
     if (e.outcome == AlertOutcome::kPending) {
-      Decide(e, AlertOutcome::kResolvedUnsent, "", now,
-             [] { return std::string("resolved before its group's first notification"); });
+      Decide(e, AlertOutcome::kResolvedUnsent, SharedText(), now,
+             [] { return SharedText::Static("resolved before its group's first notification"); });
     }
     LeaveGroups(e, now);
     alerts_.Erase(&e);
@@ -506,18 +518,20 @@ void AlertEngine::Send(AlertGroup& g, TimePoint now, bool first) {
     if (a->alert.rank != b->alert.rank) return a->alert.rank > b->alert.rank;
     return a->alert.dedup_key < b->alert.dedup_key;
   });
-  const std::string via = g.receiver.empty() ? "no receiver (routing sends it nowhere)" : g.receiver;
+  const std::string_view via =
+      g.receiver.empty() ? std::string_view("no receiver (routing sends it nowhere)") : std::string_view(g.receiver);
+  const SharedText id = fresh.empty() ? SharedText() : SharedText(n.id);  // one copy for all its decisions
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     AlertEntry& e = *fresh[i];
     if (first && i == 0) {
       const AlertOutcome o = g.urgency == Urgency::kPage ? AlertOutcome::kPaged : AlertOutcome::kTicketed;
-      Decide(e, o, n.id, now, [&] {
-        return fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via, g.key,
-                           firing.size());
+      Decide(e, o, id, now, [&] {
+        return SharedText(fmt::format("{} to {} via {}, opening group {} ({} alert(s))", Name(g.urgency), g.team, via,
+                                      g.key, firing.size()));
       });
     } else {
-      Decide(e, AlertOutcome::kGrouped, n.id, now,
-             [] { return std::string("delivered inside its group's notification (ref), not on its own"); });
+      Decide(e, AlertOutcome::kGrouped, id, now,
+             [] { return SharedText::Static("delivered inside its group's notification (ref), not on its own"); });
     }
   }
   n.alerts.reserve(firing.size() + resolved.size() + g.departed.size());
@@ -616,16 +630,16 @@ void AlertEngine::Flush(TimePoint now) {
       // Named copies: a lambda cannot capture structured bindings under clang 14.
       const std::string& team_name = team;
       const double group_rank = rank;
-      std::string reason;  // one text for the group's alerts, written when first recorded
+      SharedText reason;  // one text for the group's alerts, written when first recorded
       for (const AlertGroup::Member& m : g->members) {
         AlertEntry& e = *m.entry;
         if (!Firing(e) || e.outcome == AlertOutcome::kInhibited) continue;
-        Decide(e, AlertOutcome::kShed, g->key, now, [&] {
+        Decide(e, AlertOutcome::kShed, KeyText(*g), now, [&] {
           if (reason.empty()) {
-            reason = fmt::format(
-                "{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
-                "in the digest, pages when a shift has budget",
-                team_name, budget, FormatTime(u.shift_start), group_rank);
+            reason = SharedText(
+                fmt::format("{} used its {} page(s) for the shift from {}; ranked {:.1f}, below the pages sent: "
+                            "in the digest, pages when a shift has budget",
+                            team_name, budget, FormatTime(u.shift_start), group_rank));
           }
           return reason;
         });
@@ -670,7 +684,7 @@ Status AlertEngine::LoadState(const std::vector<StateRow>& rows) {
         e.team = j.value("team", "");
         e.urgency = ParseUrgency(j.at("urgency").get<std::string>()).value_or(Urgency::kTicket);
         e.outcome = ParseAlertOutcome(j.at("outcome").get<std::string>()).value_or(AlertOutcome::kPending);
-        e.ref = j.value("ref", "");
+        e.ref = SharedText(j.value("ref", ""));
         e.notified = j.value("notified", false);
         MarkInhibitTargets(e);
         if (Firing(e)) InhibitAdd(e, +1);
@@ -753,7 +767,7 @@ void AlertEngine::SaveState(std::vector<StateRow>* rows, std::vector<StateRow>* 
              {"team", e.team},
              {"urgency", Name(e.urgency)},
              {"outcome", Name(e.outcome)},
-             {"ref", e.ref},
+             {"ref", e.ref.view()},
              {"notified", e.notified}});
   });
   for (const auto& [key, g] : groups_) {

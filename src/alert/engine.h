@@ -59,7 +59,7 @@ struct AlertEntry {
   // neither outlives the other's reference.
   std::vector<GroupRef> groups;
   AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
-  std::string ref;
+  SharedText ref;
   bool notified = false;  // sent firing in some notification
   // The first 64 inhibit rules whose target matchers its labels match, and
   // those whose source matchers they matched when it was last counted as a
@@ -73,6 +73,7 @@ inline std::string_view AlertEntryKey(const AlertEntry& e) { return e.alert.dedu
 
 struct AlertGroup {
   std::string key;
+  SharedText key_text;  // the key again, shared by the decisions that name the group (made when first needed)
   std::string route_path;
   std::string receiver;
   std::string team;
@@ -166,8 +167,13 @@ class AlertEngine {
                    std::vector<RouteMatch>* out) const;
   // Records a decision unless the alert's outcome and ref are unchanged;
   // `reason()` writes its words only when it is recorded.
-  template <typename Reason>
-  void Decide(AlertEntry& e, AlertOutcome outcome, std::string_view ref, TimePoint now, Reason&& reason);
+  // `ref` is a SharedText, or a std::string copied only when recorded;
+  // `reason()` returns a SharedText (a literal's costs nothing).
+  template <typename Ref, typename Reason>
+  void Decide(AlertEntry& e, AlertOutcome outcome, const Ref& ref, TimePoint now, Reason&& reason);
+  static const SharedText& KeyText(AlertGroup& g);
+  // "digest urgency: listed in <team>'s digest", one text per team.
+  const SharedText& DigestReason(const std::string& team);
   // Membership, kept on both sides (AlertEntry::groups, AlertGroup::members).
   // Place: the index of `g` in e.groups, or e.groups.size() when absent.
   static std::size_t Place(const AlertEntry& e, const AlertGroup* g);
@@ -212,6 +218,7 @@ class AlertEngine {
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;
   std::unordered_map<std::string, std::size_t> hits_;
+  std::map<std::string, SharedText, std::less<>> digest_reasons_;
   std::vector<RouteMatch> route_matches_;  // Fire's, kept to reuse their room
   std::set<std::string> loaded_keys_;      // rows read by LoadState (to delete the gone ones)
 };

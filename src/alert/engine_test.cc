@@ -459,7 +459,7 @@ spec:
   const auto d = engine.TakeDecisions();
   ASSERT_FALSE(d.empty());
   EXPECT_EQ(d[0].ref, "waf-covers-it");
-  EXPECT_NE(d[0].reason.find("ciso@acme.example"), std::string::npos);
+  EXPECT_NE(d[0].reason.view().find("ciso@acme.example"), std::string::npos);
 
   // After expiry the same condition comes back and is delivered.
   const TimePoint after = policy.suppressions.at(0).expires;

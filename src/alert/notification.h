@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shared_text.h"
 #include "common/time.h"
 #include "model/alert.h"
 
@@ -83,8 +84,11 @@ struct AlertDecision {
   std::string team, source, name;
   Urgency urgency = Urgency::kTicket;
   AlertOutcome outcome = AlertOutcome::kPending;
-  std::string reason;  // words
-  std::string ref;     // the suppression id, inhibiting alert or notification id
+  // Words, and the suppression id, inhibiting alert, group key or
+  // notification id: shared texts, since one group's or notification's
+  // decisions all carry the same ones.
+  SharedText reason;
+  SharedText ref;
 };
 
 // Audit trail of accepted risk (and later other policy objects).

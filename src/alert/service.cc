@@ -264,7 +264,7 @@ Result<Digest> AlertService::TeamDigest(const std::string& team, TimePoint at) {
     item.name = dec.name;
     item.source = dec.source;
     item.outcome = std::string(Name(dec.outcome));
-    item.reason = dec.reason;
+    item.reason = dec.reason.str();
     item.urgency = dec.urgency;
     const auto a = alerts.find(dec.dedup_key);
     if (a != alerts.end() && a->second.is_object()) {
@@ -327,7 +327,7 @@ Result<SuppressionReview> AlertService::Review(TimePoint now, std::vector<AuditE
   SB_RETURN_IF_ERROR(
       db_.ScanAlertDecisions(std::numeric_limits<TimePoint>::min(), now + 1, [&](const AlertDecision& d) {
         if (d.outcome == AlertOutcome::kSuppressed) {
-          auto& h = hits[d.ref];
+          auto& h = hits[d.ref.str()];
           ++h.first;
           h.second = std::max(h.second, d.at);
         }

@@ -1224,8 +1224,8 @@ class SqliteStore final : public Database {
       d.name = st->Text(6);
       d.urgency = ParseUrgency(st->View(7)).value_or(Urgency::kTicket);
       d.outcome = ParseAlertOutcome(st->View(8)).value_or(AlertOutcome::kPending);
-      d.reason = st->Text(9);
-      d.ref = st->Text(10);
+      d.reason = SharedText(st->Text(9));
+      d.ref = SharedText(st->Text(10));
       return fn(d);
     });
   }
