@@ -154,11 +154,9 @@ const SharedText& AlertEngine::KeyText(AlertGroup& g) {
   return g.key_text;
 }
 
-const SharedText& AlertEngine::DigestReason(const std::string& team) {
-  const auto found = digest_reasons_.find(team);
-  if (found != digest_reasons_.end()) return found->second;
-  return digest_reasons_.emplace(team, SharedText(fmt::format("digest urgency: listed in {}'s digest", team)))
-      .first->second;
+SharedText AlertEngine::DigestReason(const std::string& team) {
+  if (const SharedText* found = digest_reasons_.Find(team)) return *found;
+  return *digest_reasons_.Insert(team, SharedText(fmt::format("digest urgency: listed in {}'s digest", team))).first;
 }
 
 namespace {
@@ -210,9 +208,12 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
     keep.resize(kept);
   }
   if (keep.size() == first.size()) return first;  // shared, not copied
+  // The candidates are in name order: the set is built whole.
+  thread_local std::vector<const Labels::value_type*> picked;
+  picked.clear();
+  for (const Candidate& c : keep) picked.push_back(c.entry);
   Labels out;
-  out.reserve(keep.size());
-  for (const Candidate& c : keep) out.emplace(c.entry->first, c.entry->second);
+  out.AssignSorted(picked.data(), picked.size());
   return out;
 }
 

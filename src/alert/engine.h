@@ -173,7 +173,7 @@ class AlertEngine {
   void Decide(AlertEntry& e, AlertOutcome outcome, const Ref& ref, TimePoint now, Reason&& reason);
   static const SharedText& KeyText(AlertGroup& g);
   // "digest urgency: listed in <team>'s digest", one text per team.
-  const SharedText& DigestReason(const std::string& team);
+  SharedText DigestReason(const std::string& team);
   // Membership, kept on both sides (AlertEntry::groups, AlertGroup::members).
   // Place: the index of `g` in e.groups, or e.groups.size() when absent.
   static std::size_t Place(const AlertEntry& e, const AlertGroup* g);
@@ -218,7 +218,7 @@ class AlertEngine {
   std::vector<AlertDecision> decisions_;
   std::vector<Notification> notifications_;
   std::unordered_map<std::string, std::size_t> hits_;
-  std::map<std::string, SharedText, std::less<>> digest_reasons_;
+  StringMap<SharedText> digest_reasons_;
   std::vector<RouteMatch> route_matches_;  // Fire's, kept to reuse their room
   std::set<std::string> loaded_keys_;      // rows read by LoadState (to delete the gone ones)
 };

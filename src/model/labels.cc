@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace secbudget {
 
@@ -331,6 +332,31 @@ void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, co
       order[--w] = static_cast<std::uint32_t>(n + j);
     }
   }
+}
+
+void Labels::AssignSorted(const value_type* const* entries, std::size_t n) {
+  clear();
+  if (n == 0) return;
+  std::size_t text = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && !Less(entries[i - 1]->first, entries[i]->first)) {
+      // Not in order after all: the general way.
+      std::vector<value_type> copy;
+      copy.reserve(n);
+      for (std::size_t j = 0; j < n; ++j) copy.push_back(*entries[j]);
+      Assign(copy.data(), n);
+      return;
+    }
+    text += entries[i]->first.size() + entries[i]->second.size();
+  }
+  rep_ = Allocate(n, text);
+  value_type* e = rep_->entries();
+  std::uint32_t* order = rep_->order();
+  for (std::size_t i = 0; i < n; ++i) {
+    e[i] = rep_->Store(entries[i]->first, entries[i]->second);
+    order[i] = static_cast<std::uint32_t>(i);
+  }
+  rep_->size = static_cast<std::uint32_t>(n);
 }
 
 void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra) {

@@ -244,6 +244,10 @@ class Labels {
   // one sort, for a set read whole (a JSON object's members). The views
   // may not point into this set.
   void Assign(const value_type* entries, std::size_t n, std::size_t extra = 0);
+  // The same for entries known to be in strictly increasing name order
+  // (some of another set's, walked in order): no sort and no look-up. Out
+  // of order or repeated names are still taken as Assign takes them.
+  void AssignSorted(const value_type* const* entries, std::size_t n);
   // `labels[name] = value` sets a value (insert_or_assign); reading
   // `labels[name]` is Get.
   ValueRef operator[](std::string_view name) { return ValueRef(this, name); }

@@ -416,6 +416,39 @@ TEST(LabelsTest, AddAbsentAgreesWithEmplaceWhenShapesRecur) {
   EXPECT_FALSE(a.SameShape(Labels()));
 }
 
+// AssignSorted takes entries in name order as they are, and entries out of
+// order or with a repeated name as Assign would (the first of equal names
+// wins); every set it builds agrees with emplace one by one.
+TEST(LabelsTest, AssignSortedAgreesWithEmplace) {
+  const Labels source{{"aaa", "1"}, {"env", ""}, {"region", "eu-west-1"}, {"team", "web"}, {"zone", "b"}};
+  std::vector<const Labels::value_type*> all;
+  for (const auto& entry : source) all.push_back(&entry);
+  std::uint64_t state = 5;
+  const auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<const Labels::value_type*> picked;
+    if (round % 3 == 0) {  // any entries, in any order, some twice
+      for (std::size_t k = next(7); k-- > 0;) picked.push_back(all[next(all.size())]);
+    } else {  // a subset in name order
+      for (const auto* e : all) {
+        if (next(2) == 0) picked.push_back(e);
+      }
+    }
+    std::map<std::string, std::string> want;
+    for (const auto* e : picked) want.emplace(e->first, e->second);
+    Labels l{{"old", "entry"}};
+    l.AssignSorted(picked.data(), picked.size());
+    ASSERT_EQ(Entries(l), Entries(want)) << "round " << round;
+    for (const auto& [k, v] : want) EXPECT_EQ(l.Get(k), v);
+    l.emplace("zzz", "added");  // goes on like any other set
+    want.emplace("zzz", "added");
+    EXPECT_EQ(Entries(l), Entries(want)) << "round " << round;
+  }
+}
+
 // Same agrees with == for every length around its word sizes, with the
 // difference at every position (the overlapping loads cover each byte).
 TEST(LabelsTest, SameAgreesWithEquality) {
