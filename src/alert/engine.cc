@@ -335,8 +335,9 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
   // convention); added here once rather than to every notification's copy.
   if (!alert.summary.empty()) alert.annotations.AddAbsent({{"summary", alert.summary}});
 
-  auto [entry, inserted] =
-      alerts_.FindOrAdd(alert.dedup_key, [&](AlertEntry& added) { added.alert.dedup_key = alert.dedup_key; });
+  // A new alert is moved into its entry as it is made (no string assigned
+  // twice); a known one's content replaces its entry's below.
+  auto [entry, inserted] = alerts_.FindOrMake(alert.dedup_key, [&] { return AlertEntry(std::move(alert)); });
   AlertEntry& e = *entry;
   const bool new_episode = inserted || !Firing(e);
   if (!inserted && Firing(e)) InhibitAdd(e, -1);
@@ -348,9 +349,10 @@ void AlertEngine::Fire(Alert alert, TimePoint now) {
       e = AlertEntry{};
       e.groups = std::move(groups);
     }
-    e.episode = alert.starts_at != 0 ? alert.starts_at : now;
+    const TimePoint starts_at = inserted ? e.alert.starts_at : alert.starts_at;
+    e.episode = starts_at != 0 ? starts_at : now;
   }
-  e.alert = std::move(alert);
+  if (!inserted) e.alert = std::move(alert);
   e.resolved_at = 0;
   e.last_eval = eval_;
   MarkInhibitTargets(e);

@@ -48,10 +48,12 @@ struct GroupRef {
 };
 
 struct AlertEntry {
-  Alert alert;                  // latest content; labels include alertname, source, urgency
-  TimePoint episode = 0;        // start of the current firing episode
-  TimePoint resolved_at = 0;    // 0 while firing
-  std::uint64_t last_eval = 0;  // evaluation that last fired it
+  AlertEntry() = default;
+  explicit AlertEntry(Alert&& a) : alert(std::move(a)) {}  // moved in, not assigned
+  Alert alert;                                             // latest content; labels include alertname, source, urgency
+  TimePoint episode = 0;                                   // start of the current firing episode
+  TimePoint resolved_at = 0;                               // 0 while firing
+  std::uint64_t last_eval = 0;                             // evaluation that last fired it
   std::string team;
   Urgency urgency = Urgency::kTicket;  // after routing
   // The groups listing it as a member, each with its place there: an entry

@@ -237,6 +237,18 @@ class KeyedTable {
   // default-constructed and given to `init`, which must give it `key`.
   template <typename Init>
   std::pair<T*, bool> FindOrAdd(std::string_view key, Init&& init) {
+    return FindOrMake(key, [&] {
+      T made;
+      init(made);
+      return made;
+    });
+  }
+  // The same, with the new object constructed from what `make()` returns
+  // (which must have `key`): an object built from parts that can be moved
+  // in, not assigned. `make` may move from what `key` views; the key is not
+  // read after it runs.
+  template <typename Make>
+  std::pair<T*, bool> FindOrMake(std::string_view key, Make&& make) {
     if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 16 : slots_.size() * 2);
     const std::uint64_t h = Hash64(key);
     std::size_t i = Home(h);
@@ -244,11 +256,10 @@ class KeyedTable {
       const Slot& s = slots_[i];
       if (s.hash == h && KeyOf(*s.object) == key) return {s.object, false};
     }
-    auto made = std::make_unique<T>();
-    init(*made);
-    slots_[i] = Slot{h, made.release()};
+    T* made = new T(make());
+    slots_[i] = Slot{h, made};
     ++size_;
-    return {slots_[i].object, true};
+    return {made, true};
   }
 
   // Removes and destroys `object`, which must be in the table.

@@ -114,12 +114,26 @@ void AddFindEraseAgainstStdMap(std::size_t pool, std::size_t max_live, int steps
     const auto op = rng() % 3;
     if (op == 0 && (ref.size() < max_live || ref.count(key) != 0)) {
       const int value = static_cast<int>(rng() % 1000);
-      const auto [obj, added] = t.FindOrAdd(key, [&](Keyed& k) {
-        k.key = key;
-        k.value = value;
-      });
+      std::pair<Keyed*, bool> result;
+      if (value % 2 == 0) {
+        result = t.FindOrAdd(key, [&](Keyed& k) {
+          k.key = key;
+          k.value = value;
+        });
+      } else {
+        // Made whole, from a text the key views and `make` moves from.
+        std::string owned = key;
+        int made = 0;
+        result = t.FindOrMake(owned, [&] {
+          ++made;
+          return Keyed{std::move(owned), value};
+        });
+        EXPECT_EQ(made, result.second ? 1 : 0) << key;  // made only when added
+      }
+      const auto [obj, added] = result;
       const auto [it, ref_added] = ref.try_emplace(key, value, obj);
       ASSERT_EQ(added, ref_added) << key;
+      EXPECT_EQ(obj->key, key);
       EXPECT_EQ(obj, it->second.second) << key;  // the same object, wherever its slot went
       EXPECT_EQ(obj->value, it->second.first);
     } else if (op == 1) {
