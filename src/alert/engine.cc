@@ -209,9 +209,9 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
   }
   if (keep.size() == first.size()) return first;  // shared, not copied
   // The candidates are in name order: the set is built whole.
-  thread_local std::vector<const Labels::value_type*> picked;
+  thread_local std::vector<Labels::value_type> picked;
   picked.clear();
-  for (const Candidate& c : keep) picked.push_back(c.entry);
+  for (const Candidate& c : keep) picked.push_back(*c.entry);
   Labels out;
   out.AssignSorted(picked.data(), picked.size());
   return out;

@@ -8,7 +8,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace secbudget {
 
@@ -334,29 +333,23 @@ void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, co
   }
 }
 
-void Labels::AssignSorted(const value_type* const* entries, std::size_t n) {
-  clear();
-  if (n == 0) return;
-  std::size_t text = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && !Less(entries[i - 1]->first, entries[i]->first)) {
-      // Not in order after all: the general way.
-      std::vector<value_type> copy;
-      copy.reserve(n);
-      for (std::size_t j = 0; j < n; ++j) copy.push_back(*entries[j]);
-      Assign(copy.data(), n);
-      return;
-    }
-    text += entries[i]->first.size() + entries[i]->second.size();
-  }
-  rep_ = Allocate(n, text);
+void Labels::Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity) {
+  rep_ = Allocate(capacity, text_capacity);
   value_type* e = rep_->entries();
   std::uint32_t* order = rep_->order();
   for (std::size_t i = 0; i < n; ++i) {
-    e[i] = rep_->Store(entries[i]->first, entries[i]->second);
+    e[i] = rep_->Store(entries[i].first, entries[i].second);
     order[i] = static_cast<std::uint32_t>(i);
   }
   rep_->size = static_cast<std::uint32_t>(n);
+}
+
+void Labels::AssignSorted(const value_type* entries, std::size_t n) {
+  for (std::size_t i = 1; i < n; ++i) {
+    if (!Less(entries[i - 1].first, entries[i].first)) return Assign(entries, n);  // not in order after all
+  }
+  clear();
+  if (n > 0) Fill(entries, n, n, TextSize(entries, n));
 }
 
 void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra) {
@@ -366,14 +359,9 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     return;
   }
   const std::size_t text = TextSize(entries, n);
-  rep_ = Allocate(n + extra, TextRoom(text + extra * 64));
+  Fill(entries, n, n + extra, TextRoom(text + extra * 64));
   value_type* e = rep_->entries();
   std::uint32_t* order = rep_->order();
-  for (std::size_t i = 0; i < n; ++i) {
-    e[i] = rep_->Store(entries[i].first, entries[i].second);
-    order[i] = static_cast<std::uint32_t>(i);
-  }
-  rep_->size = static_cast<std::uint32_t>(n);
   // Sets read from one source list their names in one order: the name
   // order of the last sets of up to 16 names is kept, and a set whose
   // names match one of them takes its order without a sort.

@@ -247,7 +247,7 @@ class Labels {
   // The same for entries known to be in strictly increasing name order
   // (some of another set's, walked in order): no sort and no look-up. Out
   // of order or repeated names are still taken as Assign takes them.
-  void AssignSorted(const value_type* const* entries, std::size_t n);
+  void AssignSorted(const value_type* entries, std::size_t n);
   // `labels[name] = value` sets a value (insert_or_assign); reading
   // `labels[name]` is Get.
   ValueRef operator[](std::string_view name) { return ValueRef(this, name); }
@@ -312,6 +312,9 @@ class Labels {
   }
   const_iterator At(std::size_t p) const { return const_iterator(rep_->entries(), rep_->order() + p); }
   static Rep* Allocate(std::size_t capacity, std::size_t text_capacity);
+  // A new block for this (empty) set with the `n` entries in the order
+  // given, which is also their name order until sorted.
+  void Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity);
   static void Release(Rep* rep);
 
   const value_type* Entry(std::string_view name) const {

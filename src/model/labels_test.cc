@@ -421,24 +421,23 @@ TEST(LabelsTest, AddAbsentAgreesWithEmplaceWhenShapesRecur) {
 // wins); every set it builds agrees with emplace one by one.
 TEST(LabelsTest, AssignSortedAgreesWithEmplace) {
   const Labels source{{"aaa", "1"}, {"env", ""}, {"region", "eu-west-1"}, {"team", "web"}, {"zone", "b"}};
-  std::vector<const Labels::value_type*> all;
-  for (const auto& entry : source) all.push_back(&entry);
+  std::vector<Labels::value_type> all(source.begin(), source.end());
   std::uint64_t state = 5;
   const auto next = [&](std::uint64_t n) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (state >> 33) % n;
   };
   for (int round = 0; round < 200; ++round) {
-    std::vector<const Labels::value_type*> picked;
+    std::vector<Labels::value_type> picked;
     if (round % 3 == 0) {  // any entries, in any order, some twice
       for (std::size_t k = next(7); k-- > 0;) picked.push_back(all[next(all.size())]);
     } else {  // a subset in name order
-      for (const auto* e : all) {
+      for (const auto& e : all) {
         if (next(2) == 0) picked.push_back(e);
       }
     }
     std::map<std::string, std::string> want;
-    for (const auto* e : picked) want.emplace(e->first, e->second);
+    for (const auto& [k, v] : picked) want.emplace(k, v);
     Labels l{{"old", "entry"}};
     l.AssignSorted(picked.data(), picked.size());
     ASSERT_EQ(Entries(l), Entries(want)) << "round " << round;
