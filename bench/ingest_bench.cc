@@ -2,7 +2,7 @@
 // parse-only baseline measured on the same bytes in the same run.
 //
 //   bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR]
-//                [--only-first] [--extra-rounds K]   (for profiling)
+//                [--packed-bytes B] [--only-first] [--extra-rounds K]   (for profiling)
 //
 // Phases (each repeated R times, medians reported):
 //   parse-only     simdjson DOM parse of every report (the baseline)
@@ -17,10 +17,15 @@
 //   re-ingest 5%   5% of each image's vulnerabilities replaced
 //   duplicate      the exact same bytes again (recognised, nothing parsed)
 //   store floor    SQLite alone writing as many bytes per finding as the
-//                  first ingest stored, in the cheapest shape it has: one
-//                  appended row per finding, no index, one transaction per
-//                  report, with the store's settings (what any layout of
-//                  those bytes costs at least)
+//                  first ingest stored, in the cheapest shape a row per
+//                  finding has: one appended row per finding, no index, one
+//                  transaction per report, with the store's settings (what
+//                  any row-per-finding layout of those bytes costs at least)
+//   packed floor   the same bytes with 100 findings packed into each row
+//   compact floors --packed-bytes per finding (default 300, about what a
+//                  finding's own facts need once the artifact's and the
+//                  CVE's are stored once), a row each and 100 to a row: what
+//                  a compact layout costs at least
 // Report generation is excluded from every timing.
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -51,14 +56,18 @@ namespace {
 
 using Clock_ = std::chrono::steady_clock;
 
+// Findings to a row in the packed floors: a report's findings in a few rows.
+constexpr std::size_t kPackedPerRow = 100;
+
 double Seconds(Clock_::time_point a, Clock_::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 struct Args {
   CorpusSpec spec;
   int repeat = 3;
   std::string dir;
-  bool only_first = false;  // for profiling
-  int extra_rounds = 0;     // unchanged rescans after the phases, for profiling
+  bool only_first = false;         // for profiling
+  int extra_rounds = 0;            // unchanged rescans after the phases, for profiling
+  std::size_t packed_bytes = 300;  // bytes per finding of the compact packed floor
 };
 
 void Die(const Status& st) {
@@ -85,6 +94,7 @@ struct PhaseResult {
 };
 
 void Print(const PhaseResult& r, double baseline_rate) {
+  if (r.seconds.empty()) return;  // not run (--only-first)
   const double s = Median(r.seconds);
   const double rate = static_cast<double>(r.findings) / s;
   std::cout << fmt::format(
@@ -105,10 +115,11 @@ void Check(sqlite3* db, int rc) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE) Die(Status::Internal(fmt::format("sqlite: {}", sqlite3_errmsg(db))));
 }
 
-// The floor phase (see the top of this file), with the SQLite store's
-// connection settings.
-void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::size_t rows_per_report,
-                   std::size_t row_bytes, PhaseResult& phase) {
+// The floor phases (see the top of this file), with the SQLite store's
+// connection settings: `findings_per_report` findings of `finding_bytes`
+// each, `per_row` of them to a row.
+void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::size_t findings_per_report,
+                   std::size_t finding_bytes, std::size_t per_row, PhaseResult& phase) {
   namespace fs = std::filesystem;
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
   sqlite3* db = nullptr;
@@ -119,6 +130,7 @@ void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::
   sqlite3_stmt* insert = nullptr;
   Check(db, sqlite3_prepare_v2(db, "INSERT INTO floor(body) VALUES(?)", -1, &insert, nullptr));
   // Bytes that do not repeat in a short cycle, as a finding's do not.
+  const std::size_t row_bytes = finding_bytes * per_row;
   std::string body(row_bytes, '\0');
   std::uint64_t x = 0x9e3779b97f4a7c15ULL;
   for (char& c : body) {
@@ -130,11 +142,12 @@ void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::
   const auto t0 = Clock_::now();
   for (std::size_t report = 0; report < reports; ++report) {
     Check(db, sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr));
-    for (std::size_t i = 0; i < rows_per_report; ++i) {
-      // A finding's bytes differ from the last one's: shift the window.
-      const std::size_t shift = (report * rows_per_report + i) % 64;
-      Check(db, sqlite3_bind_blob(insert, 1, body.data() + shift / 2, static_cast<int>(row_bytes - shift / 2),
-                                  SQLITE_STATIC));
+    for (std::size_t i = 0; i < findings_per_report; i += per_row) {
+      // A row's bytes differ from the last one's: shift the window.
+      const std::size_t shift = (report * findings_per_report + i / per_row) % 64;
+      const std::size_t size = std::min(per_row, findings_per_report - i) * finding_bytes;
+      Check(db,
+            sqlite3_bind_blob(insert, 1, body.data() + shift / 2, static_cast<int>(size - shift / 2), SQLITE_STATIC));
       Check(db, sqlite3_step(insert));
       Check(db, sqlite3_reset(insert));
     }
@@ -142,8 +155,8 @@ void RunStoreFloor(const std::filesystem::path& path, std::size_t reports, std::
   }
   Check(db, sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
   phase.seconds.push_back(Seconds(t0, Clock_::now()));
-  phase.findings = reports * rows_per_report;
-  phase.bytes = phase.findings * row_bytes;  // stored, not read: its MB/s is SQLite's write rate
+  phase.findings = reports * findings_per_report;
+  phase.bytes = phase.findings * finding_bytes;  // stored, not read: its MB/s is SQLite's write rate
   sqlite3_finalize(insert);
   sqlite3_close(db);
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
@@ -167,9 +180,11 @@ int main(int argc, char** argv) {
       args.only_first = true;
     else if (!std::strcmp(argv[i], "--extra-rounds"))
       args.extra_rounds = std::stoi(next());
+    else if (!std::strcmp(argv[i], "--packed-bytes"))
+      args.packed_bytes = std::max(64, std::stoi(next()));
     else {
-      std::cerr << "usage: bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR] [--only-first] "
-                   "[--extra-rounds K]\n";
+      std::cerr << "usage: bench_ingest [--images N] [--vulns M] [--repeat R] [--dir DIR] [--packed-bytes B] "
+                   "[--only-first] [--extra-rounds K]\n";
       return 2;
     }
   }
@@ -301,6 +316,8 @@ int main(int argc, char** argv) {
 
   PhaseResult first{"first ingest", {}, 0, 0}, again{"re-ingest unchanged", {}, 0, 0},
       changed{"re-ingest 5% changed", {}, 0, 0}, dup{"duplicate bytes", {}, 0, 0}, floor{"store floor", {}, 0, 0};
+  PhaseResult packed{"packed floor", {}, 0, 0}, compact{"compact floor", {}, 0, 0},
+      compact_packed{"compact packed floor", {}, 0, 0};
   double rss_half = 0, rss_full = 0, db_mib = 0;
   std::size_t stored_per_finding = 0;
   for (int r = 0; r < args.repeat; ++r) {
@@ -375,13 +392,23 @@ int main(int argc, char** argv) {
   }
   // With the store closed, so that its page cache is not counted twice.
   for (int r = 0; r < args.repeat; ++r) {
-    RunStoreFloor(dir / fmt::format("floor-{}.db", r), n, args.spec.vulns_per_image, stored_per_finding, floor);
+    const fs::path path = dir / fmt::format("floor-{}.db", r);
+    RunStoreFloor(path, n, args.spec.vulns_per_image, stored_per_finding, 1, floor);
+    RunStoreFloor(path, n, args.spec.vulns_per_image, stored_per_finding, kPackedPerRow, packed);
+    RunStoreFloor(path, n, args.spec.vulns_per_image, args.packed_bytes, 1, compact);
+    RunStoreFloor(path, n, args.spec.vulns_per_image, args.packed_bytes, kPackedPerRow, compact_packed);
   }
   Print(first, baseline);
   Print(floor, baseline);
   std::cout << fmt::format(
       "{:<22} {} bytes per finding (the database's growth over the first ingest); first ingest {:.1f}x the floor\n", "",
       stored_per_finding, Median(first.seconds) / Median(floor.seconds));
+  Print(packed, baseline);
+  std::cout << fmt::format("{:<22} the same bytes, {} findings to a row\n", "", kPackedPerRow);
+  Print(compact, baseline);
+  std::cout << fmt::format("{:<22} {} bytes per finding, a row each\n", "", args.packed_bytes);
+  Print(compact_packed, baseline);
+  std::cout << fmt::format("{:<22} {} bytes per finding, {} findings to a row\n", "", args.packed_bytes, kPackedPerRow);
   Print(again, baseline);
   Print(changed, baseline);
   Print(dup, baseline);
