@@ -161,6 +161,25 @@ ALTER TABLE scope_states ADD COLUMN item_arrays BLOB NOT NULL DEFAULT x'';
 DROP INDEX findings_by_unit;
 CREATE INDEX findings_by_unit ON findings(service, team, environment, id);
 )sql",
+    // 10: texts that many rows repeat are stored once, in `texts`, and a row
+    // refers to them by number. A finding: its locator's shared part (an
+    // image with its tag and digest, a repository, an account:
+    // `locator_id`), its CVSS vector and its location (the scanned target's
+    // part, such as "debian 12.5 packages"). An event: its report's id and
+    // its detail ("first reported by trivy image:..."). A source: its
+    // report's id. A number 0 means the row's own column holds the text, as
+    // in every row written before schema 10. Each new finding used to repeat
+    // about 120 bytes of locator JSON, 60 of vector and location, and 120 of
+    // report ids and detail in its event and source.
+    R"sql(
+CREATE TABLE texts(id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE) STRICT;
+ALTER TABLE findings ADD COLUMN locator_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN cvss_vector_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN location_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN report_text_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN detail_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN report_text_id INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kConnectionSettings[] = {
@@ -409,11 +428,34 @@ Result<std::optional<T>> FirstRow(Stmt& st, Read read) {
   return out;
 }
 
+// The columns a finding is written to, in BindFinding's order.
 constexpr const char* kFindingColumns =
     "id, identity, kind, vuln_id, aliases, artifact, package, ecosystem, installed_version, fixed_version, rule_id, "
     "title, location, severity, cvss_score, cvss_vector, fix_available, exploit_available, known_exploited, "
     "report_epss, exploit_refs, layer, locator, status, first_seen, period_start, status_since, updated_at, priority, "
-    "score, due_at, asset_id, service, team, environment, content_hash";
+    "score, due_at, asset_id, service, team, environment, content_hash, locator_id, cvss_vector_id, location_id";
+
+// A column whose text may be stored once in `texts` (schema 10): the text
+// numbered `id_column`, or the row's own when the number is 0.
+std::string SharedTextColumn(std::string_view column, std::string_view id_column) {
+  return fmt::format("CASE {1} WHEN 0 THEN {0} ELSE (SELECT body FROM texts WHERE id = {1}) END", column, id_column);
+}
+
+// What ReadFinding reads, in its order: the written columns, with a shared
+// vector's and location's text in place of their own, then the shared
+// locator's text (NULL when the row refers to none).
+const std::string& FindingSelectColumns() {
+  static const std::string kColumns = [] {
+    std::string c = kFindingColumns;
+    for (std::string_view column : {"location", "cvss_vector"}) {
+      const std::string plain = fmt::format(" {},", column);
+      c.replace(c.find(plain), plain.size(),
+                fmt::format(" {},", SharedTextColumn(column, fmt::format("{}_id", column))));
+    }
+    return c + ", (SELECT body FROM texts WHERE id = locator_id)";
+  }();
+  return kColumns;
+}
 
 template <typename Enum>
 Enum ParseOr(std::optional<Enum> v, Enum fallback) {
@@ -450,22 +492,90 @@ class Binder {
   int index_ = 0;
 };
 
+// A locator's fields that name something of the finding's own (a file, a
+// cloud resource, a Kubernetes object), and the rest, which the findings of
+// an artifact share (its image, tag and digest; its repository, account or
+// cluster). The shared part is stored once, in `texts`.
+// Together the two lists name every field of SB_LOCATOR_FIELDS
+// (SqliteStoreTest.SharedTextsAreStoredOnce sets them all).
+#define SB_OWN_LOCATOR_FIELDS(X) X(arn) X(resource) X(path)
+#define SB_SHARED_LOCATOR_FIELDS(X) \
+  X(image) X(image_tag) X(image_digest) X(repository) X(provider) X(account) X(region) X(cluster) X(k8s_namespace)
+
+Locator OwnPart(const Locator& loc) {
+  Locator own;
+#define X(field) own.field = loc.field;
+  SB_OWN_LOCATOR_FIELDS(X)
+#undef X
+  return own;
+}
+
+bool HasOwnPart(const Locator& loc) {
+#define X(field) !loc.field.empty() ||
+  return SB_OWN_LOCATOR_FIELDS(X) false;
+#undef X
+}
+
+Locator SharedPart(Locator loc) {
+#define X(field) loc.field.clear();
+  SB_OWN_LOCATOR_FIELDS(X)
+#undef X
+  return loc;
+}
+
+// Whether `a` and `b` have the same shared part.
+bool SameSharedPart(const Locator& a, const Locator& b) {
+#define X(field) (a.field == b.field)&&
+  return SB_SHARED_LOCATOR_FIELDS(X) true;
+#undef X
+}
+
+// The finding's locator: the shared part read from `texts` with the
+// finding's own fields over it. `own` is the whole locator in a row that
+// refers to no shared one (every row written before schema 10).
+Locator JoinLocator(std::string_view own, std::optional<std::string_view> shared) {
+  if (!shared) return DecodeLocator(own);
+  Locator loc = DecodeLocator(*shared);
+  if (own.empty()) return loc;
+  Locator mine = DecodeLocator(own);
+#define X(field) loc.field = std::move(mine.field);
+  SB_OWN_LOCATOR_FIELDS(X)
+#undef X
+  return loc;
+}
+
+// A finding's texts stored once in `texts` (0: in the finding's own row).
+struct SharedTextIds {
+  std::int64_t locator = 0, cvss_vector = 0, location = 0;
+};
+
 // The JSON-encoded columns of a finding, kept alive while it is written.
+// With a shared locator, `locator` holds only the finding's own fields (""
+// when it has none).
 struct EncodedFinding {
   std::string aliases, exploit_refs, locator;
-  explicit EncodedFinding(const FindingRecord& f)
-      : aliases(EncodeList(f.aliases)), exploit_refs(EncodeList(f.exploit_refs)), locator(EncodeLocator(f.locator)) {}
+  SharedTextIds ids;
+  EncodedFinding(const FindingRecord& f, SharedTextIds shared)
+      : aliases(EncodeList(f.aliases)), exploit_refs(EncodeList(f.exploit_refs)), ids(shared) {
+    if (ids.locator == 0) {
+      locator = EncodeLocator(f.locator);
+    } else if (HasOwnPart(f.locator)) {
+      locator = EncodeLocator(OwnPart(f.locator));
+    }
+  }
 };
 
 // REQUIRES: `f` and `e` outlive the statement's next step.
 void BindFinding(Stmt& st, const FindingRecord& f, const EncodedFinding& e) {
   Binder b(st);
   b(ToDb(f.id))(f.identity)(Name(f.kind))(f.vuln_id)(e.aliases)(f.artifact)(f.package)(f.ecosystem);
-  b(f.installed_version)(f.fixed_version)(f.rule_id)(f.title)(f.location)(Name(f.severity))(f.cvss_score);
-  b(f.cvss_vector)(Name(f.fix_available))(Name(f.exploit_available))(Name(f.known_exploited))(f.report_epss);
+  b(f.installed_version)(f.fixed_version)(f.rule_id)(f.title)(e.ids.location != 0 ? "" : f.location);
+  b(Name(f.severity))(f.cvss_score)(e.ids.cvss_vector != 0 ? "" : f.cvss_vector)(Name(f.fix_available))(
+      Name(f.exploit_available))(Name(f.known_exploited))(f.report_epss);
   b(e.exploit_refs)(Name(f.layer))(e.locator)(Name(f.status))(f.first_seen);
   b(f.period_start)(f.status_since)(f.updated_at)(static_cast<std::int64_t>(f.priority))(f.score)(f.due_at);
   b(f.asset_id)(f.service)(f.team)(Name(f.environment))(ToDb(f.content_hash));
+  b(e.ids.locator)(e.ids.cvss_vector)(e.ids.location);
 }
 
 FindingRecord ReadFinding(const Stmt& st) {
@@ -493,7 +603,7 @@ FindingRecord ReadFinding(const Stmt& st) {
   f.report_epss = st.Real(i++);
   f.exploit_refs = DecodeList(st.Text(i++));
   f.layer = ParseOr(ParseLayer(st.Text(i++)), Layer::kUnknown);
-  f.locator = DecodeLocator(st.Text(i++));
+  const int locator = i++;  // read with the shared part, at the end
   f.status = ParseOr(ParseFindingStatus(st.Text(i++)), FindingStatus::kOpen);
   f.first_seen = st.Int(i++);
   f.period_start = st.Int(i++);
@@ -508,6 +618,8 @@ FindingRecord ReadFinding(const Stmt& st) {
   f.team = st.Text(i++);
   f.environment = ParseOr(ParseEnvironment(st.Text(i++)), Environment::kUnknown);
   f.content_hash = FromDb(st.Int(i++));
+  i += 3;  // the shared texts' numbers
+  f.locator = JoinLocator(st.View(locator), st.IsNull(i) ? std::nullopt : std::optional(st.View(i)));
   return f;
 }
 
@@ -547,8 +659,15 @@ class SqliteStore final : public Database {
   }
 
   Status Begin() override { return Exec("BEGIN IMMEDIATE"); }
-  Status Commit() override { return Exec("COMMIT"); }
-  Status Rollback() override { return Exec("ROLLBACK"); }
+  Status Commit() override {
+    Status s = Exec("COMMIT");
+    if (!s.ok()) ForgetTexts();  // the transaction may be gone, and with it texts it added
+    return s;
+  }
+  Status Rollback() override {
+    ForgetTexts();  // the numbers of the texts this transaction added are undone
+    return Exec("ROLLBACK");
+  }
 
   Result<bool> HasReport(const std::string& id) override {
     SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT 1 FROM reports WHERE id = ?"));
@@ -647,14 +766,16 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Cached(upsert_source_,
                                "INSERT INTO sources(scope_id, finding_id, present, first_seen, changed_at, "
-                               "content_hash, report_id, pointer, digest) VALUES(?,?,?,?,?,?,?,?,?) "
+                               "content_hash, report_id, pointer, digest, report_text_id) VALUES(?,?,?,?,?,?,?,?,?,?) "
                                "ON CONFLICT(scope_id, finding_id) DO UPDATE SET present = excluded.present, "
                                "changed_at = excluded.changed_at, content_hash = excluded.content_hash, "
-                               "report_id = excluded.report_id, digest = excluded.digest, "
+                               "report_id = excluded.report_id, report_text_id = excluded.report_text_id, "
+                               "digest = excluded.digest, "
                                "pointer = CASE WHEN excluded.pointer = '' THEN pointer ELSE excluded.pointer END"));
+    SB_ASSIGN_OR_RETURN(const std::int64_t report, TextId(s.report_id, last_report_));
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
-    st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, s.report_id).BindStatic(8, s.pointer);
-    st->Bind(9, ToDb(s.digest));
+    st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, report != 0 ? "" : s.report_id);
+    st->BindStatic(8, s.pointer).Bind(9, ToDb(s.digest)).Bind(10, report);
     return st->Run();
   }
 
@@ -690,7 +811,9 @@ class SqliteStore final : public Database {
   Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
-                                 "s.content_hash, s.report_id, s.pointer, s.digest FROM sources s JOIN scopes c "
+                                 "s.content_hash, " +
+                                 SharedTextColumn("s.report_id", "s.report_text_id") +
+                                 ", s.pointer, s.digest FROM sources s JOIN scopes c "
                                  "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
     st->Bind(1, ToDb(finding_id));
     return ForEachRow(*st, [&] {
@@ -729,7 +852,7 @@ class SqliteStore final : public Database {
   }
 
   Result<std::optional<FindingRecord>> GetFinding(std::uint64_t id) override {
-    static const std::string kSql = fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns);
+    static const std::string kSql = fmt::format("SELECT {} FROM findings WHERE id = ?", FindingSelectColumns());
     SB_ASSIGN_OR_RETURN(Stmt * st, Cached(get_finding_, kSql));
     st->Bind(1, ToDb(id));
     return FirstRow<FindingRecord>(*st, [&] { return ReadFinding(*st); });
@@ -738,9 +861,10 @@ class SqliteStore final : public Database {
   Status InsertFinding(const FindingRecord& f) override {
     static const std::string kSql =
         fmt::format("INSERT INTO findings({}) VALUES({})", kFindingColumns,
-                    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?");
+                    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?");
     SB_ASSIGN_OR_RETURN(Stmt * st, Cached(insert_finding_, kSql));
-    const EncodedFinding encoded(f);
+    SB_ASSIGN_OR_RETURN(SharedTextIds ids, TextIds(f));
+    const EncodedFinding encoded(f, ids);
     BindFinding(*st, f, encoded);
     Status s = st->Run();
     if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
@@ -765,7 +889,8 @@ class SqliteStore final : public Database {
       return fmt::format("UPDATE findings SET {} WHERE id = ?1", set);
     }();
     SB_ASSIGN_OR_RETURN(Stmt * st, Cached(update_finding_, kSql));
-    const EncodedFinding encoded(f);
+    SB_ASSIGN_OR_RETURN(SharedTextIds ids, TextIds(f));
+    const EncodedFinding encoded(f, ids);
     BindFinding(*st, f, encoded);
     SB_RETURN_IF_ERROR(st->Run());
     if (sqlite3_changes(db_) == 0) return InsertFinding(f);
@@ -773,7 +898,7 @@ class SqliteStore final : public Database {
   }
 
   Status ScanFindings(const FindingFilter& filter, const std::function<bool(const FindingRecord&)>& fn) override {
-    std::string sql = fmt::format("SELECT {} FROM findings", kFindingColumns);
+    std::string sql = fmt::format("SELECT {} FROM findings", FindingSelectColumns());
     std::vector<std::string> where;
     std::vector<std::string> args;
     AddFilter(filter, &where, &args);
@@ -830,9 +955,12 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(Stmt * st,
                         Cached(append_event_,
                                "INSERT INTO events(finding_id, at, type, report_id, priority, previous_priority, "
-                               "due_at, detail) VALUES(?,?,?,?,?,?,?,?)"));
+                               "due_at, detail, report_text_id, detail_id) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    SB_ASSIGN_OR_RETURN(const std::int64_t report, TextId(e->report_id, last_report_));
+    SB_ASSIGN_OR_RETURN(const std::int64_t detail, TextId(e->detail, last_detail_));
     // Every text outlives Run(): bound without a copy.
-    st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).BindStatic(3, Name(e->type)).BindStatic(4, e->report_id);
+    st->Bind(1, ToDb(e->finding_id)).Bind(2, e->at).BindStatic(3, Name(e->type));
+    st->BindStatic(4, report != 0 ? "" : e->report_id);
     if (e->priority)
       st->Bind(5, static_cast<std::int64_t>(*e->priority));
     else
@@ -841,19 +969,19 @@ class SqliteStore final : public Database {
       st->Bind(6, static_cast<std::int64_t>(*e->previous_priority));
     else
       st->BindNull(6);
-    st->Bind(7, e->due_at).BindStatic(8, e->detail);
+    st->Bind(7, e->due_at).BindStatic(8, detail != 0 ? "" : e->detail).Bind(9, report).Bind(10, detail);
     SB_RETURN_IF_ERROR(st->Run());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
   }
 
   Status ScanEvents(std::uint64_t finding_id, const std::function<bool(const EventRecord&)>& fn) override {
+    static const std::string kColumns =
+        "SELECT seq, finding_id, at, type, " + SharedTextColumn("report_id", "report_text_id") +
+        ", priority, previous_priority, due_at, " + SharedTextColumn("detail", "detail_id") + " FROM events";
+    static const std::string kOne = kColumns + " WHERE finding_id = ? ORDER BY seq", kAll = kColumns + " ORDER BY seq";
     Stmt st;
-    SB_RETURN_IF_ERROR(
-        st.Prepare(db_, finding_id != 0 ? "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
-                                          "due_at, detail FROM events WHERE finding_id = ? ORDER BY seq"
-                                        : "SELECT seq, finding_id, at, type, report_id, priority, previous_priority, "
-                                          "due_at, detail FROM events ORDER BY seq"));
+    SB_RETURN_IF_ERROR(st.Prepare(db_, finding_id != 0 ? kOne.c_str() : kAll.c_str()));
     if (finding_id != 0) st.Bind(1, ToDb(finding_id));
     while (true) {
       SB_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -1114,6 +1242,7 @@ class SqliteStore final : public Database {
       st = Exec(outer ? "COMMIT" : "RELEASE incident");
       if (st.ok()) return st;
     }
+    ForgetTexts();  // as Rollback does: whatever the body wrote is undone
     if (outer) {
       (void)Exec("ROLLBACK");
     } else {
@@ -1155,6 +1284,7 @@ class SqliteStore final : public Database {
     };
     Status st = body();
     if (!st.ok()) {
+      ForgetTexts();  // as Rollback does
       (void)Exec("ROLLBACK TO anomaly_save");
       (void)Exec("RELEASE anomaly_save");
       return st;
@@ -1341,6 +1471,68 @@ class SqliteStore final : public Database {
     return Status::OK();
   }
 
+  // The numbers in `texts` of `f`'s shared texts (added when new; 0 for
+  // an empty one). Consecutive findings mostly share them: each is compared
+  // with the last one of its column first, and known texts are remembered
+  // until a rollback.
+  Result<SharedTextIds> TextIds(const FindingRecord& f) {
+    SharedTextIds ids;
+    if (last_locator_id_ == 0 || !SameSharedPart(f.locator, last_locator_)) {
+      Locator shared = SharedPart(f.locator);
+      if (shared == Locator{}) {
+        last_locator_id_ = 0;
+      } else {
+        SB_ASSIGN_OR_RETURN(last_locator_id_, TextId(EncodeLocator(shared)));
+        last_locator_ = std::move(shared);
+      }
+    }
+    ids.locator = last_locator_id_;
+    SB_ASSIGN_OR_RETURN(ids.cvss_vector, TextId(f.cvss_vector, last_vector_));
+    SB_ASSIGN_OR_RETURN(ids.location, TextId(f.location, last_location_));
+    return ids;
+  }
+
+  // A column's last text and its number (0: none remembered).
+  struct LastText {
+    std::string text;
+    std::int64_t id = 0;
+  };
+
+  Result<std::int64_t> TextId(std::string_view body, LastText& last) {
+    if (last.id != 0 && body == last.text) return last.id;
+    SB_ASSIGN_OR_RETURN(const std::int64_t id, TextId(body));
+    last.text.assign(body);
+    last.id = id;
+    return id;
+  }
+
+  // The number of `body` in `texts`, added when new; 0 for "".
+  Result<std::int64_t> TextId(std::string_view body) {
+    if (body.empty()) return 0;
+    if (const std::int64_t* known = text_ids_.Find(body)) return *known;
+    SB_ASSIGN_OR_RETURN(Stmt * find, Prepared("SELECT id FROM texts WHERE body = ?"));
+    find->BindStatic(1, body);
+    SB_ASSIGN_OR_RETURN(std::optional<std::int64_t> stored,
+                        FirstRow<std::int64_t>(*find, [&] { return find->Int(0); }));
+    std::int64_t id = 0;
+    if (stored) {
+      id = *stored;
+    } else {
+      SB_ASSIGN_OR_RETURN(Stmt * add, Prepared("INSERT INTO texts(body) VALUES(?)"));
+      add->BindStatic(1, body);
+      SB_RETURN_IF_ERROR(add->Run());
+      id = sqlite3_last_insert_rowid(db_);
+    }
+    if (text_ids_.size() >= kTextsRemembered) text_ids_.Clear();  // memory follows a report, not the database
+    text_ids_.Insert(body, id);
+    return id;
+  }
+
+  void ForgetTexts() {
+    text_ids_.Clear();
+    last_locator_id_ = last_vector_.id = last_location_.id = last_report_.id = last_detail_.id = 0;
+  }
+
   // The cached statement for `sql`, prepared on first use. Looked up without
   // building a std::string: hot paths call this once per row.
   // Prepared(sql), remembered in `slot`: for statements run once per row,
@@ -1438,6 +1630,12 @@ class SqliteStore final : public Database {
   Stmt* append_event_ = nullptr;
   Stmt* upsert_advisory_ = nullptr;
   Stmt* lookup_epss_ = nullptr;
+  // Shared texts' numbers (see TextIds); forgotten on rollback.
+  static constexpr std::size_t kTextsRemembered = 4096;
+  StringMap<std::int64_t> text_ids_;
+  Locator last_locator_;  // shared part
+  std::int64_t last_locator_id_ = 0;
+  LastText last_vector_, last_location_, last_report_, last_detail_;
 };
 
 }  // namespace

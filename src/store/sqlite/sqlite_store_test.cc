@@ -16,6 +16,33 @@ namespace {
 
 using testing::TempDir;
 
+// Takes a file back to before schema 10: findings, events and sources hold
+// their own texts, and neither `texts` nor the numbers exist.
+constexpr const char* kUndoSchema10 =
+    "UPDATE findings SET locator = (SELECT body FROM texts WHERE id = locator_id) WHERE locator_id != 0; "
+    "UPDATE findings SET cvss_vector = (SELECT body FROM texts WHERE id = cvss_vector_id) WHERE cvss_vector_id != 0; "
+    "UPDATE findings SET location = (SELECT body FROM texts WHERE id = location_id) WHERE location_id != 0; "
+    "ALTER TABLE findings DROP COLUMN locator_id; ALTER TABLE findings DROP COLUMN cvss_vector_id; "
+    "ALTER TABLE findings DROP COLUMN location_id; "
+    "UPDATE events SET report_id = (SELECT body FROM texts WHERE id = report_text_id) WHERE report_text_id != 0; "
+    "UPDATE events SET detail = (SELECT body FROM texts WHERE id = detail_id) WHERE detail_id != 0; "
+    "UPDATE sources SET report_id = (SELECT body FROM texts WHERE id = report_text_id) WHERE report_text_id != 0; "
+    "ALTER TABLE events DROP COLUMN report_text_id; ALTER TABLE events DROP COLUMN detail_id; "
+    "ALTER TABLE sources DROP COLUMN report_text_id; DROP TABLE texts; ";
+
+std::int64_t QueryInt(const std::string& path, const char* sql) {
+  sqlite3* raw = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_open(path.c_str(), &raw) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(raw, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(raw);
+  return v;
+}
+
 FindingRecord MakeFinding(std::uint64_t id) {
   FindingRecord f;
   f.id = id;
@@ -24,6 +51,8 @@ FindingRecord MakeFinding(std::uint64_t id) {
   f.aliases = {"GHSA-1", "a \"quoted\"\nalias"};
   f.locator.image = "ghcr.io/acme/api";
   f.locator.k8s_namespace = "payments";
+  f.cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+  f.location = "debian 12.5 packages";
   f.priority = Priority::kP2;
   f.score = 42.5;
   return f;
@@ -93,19 +122,25 @@ TEST(SqliteStoreTest, UpgradesASchema1DatabaseInPlace) {
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw,
-                         "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
-                         "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
-                         "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; "
-                         "ALTER TABLE sources DROP COLUMN digest; DROP TABLE scope_states; "
-                         "DELETE FROM schema_migrations WHERE version >= 2",
+                         (std::string(kUndoSchema10) +
+                          "DROP TABLE budget_events; DROP INDEX findings_by_unit; "
+                          "DROP TABLE alert_state; DROP TABLE alert_decisions; DROP TABLE outbox; "
+                          "DROP TABLE audit_events; DROP TABLE anomaly_state; DROP TABLE incident_events; "
+                          "ALTER TABLE sources DROP COLUMN digest; DROP TABLE scope_states; "
+                          "DELETE FROM schema_migrations WHERE version >= 2")
+                             .c_str(),
                          nullptr, nullptr, nullptr),
-            SQLITE_OK);
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
   sqlite3_close(raw);
   auto db = OpenSqliteStore(path);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_NE((*db)->Describe().find(fmt::format("schema {}", SqliteSchemaVersion())), std::string::npos);
   auto f = (*db)->GetFinding(7);
-  ASSERT_TRUE(f.ok() && f->has_value());  // the old data survives
+  ASSERT_TRUE(f.ok() && f->has_value());             // the old data survives
+  EXPECT_EQ((*f)->locator, MakeFinding(7).locator);  // its own texts, read as before
+  EXPECT_EQ((*f)->cvss_vector, MakeFinding(7).cvss_vector);
+  EXPECT_EQ((*f)->location, MakeFinding(7).location);
   BudgetEventRecord e;
   e.at = 100;
   e.breach_id = "breach-1";
@@ -142,6 +177,7 @@ TEST(SqliteStoreTest, UpgradesFindingsKeyedByIdToWriteOrder) {
     return v;
   };
   // Rebuild the schema-5 layout: the same columns with id as the key.
+  ASSERT_EQ(exec(kUndoSchema10), SQLITE_OK) << sqlite3_errmsg(raw);
   ASSERT_EQ(exec("CREATE TABLE f5 AS SELECT * FROM findings ORDER BY pos; ALTER TABLE f5 DROP COLUMN pos; "
                  "DROP TABLE findings; "
                  "ALTER TABLE f5 RENAME TO findings; CREATE INDEX findings_queue ON findings(status, priority); "
@@ -202,16 +238,174 @@ TEST(SqliteStoreTest, TheUnitIndexCoversTheSloReadAfterAnUpgrade) {
   EXPECT_NE(plan().find("COVERING INDEX findings_by_unit"), std::string::npos) << plan();
   // A schema-8 database, with the index as it was, is upgraded.
   ASSERT_EQ(sqlite3_exec(raw,
-                         "DROP INDEX findings_by_unit; CREATE INDEX findings_by_unit ON findings(service, team, "
-                         "environment); DELETE FROM schema_migrations WHERE version >= 9",
+                         (std::string(kUndoSchema10) +
+                          "DROP INDEX findings_by_unit; CREATE INDEX findings_by_unit ON findings(service, team, "
+                          "environment); DELETE FROM schema_migrations WHERE version >= 9")
+                             .c_str(),
                          nullptr, nullptr, nullptr),
-            SQLITE_OK);
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
   EXPECT_EQ(plan().find("COVERING"), std::string::npos) << plan();
   sqlite3_close(raw);
   ASSERT_TRUE(OpenSqliteStore(path).ok());
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
   EXPECT_NE(plan().find("COVERING INDEX findings_by_unit"), std::string::npos) << plan();
   sqlite3_close(raw);
+}
+
+// Schema 10: the findings of an image share its locator, stored once in
+// `texts` with their CVSS vectors and locations; the fields naming a
+// finding's own file, cloud resource or Kubernetes object stay in its row.
+TEST(SqliteStoreTest, SharedTextsAreStoredOnce) {
+  TempDir dir;
+  const std::string path = dir.File("loc.db");
+  FindingRecord other_image = MakeFinding(4);
+  other_image.locator.image = "ghcr.io/acme/web";
+  other_image.cvss_vector = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N";
+  FindingRecord in_file = MakeFinding(5);
+  in_file.locator.path = "deploy/api.yaml";
+  in_file.location.clear();
+  FindingRecord everything = MakeFinding(7);  // every field of a locator
+  Locator& l = everything.locator;
+  l = {"img",      "tag",      "sha256:d",       "github.com/acme/x", "aws", "123", "eu-west-1", "arn:aws:s3:::b",
+       "prod-eks", "payments", "Deployment/api", "src/main.go"};
+  {
+    auto db = OpenSqliteStore(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Begin().ok());
+    // 1, 2 and 3 share a locator; 4 (between them) does not.
+    for (const FindingRecord& f : {MakeFinding(1), MakeFinding(2), other_image, MakeFinding(3), in_file, everything}) {
+      ASSERT_TRUE((*db)->InsertFinding(f).ok());
+    }
+    FindingRecord moved = MakeFinding(2);
+    moved.locator.image_tag = "1.4.2";  // rescanned under a new tag
+    ASSERT_TRUE((*db)->UpdateFinding(moved).ok());
+    ASSERT_TRUE((*db)->Commit().ok());
+  }
+  auto db = OpenSqliteStore(path);  // a new connection: nothing remembered
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Begin().ok());
+  ASSERT_TRUE((*db)->InsertFinding(MakeFinding(6)).ok());
+  ASSERT_TRUE((*db)->Commit().ok());
+  for (std::uint64_t id : {1, 3, 6}) EXPECT_EQ((*(*db)->GetFinding(id))->locator, MakeFinding(1).locator) << id;
+  EXPECT_EQ((*(*db)->GetFinding(2))->locator.image_tag, "1.4.2");
+  EXPECT_EQ((*(*db)->GetFinding(4))->locator, other_image.locator);
+  EXPECT_EQ((*(*db)->GetFinding(5))->locator, in_file.locator);
+  EXPECT_EQ((*(*db)->GetFinding(7))->locator, everything.locator);
+  for (const FindingRecord& f : {MakeFinding(1), other_image, in_file}) {
+    EXPECT_EQ((*(*db)->GetFinding(f.id))->cvss_vector, f.cvss_vector) << f.id;
+    EXPECT_EQ((*(*db)->GetFinding(f.id))->location, f.location) << f.id;
+  }
+  std::size_t scanned = 0;
+  ASSERT_TRUE((*db)
+                  ->ScanFindings({},
+                                 [&](const FindingRecord& f) {
+                                   const FindingRecord one = **(*db)->GetFinding(f.id);
+                                   EXPECT_EQ(f.locator, one.locator);
+                                   EXPECT_EQ(f.cvss_vector, one.cvss_vector);
+                                   EXPECT_EQ(f.location, one.location);
+                                   return ++scanned > 0;
+                                 })
+                  .ok());
+  EXPECT_EQ(scanned, 7u);
+  db->reset();
+  // Each text once: four locators' shared parts (the image, the other
+  // image, the new tag, the one with every field), two vectors, one
+  // location. A finding keeps only its locator's own fields.
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM texts"), 7);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE locator_id != 0 AND locator = ''"), 5);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE locator = '{\"path\":\"deploy/api.yaml\"}'"), 1);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM texts WHERE body LIKE '%api.yaml%' OR body LIKE '%main.go%'"), 0);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE cvss_vector_id != 0 AND cvss_vector = ''"), 7);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE location_id = 0 AND location = ''"), 1);
+}
+
+// Texts added by a transaction that rolled back are gone, and the store must
+// not refer to them by their old numbers afterwards.
+TEST(SqliteStoreTest, TextsAddedByARolledBackTransactionAreAddedAgain) {
+  TempDir dir;
+  const std::string path = dir.File("loc.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Begin().ok());
+  ASSERT_TRUE((*db)->InsertFinding(MakeFinding(1)).ok());
+  ASSERT_TRUE((*db)->Rollback().ok());
+  ASSERT_TRUE((*db)->Begin().ok());
+  ASSERT_TRUE((*db)->InsertFinding(MakeFinding(2)).ok());
+  ASSERT_TRUE((*db)->Commit().ok());
+  EXPECT_FALSE((*db)->GetFinding(1)->has_value());
+  const FindingRecord two = **(*db)->GetFinding(2);
+  EXPECT_EQ(two.locator, MakeFinding(2).locator);
+  EXPECT_EQ(two.cvss_vector, MakeFinding(2).cvss_vector);
+  EXPECT_EQ(two.location, MakeFinding(2).location);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM texts"), 3);  // the locator, the vector, the location
+}
+
+// Schema 10: a report's id, repeated by each event and source it writes, and
+// an event's detail (the same sentence for every finding a scan opens) are
+// stored once in `texts`; rows written before keep their own and read them.
+TEST(SqliteStoreTest, EventAndSourceTextsAreStoredOnce) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  Database& s = **db;
+  ScopeRecord scope;
+  scope.scanner = "trivy";
+  scope.target = "image:a";
+  ASSERT_TRUE(s.UpsertScope(&scope).ok());
+  const std::string report = "8d51fda5ada4ca9ab07120a6eaffc88a", other = "0123456789abcdef0123456789abcdef";
+  ASSERT_TRUE(WithTransaction(s, [&]() -> Status {
+                for (std::uint64_t id = 1; id <= 4; ++id) {
+                  EventRecord e;
+                  e.finding_id = id;
+                  e.report_id = id == 3 ? other : report;
+                  e.detail = id == 4 ? "" : "first reported by trivy image:a";
+                  SB_RETURN_IF_ERROR(s.AppendEvent(&e));
+                  SourceRecord src;
+                  src.scope_id = scope.id;
+                  src.finding_id = id;
+                  src.report_id = e.report_id;
+                  src.pointer = fmt::format("/Results/0/Vulnerabilities/{}", id);
+                  SB_RETURN_IF_ERROR(s.UpsertSource(src));
+                }
+                return Status::OK();
+              }).ok());
+  std::vector<EventRecord> all;
+  ASSERT_TRUE(s.ScanEvents(0, [&](const EventRecord& e) {
+                 all.push_back(e);
+                 return true;
+               }).ok());
+  ASSERT_EQ(all.size(), 4u);
+  for (const EventRecord& e : all) {
+    EXPECT_EQ(e.report_id, e.finding_id == 3 ? other : report) << e.finding_id;
+    EXPECT_EQ(e.detail, e.finding_id == 4 ? "" : "first reported by trivy image:a") << e.finding_id;
+    std::vector<SourceRecord> sources;
+    ASSERT_TRUE(s.ListSources(e.finding_id, &sources).ok());
+    ASSERT_EQ(sources.size(), 1u);
+    EXPECT_EQ(sources[0].report_id, e.report_id);
+    EXPECT_EQ(sources[0].pointer, fmt::format("/Results/0/Vulnerabilities/{}", e.finding_id));
+  }
+  // Two report ids and one detail, each once; no row holds them itself.
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM texts"), 3);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM events WHERE report_id != '' OR detail != ''"), 0);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM sources WHERE report_id != ''"), 0);
+  // A row from before schema 10 holds its own texts.
+  EXPECT_EQ(QueryInt(path,
+                     "UPDATE events SET report_id = 'old', report_text_id = 0, detail = 'own', detail_id = 0 "
+                     "WHERE finding_id = 1 RETURNING 1"),
+            1);
+  EXPECT_EQ(QueryInt(path, "UPDATE sources SET report_id = 'old', report_text_id = 0 WHERE finding_id = 1 RETURNING 1"),
+            1);
+  ASSERT_TRUE(s.ScanEvents(1, [&](const EventRecord& e) {
+                 EXPECT_EQ(e.report_id, "old");
+                 EXPECT_EQ(e.detail, "own");
+                 return true;
+               }).ok());
+  std::vector<SourceRecord> sources;
+  ASSERT_TRUE(s.ListSources(1, &sources).ok());
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(sources[0].report_id, "old");
 }
 
 TEST(SqliteStoreTest, RollbackDiscardsAndEventsAreOrdered) {
