@@ -43,6 +43,16 @@ std::int64_t QueryInt(const std::string& path, const char* sql) {
   return v;
 }
 
+// Trivy's scope of image:a, stored (its id is 0 when that failed).
+ScopeRecord AddScope(Database& s, const std::string& last_report) {
+  ScopeRecord scope;
+  scope.scanner = "trivy";
+  scope.target = "image:a";
+  scope.last_report = last_report;
+  if (!s.UpsertScope(&scope).ok()) scope.id = 0;
+  return scope;
+}
+
 FindingRecord MakeFinding(std::uint64_t id) {
   FindingRecord f;
   f.id = id;
@@ -350,10 +360,8 @@ TEST(SqliteStoreTest, EventAndSourceTextsAreStoredOnce) {
   auto db = OpenSqliteStore(path);
   ASSERT_TRUE(db.ok());
   Database& s = **db;
-  ScopeRecord scope;
-  scope.scanner = "trivy";
-  scope.target = "image:a";
-  ASSERT_TRUE(s.UpsertScope(&scope).ok());
+  const ScopeRecord scope = AddScope(s, "");
+  ASSERT_NE(scope.id, 0u);
   const std::string report = "8d51fda5ada4ca9ab07120a6eaffc88a", other = "0123456789abcdef0123456789abcdef";
   ASSERT_TRUE(WithTransaction(s, [&]() -> Status {
                 for (std::uint64_t id = 1; id <= 4; ++id) {
@@ -452,11 +460,8 @@ TEST(SqliteStoreTest, PackedScopeSourcesAreReadOnlyWhileTheirReportIsTheScopesLa
   auto db = OpenSqliteStore(path);
   ASSERT_TRUE(db.ok());
   Database& s = **db;
-  ScopeRecord scope;
-  scope.scanner = "trivy";
-  scope.target = "image:a";
-  scope.last_report = "r1";
-  ASSERT_TRUE(s.UpsertScope(&scope).ok());
+  ScopeRecord scope = AddScope(s, "r1");
+  ASSERT_NE(scope.id, 0u);
   SourceRecord row;
   row.scope_id = scope.id;
   row.finding_id = 0xfedcba9876543210ULL;  // above INT64_MAX
