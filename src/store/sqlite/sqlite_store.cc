@@ -809,12 +809,12 @@ class SqliteStore final : public Database {
   }
 
   Status ListSources(std::uint64_t finding_id, std::vector<SourceRecord>* out) override {
-    SB_ASSIGN_OR_RETURN(Stmt * st,
-                        Prepared("SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, "
-                                 "s.content_hash, " +
-                                 SharedTextColumn("s.report_id", "s.report_text_id") +
-                                 ", s.pointer, s.digest FROM sources s JOIN scopes c "
-                                 "ON c.id = s.scope_id WHERE s.finding_id = ? ORDER BY s.first_seen, c.scanner"));
+    static const std::string kSql =
+        "SELECT s.scope_id, c.scanner, c.target, s.present, s.first_seen, s.changed_at, s.content_hash, " +
+        SharedTextColumn("s.report_id", "s.report_text_id") +
+        ", s.pointer, s.digest FROM sources s JOIN scopes c ON c.id = s.scope_id WHERE s.finding_id = ? "
+        "ORDER BY s.first_seen, c.scanner";
+    SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(kSql));
     st->Bind(1, ToDb(finding_id));
     return ForEachRow(*st, [&] {
       SourceRecord s;
