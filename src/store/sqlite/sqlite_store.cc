@@ -168,9 +168,11 @@ CREATE INDEX findings_by_unit ON findings(service, team, environment, id);
     // part, such as "debian 12.5 packages"). An event: its report's id and
     // its detail ("first reported by trivy image:..."). A source: its
     // report's id. A number 0 means the row's own column holds the text, as
-    // in every row written before schema 10. Each new finding used to repeat
-    // about 120 bytes of locator JSON, 60 of vector and location, and 120 of
-    // report ids and detail in its event and source.
+    // in every row written before schema 10. And a vulnerability's identity
+    // that its own columns spell ("vuln|artifact|ecosystem|package|id") is
+    // stored as '' and spelled on reading. Each new finding used to repeat
+    // about 120 bytes of locator JSON, 60 of vector and location, 70 of
+    // identity, and 120 of report ids and detail in its event and source.
     R"sql(
 CREATE TABLE texts(id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE) STRICT;
 ALTER TABLE findings ADD COLUMN locator_id INTEGER NOT NULL DEFAULT 0;
@@ -441,12 +443,35 @@ std::string SharedTextColumn(std::string_view column, std::string_view id_column
   return fmt::format("CASE {1} WHEN 0 THEN {0} ELSE (SELECT body FROM texts WHERE id = {1}) END", column, id_column);
 }
 
+// A finding's identity, spelled from its columns when stored as '' (see
+// IdentityFromColumns).
+constexpr const char* kIdentityColumn =
+    "CASE WHEN identity = '' AND kind = 'vulnerability' THEN 'vuln|' || artifact || '|' || ecosystem || '|' || "
+    "package || '|' || vuln_id ELSE identity END";
+
+// Whether `f` is a vulnerability whose identity its own columns spell, as
+// kIdentityColumn does (the form triage/identity.cc gives most of them):
+// then the row stores it as ''.
+bool IdentityFromColumns(const FindingRecord& f) {
+  if (f.kind != FindingKind::kVulnerability) return false;
+  std::string_view rest = f.identity;
+  const auto take = [&rest](std::string_view part) {
+    if (rest.substr(0, part.size()) != part) return false;
+    rest.remove_prefix(part.size());
+    return true;
+  };
+  return take("vuln|") && take(f.artifact) && take("|") && take(f.ecosystem) && take("|") && take(f.package) &&
+         take("|") && take(f.vuln_id) && rest.empty();
+}
+
 // What ReadFinding reads, in its order: the written columns, with a shared
 // vector's and location's text in place of their own, then the shared
 // locator's text (NULL when the row refers to none).
 const std::string& FindingSelectColumns() {
   static const std::string kColumns = [] {
     std::string c = kFindingColumns;
+    const std::string_view identity = " identity,";
+    c.replace(c.find(identity), identity.size(), fmt::format(" {},", kIdentityColumn));
     for (std::string_view column : {"location", "cvss_vector"}) {
       const std::string plain = fmt::format(" {},", column);
       c.replace(c.find(plain), plain.size(),
@@ -568,7 +593,8 @@ struct EncodedFinding {
 // REQUIRES: `f` and `e` outlive the statement's next step.
 void BindFinding(Stmt& st, const FindingRecord& f, const EncodedFinding& e) {
   Binder b(st);
-  b(ToDb(f.id))(f.identity)(Name(f.kind))(f.vuln_id)(e.aliases)(f.artifact)(f.package)(f.ecosystem);
+  b(ToDb(f.id))(IdentityFromColumns(f) ? std::string_view("") : f.identity)(Name(f.kind))(f.vuln_id)(e.aliases)(
+      f.artifact)(f.package)(f.ecosystem);
   b(f.installed_version)(f.fixed_version)(f.rule_id)(f.title)(e.ids.location != 0 ? "" : f.location);
   b(Name(f.severity))(f.cvss_score)(e.ids.cvss_vector != 0 ? "" : f.cvss_vector)(Name(f.fix_available))(
       Name(f.exploit_available))(Name(f.known_exploited))(f.report_epss);
@@ -838,7 +864,9 @@ class SqliteStore final : public Database {
                         std::vector<std::pair<std::uint64_t, std::string>>* out) override {
     // Signed storage: an unsigned range may wrap into two signed ranges.
     const auto query = [&](std::int64_t a, std::int64_t b) -> Status {
-      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared("SELECT id, identity FROM findings WHERE id BETWEEN ? AND ?"));
+      static const std::string kSql =
+          fmt::format("SELECT id, {} FROM findings WHERE id BETWEEN ? AND ?", kIdentityColumn);
+      SB_ASSIGN_OR_RETURN(Stmt * st, Prepared(kSql));
       st->Bind(1, a).Bind(2, b);
       return ForEachRow(*st, [&] {
         out->emplace_back(FromDb(st->Int(0)), st->Text(1));

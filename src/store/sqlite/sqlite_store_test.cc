@@ -330,6 +330,51 @@ TEST(SqliteStoreTest, SharedTextsAreStoredOnce) {
   EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE location_id = 0 AND location = ''"), 1);
 }
 
+// Schema 10: a vulnerability's identity that its columns spell is stored as
+// '' and spelled again on reading, by every read (one finding, a scan, the
+// identities of an id range); any other identity is stored as it is.
+TEST(SqliteStoreTest, AnIdentityItsColumnsSpellIsNotStored) {
+  TempDir dir;
+  const std::string path = dir.File("id.db");
+  auto db = OpenSqliteStore(path);
+  ASSERT_TRUE(db.ok());
+  FindingRecord spelled = MakeFinding(1);
+  spelled.artifact = "image:ghcr.io/acme/api";
+  spelled.ecosystem = "deb";
+  spelled.package = "openssl";
+  spelled.vuln_id = "CVE-2024-0001";
+  spelled.identity = "vuln|image:ghcr.io/acme/api|deb|openssl|CVE-2024-0001";
+  FindingRecord canonical = spelled;  // a GHSA id whose identity names its CVE
+  canonical.id = 2;
+  canonical.vuln_id = "GHSA-xxxx-yyyy-zzzz";
+  FindingRecord rule = spelled;  // not a vulnerability: kept whatever it spells
+  rule.id = 3;
+  rule.kind = FindingKind::kMisconfiguration;
+  ASSERT_TRUE(WithTransaction(**db, [&]() -> Status {
+                for (const FindingRecord& f : {spelled, canonical, rule}) SB_RETURN_IF_ERROR((*db)->InsertFinding(f));
+                return Status::OK();
+              }).ok());
+  for (const FindingRecord& f : {spelled, canonical, rule}) {
+    EXPECT_EQ((*(*db)->GetFinding(f.id))->identity, f.identity) << f.id;
+  }
+  std::size_t scanned = 0;
+  ASSERT_TRUE((*db)
+                  ->ScanFindings({},
+                                 [&](const FindingRecord& f) {
+                                   EXPECT_EQ(f.identity, spelled.identity) << f.id;
+                                   return ++scanned > 0;
+                                 })
+                  .ok());
+  EXPECT_EQ(scanned, 3u);
+  std::vector<std::pair<std::uint64_t, std::string>> ids;
+  ASSERT_TRUE((*db)->ListIdentities(0, 10, &ids).ok());
+  ASSERT_EQ(ids.size(), 3u);
+  for (const auto& [id, identity] : ids) EXPECT_EQ(identity, spelled.identity) << id;
+  db->reset();
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE identity = ''"), 1);
+  EXPECT_EQ(QueryInt(path, "SELECT id FROM findings WHERE identity = ''"), 1);
+}
+
 // Texts added by a transaction that rolled back are gone, and the store must
 // not refer to them by their old numbers afterwards.
 TEST(SqliteStoreTest, TextsAddedByARolledBackTransactionAreAddedAgain) {
