@@ -370,9 +370,16 @@ TEST(SqliteStoreTest, AnIdentityItsColumnsSpellIsNotStored) {
   ASSERT_TRUE((*db)->ListIdentities(0, 10, &ids).ok());
   ASSERT_EQ(ids.size(), 3u);
   for (const auto& [id, identity] : ids) EXPECT_EQ(identity, spelled.identity) << id;
-  db->reset();
   EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE identity = ''"), 1);
   EXPECT_EQ(QueryInt(path, "SELECT id FROM findings WHERE identity = ''"), 1);
+  // A later report spells the package another way (the newest report's
+  // words win): the identity no longer follows from the columns and is
+  // stored, unchanged.
+  FindingRecord respelled = spelled;
+  respelled.package = "OpenSSL";
+  ASSERT_TRUE(WithTransaction(**db, [&] { return (*db)->UpdateFinding(respelled); }).ok());
+  EXPECT_EQ((*(*db)->GetFinding(1))->identity, spelled.identity);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM findings WHERE identity = ''"), 0);
 }
 
 // Texts added by a transaction that rolled back are gone, and the store must
