@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/endian.h"
 #include "common/hash.h"
 #include "ingest/ingest.h"
@@ -63,32 +67,115 @@ std::size_t SkipScalar(std::string_view b, std::size_t i) {
   return i == start ? kNone : i;
 }
 
-// From a container's opening bracket to one past its closing one (kNone if
-// unclosed or nested too deep), counting brackets outside strings and
-// nothing else. In a valid document that is the container's end; every
-// document this file's callers act on is then parsed by simdjson.
-std::size_t SkipContainer(std::string_view b, std::size_t open, std::size_t depth_left) {
+// The bracket scan's state between bytes, carried over block boundaries.
+struct ContainerScan {
   std::size_t depth = 0;
-  for (std::size_t i = open; i < b.size(); ++i) {
-    switch (b[i]) {
-      case '"':
-        i = SkipString(b, i);
-        if (i == kNone) return kNone;
-        --i;  // the loop steps past the closing quote
-        break;
-      case '[':
-      case '{':
-        if (++depth > depth_left) return kNone;
-        break;
-      case ']':
-      case '}':
-        if (--depth == 0) return i + 1;
-        break;
-      default: break;
+  bool in_string = false;
+  bool escaped = false;  // in a string, after an unescaped backslash
+};
+
+// One byte of SkipContainer's scan at `i`: one past the closing bracket when
+// `c` closes the container, kNone when nesting goes past `depth_left`, 0 to
+// go on. (0 is never a closing position: the opening bracket comes first.)
+inline std::size_t ScanByte(ContainerScan& s, char c, std::size_t i, std::size_t depth_left) {
+  if (s.in_string) {
+    if (s.escaped) {
+      s.escaped = false;
+    } else if (c == '\\') {
+      s.escaped = true;
+    } else if (c == '"') {
+      s.in_string = false;
     }
+    return 0;
+  }
+  switch (c) {
+    case '"': s.in_string = true; break;
+    case '[':
+    case '{':
+      if (++s.depth > depth_left) return kNone;
+      break;
+    case ']':
+    case '}':
+      if (--s.depth == 0) return i + 1;
+      break;
+    default: break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::size_t SkipContainerScalar(std::string_view b, std::size_t open, std::size_t depth_left) {
+  ContainerScan s;
+  for (std::size_t i = open; i < b.size(); ++i) {
+    if (const std::size_t r = ScanByte(s, b[i], i, depth_left); r != 0) return r;
   }
   return kNone;
 }
+
+// 64 bytes at a time where a block holds no backslash (and does not start
+// in an escape): the quotes' prefix parity says which bytes are in a
+// string, and only the brackets outside strings are visited. A block with a
+// backslash goes byte by byte. Most of a report is advisory text in
+// strings, which this crosses without a call per string.
+std::size_t SkipContainer(std::string_view b, std::size_t open, std::size_t depth_left) {
+  ContainerScan s;
+  std::size_t i = open;
+#if defined(__SSE2__)
+  const char* p = b.data();
+  // One bit per byte of the 64 in `v` that equals `c`.
+  const auto bits = [](const __m128i(&v)[4], __m128i c) {
+    const auto one = [&](const __m128i x) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, c))));
+    };
+    return one(v[0]) | one(v[1]) << 16 | one(v[2]) << 32 | one(v[3]) << 48;
+  };
+  // '[' and '{' differ only in bit 0x20, as ']' and '}' do: with that bit
+  // set, one comparison finds both.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), lower = _mm_set1_epi8(0x20);
+  const __m128i opening = _mm_set1_epi8('{'), closing = _mm_set1_epi8('}');
+  while (i + 64 <= b.size()) {
+    const auto* at = reinterpret_cast<const __m128i*>(p + i);
+    const __m128i v[4] = {_mm_loadu_si128(at), _mm_loadu_si128(at + 1), _mm_loadu_si128(at + 2),
+                          _mm_loadu_si128(at + 3)};
+    if (s.escaped || bits(v, backslash) != 0) {
+      for (const std::size_t end = i + 64; i < end; ++i) {
+        if (const std::size_t r = ScanByte(s, b[i], i, depth_left); r != 0) return r;
+      }
+      continue;
+    }
+    const __m128i folded[4] = {_mm_or_si128(v[0], lower), _mm_or_si128(v[1], lower), _mm_or_si128(v[2], lower),
+                               _mm_or_si128(v[3], lower)};
+    const std::uint64_t quotes = bits(v, quote);
+    const std::uint64_t opens = bits(folded, opening);
+    const std::uint64_t closes = bits(folded, closing);
+    // Bit k: an odd number of quotes at or before byte k.
+    std::uint64_t parity = quotes ^ quotes << 1;
+    parity ^= parity << 2;
+    parity ^= parity << 4;
+    parity ^= parity << 8;
+    parity ^= parity << 16;
+    parity ^= parity << 32;
+    const std::uint64_t inside = s.in_string ? ~parity : parity;
+    for (std::uint64_t brackets = (opens | closes) & ~inside; brackets != 0; brackets &= brackets - 1) {
+      const int k = __builtin_ctzll(brackets);
+      if ((opens >> k & 1) != 0) {
+        if (++s.depth > depth_left) return kNone;
+      } else if (--s.depth == 0) {
+        return i + static_cast<std::size_t>(k) + 1;
+      }
+    }
+    if ((parity >> 63) != 0) s.in_string = !s.in_string;  // an odd number of quotes in all
+    i += 64;
+  }
+#endif
+  for (; i < b.size(); ++i) {
+    if (const std::size_t r = ScanByte(s, b[i], i, depth_left); r != 0) return r;
+  }
+  return kNone;
+}
+
+namespace {
 
 // Lexes `b`. At each item array's '[' (at offset `begin`), `at(begin,
 // &resume)` decides: stop there (`stack` then holds what is open), skip to

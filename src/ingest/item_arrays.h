@@ -59,4 +59,13 @@ std::string EncodeItemArrays(const std::vector<ItemArray>& arrays, std::uint64_t
 // False (and `out` empty) unless `bytes` is EncodeItemArrays' output.
 bool DecodeItemArrays(std::string_view bytes, std::vector<ItemArray>* out, std::uint64_t* count);
 
+// From a container's opening bracket at `open` to one past its closing one,
+// counting brackets outside strings and nothing else (npos if unclosed or
+// nested deeper than `depth_left`). In a valid document that is the
+// container's end; every document the callers act on is then parsed by
+// simdjson. SkipContainer reads 16 bytes at a time where it can;
+// SkipContainerScalar reads byte by byte, and the two agree (tested).
+std::size_t SkipContainer(std::string_view bytes, std::size_t open, std::size_t depth_left);
+std::size_t SkipContainerScalar(std::string_view bytes, std::size_t open, std::size_t depth_left);
+
 }  // namespace secbudget::ingest

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -201,6 +202,64 @@ TEST(ItemArraysTest, EncodingRoundTripsAndRejectsDamage) {
   std::string other_format = bytes;
   other_format[0] = 9;
   EXPECT_FALSE(DecodeItemArrays(other_format, &back, &count));
+}
+
+// The old scan, kept as the reference: a string ends at a quote preceded by
+// an even run of backslashes; brackets count outside strings.
+std::size_t ReferenceSkip(std::string_view b, std::size_t open, std::size_t depth_left) {
+  std::size_t depth = 0;
+  for (std::size_t i = open; i < b.size(); ++i) {
+    if (b[i] == '"') {
+      std::size_t q = i + 1;
+      for (;; ++q) {
+        if (q >= b.size()) return std::string_view::npos;
+        if (b[q] != '"') continue;
+        std::size_t run = q;
+        while (run > i + 1 && b[run - 1] == '\\') --run;
+        if ((q - run) % 2 == 0) break;
+      }
+      i = q;
+    } else if (b[i] == '[' || b[i] == '{') {
+      if (++depth > depth_left) return std::string_view::npos;
+    } else if ((b[i] == ']' || b[i] == '}') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+TEST(ItemArraysTest, BlockScanAgreesWithTheByteScan) {
+  // Random documents from the characters the scan looks at, dense enough
+  // that quotes, escapes and brackets fall on both sides of every 64-byte
+  // block boundary; each is scanned from every opening bracket.
+  std::mt19937 rng(20261125);
+  // Half the documents have no backslash, so that whole blocks take the
+  // fast path; the others have one in about every 64 bytes.
+  const std::string alphabet = "\"\"[]{}abcdefgh ,:";
+  std::size_t closed = 0, checked = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string doc(1 + rng() % 300, ' ');
+    const bool escapes = round % 2 == 1;
+    for (char& c : doc) c = escapes && rng() % 64 == 0 ? '\\' : alphabet[rng() % alphabet.size()];
+    const std::size_t depth_left = 1 + rng() % 40;
+    for (std::size_t open = 0; open < doc.size(); ++open) {
+      if (doc[open] != '[' && doc[open] != '{') continue;
+      const std::size_t want = ReferenceSkip(doc, open, depth_left);
+      ASSERT_EQ(SkipContainerScalar(doc, open, depth_left), want) << doc << " from " << open;
+      ASSERT_EQ(SkipContainer(doc, open, depth_left), want) << doc << " from " << open;
+      ++checked;
+      if (want != std::string_view::npos) ++closed;
+    }
+  }
+  // Both outcomes were exercised, many times.
+  EXPECT_GT(closed, 1000u);
+  EXPECT_GT(checked - closed, 1000u);
+  // Long strings without escapes (the fast path) around a bracket pair.
+  const std::string text(100, 'x');
+  const std::string doc = "[\"" + text + "]\", {\"" + text + "\\\"\": [\"" + text + "\"]}]";
+  EXPECT_EQ(SkipContainer(doc, 0, 8), doc.size());
+  EXPECT_EQ(SkipContainer(doc + "]", 0, 8), doc.size());
+  EXPECT_EQ(SkipContainer(doc, 0, 1), std::string_view::npos);  // the object inside is one too deep
 }
 
 }  // namespace
