@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -164,16 +165,17 @@ std::string Leaf(element el) {
 
 }  // namespace
 
+std::string Str(const element* el) { return el != nullptr ? Leaf(*el) : std::string(); }
+
 std::string Str(object obj, std::string_view key) {
   element el;
   if (obj[key].get(el) != simdjson::SUCCESS) return {};
   return Leaf(el);
 }
 
-std::string_view View(object obj, std::string_view key) {
-  element el;
-  if (obj[key].get(el) != simdjson::SUCCESS || !el.is_string()) return {};
-  std::string_view s = el.get_string().value_unsafe();
+std::string_view View(const element* el) {
+  if (el == nullptr || !el->is_string()) return {};
+  std::string_view s = el->get_string().value_unsafe();
   if (s.size() > kMaxFieldBytes) {
     std::size_t cut = kMaxFieldBytes;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
@@ -182,11 +184,21 @@ std::string_view View(object obj, std::string_view key) {
   return s;
 }
 
+std::string_view View(object obj, std::string_view key) {
+  element el;
+  return obj[key].get(el) == simdjson::SUCCESS ? View(&el) : std::string_view();
+}
+
+Result<std::string> Text(const element* el, std::string_view ptr, std::string_view key) {
+  if (el == nullptr) return std::string();
+  if (el->is_array() || el->is_object()) return WrongType(Child(ptr, key), "string", el->type());
+  return Leaf(*el);
+}
+
 Result<std::string> Text(object obj, std::string_view key, std::string_view ptr) {
   element el;
   if (obj[key].get(el) != simdjson::SUCCESS) return std::string();
-  if (el.is_array() || el.is_object()) return WrongType(Child(ptr, key), "string", el.type());
-  return Leaf(el);
+  return Text(&el, ptr, key);
 }
 
 double Num(object obj, std::string_view key, double fallback) {
@@ -218,14 +230,40 @@ std::optional<bool> Bool(object obj, std::string_view key) {
   return std::nullopt;
 }
 
-std::vector<std::string> StrArray(object obj, std::string_view key) {
+std::vector<std::string> StrArray(const element* el) {
   std::vector<std::string> out;
-  element el;
-  if (obj[key].get(el) != simdjson::SUCCESS || !el.is_array()) return out;
-  for (element item : json::Arr(el)) {
+  if (el == nullptr || !el->is_array()) return out;
+  for (element item : json::Arr(*el)) {
     if (item.is_string()) out.emplace_back(item.get_string().value_unsafe());
   }
   return out;
+}
+
+std::vector<std::string> StrArray(object obj, std::string_view key) {
+  element el;
+  return obj[key].get(el) == simdjson::SUCCESS ? StrArray(&el) : std::vector<std::string>();
+}
+
+MemberNames::MemberNames(std::initializer_list<std::string_view> names) {
+  slots_.fill(kEmpty);
+  for (std::string_view name : names) {
+    if (names_.size() == kMax) break;
+    std::size_t s = Slot(name);
+    while (slots_[s] != kEmpty) s = (s + 1) % kSlots;
+    slots_[s] = static_cast<std::uint8_t>(names_.size());
+    names_.emplace_back(name);
+  }
+}
+
+Members::Members(object obj, const MemberNames& names) {
+  const std::uint32_t all = (std::uint32_t{1} << names.size()) - 1;
+  for (auto [key, value] : obj) {
+    const int i = names.Find(key);
+    if (i < 0 || (found_ >> i & 1) != 0) continue;  // not wanted, or repeated
+    found_ |= std::uint32_t{1} << i;
+    elements_[i] = value;
+    if (found_ == all) break;
+  }
 }
 
 std::optional<element> At(element el, std::string_view relative_pointer) {

@@ -91,12 +91,12 @@ Layer ConfigLayer(std::string_view type) {
 }
 
 // Picks the best CVSS: NVD v3, else the highest v3 of any source, else v2.
-void ReadCvss(object vuln, Occurrence& occ) {
-  element cvss_el;
-  if (vuln["CVSS"].get(cvss_el) != simdjson::SUCCESS || !cvss_el.is_object()) return;
+// A vulnerability's "CVSS" member (null: none).
+void ReadCvss(const element* cvss_el, Occurrence& occ) {
+  if (cvss_el == nullptr || !cvss_el->is_object()) return;
   double nvd = -1, best = -1, v2 = -1;
   std::string nvd_vector, best_vector;
-  for (auto [source, value] : json::Obj(cvss_el)) {
+  for (auto [source, value] : json::Obj(*cvss_el)) {
     if (!value.is_object()) continue;
     object c = value.get_object().value_unsafe();
     const double v3 = json::Num(c, "V3Score");
@@ -180,7 +180,28 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     }
     const std::string ptr = json::Child(vptr, j++);
     SB_ASSIGN_OR_RETURN(object v, json::AsObject(item, ptr));
-    const std::string status = json::Str(v, "Status");
+    // Every member read below, found in one walk over the item.
+    enum : std::size_t {
+      kStatus,
+      kId,
+      kVendorIds,
+      kPkgName,
+      kInstalled,
+      kFixed,
+      kPkgIdentifier,
+      kTitle,
+      kDescription,
+      kSeverity,
+      kCvss,
+      kReferences,
+      kPrimaryUrl,
+      kPkgPath
+    };
+    static const json::MemberNames kNames{
+        "Status", "VulnerabilityID", "VendorIDs", "PkgName", "InstalledVersion", "FixedVersion", "PkgIdentifier",
+        "Title",  "Description",     "Severity",  "CVSS",    "References",       "PrimaryURL",   "PkgPath"};
+    const json::Members m(v, kNames);
+    const std::string status = json::Str(m[kStatus]);
     Occurrence occ;
     if (status == "not_affected") {
       occ.held = true;
@@ -189,32 +210,38 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     occ.kind = FindingKind::kVulnerability;
     occ.scope_index = ctx.scope;
     occ.pointer = ptr;
-    SB_ASSIGN_OR_RETURN(occ.vuln_id, json::Text(v, "VulnerabilityID", ptr));
+    SB_ASSIGN_OR_RETURN(occ.vuln_id, json::Text(m[kId], ptr, "VulnerabilityID"));
     if (occ.vuln_id.empty()) {
       SkipItem(ctx.out, ptr, "vulnerability without VulnerabilityID");
       continue;
     }
-    for (auto& alias : json::StrArray(v, "VendorIDs")) json::AddUnique(occ.aliases, std::move(alias));
+    for (auto& alias : json::StrArray(m[kVendorIds])) json::AddUnique(occ.aliases, std::move(alias));
     occ.digest = digest;
-    occ.package = json::Str(v, "PkgName");
+    occ.package = json::Str(m[kPkgName]);
     occ.ecosystem = ecosystem;
-    occ.installed_version = json::Str(v, "InstalledVersion");
-    occ.fixed_version = PickFixedVersion(json::Str(v, "FixedVersion"), occ.installed_version);
+    occ.installed_version = json::Str(m[kInstalled]);
+    occ.fixed_version = PickFixedVersion(json::Str(m[kFixed]), occ.installed_version);
     occ.fix_available = occ.fixed_version.empty() ? Tri::kNo : Tri::kYes;
-    occ.purl = json::StrAt(item, "/PkgIdentifier/PURL");
-    occ.title = json::Str(v, "Title");
-    occ.description = json::View(v, "Description");
-    occ.severity = ParseSeverity(json::Str(v, "Severity")).value_or(Severity::kUnknown);
-    ReadCvss(v, occ);
-    for (auto& ref : json::StrArray(v, "References")) {
-      if (IsExploitReference(ref)) json::AddUnique(occ.exploit_refs, ref);
+    if (const element* id = m[kPkgIdentifier]; id != nullptr && id->is_object()) {
+      occ.purl = json::Str(json::Obj(*id), "PURL");
+    }
+    occ.title = json::Str(m[kTitle]);
+    occ.description = json::View(m[kDescription]);
+    occ.severity = ParseSeverity(json::Str(m[kSeverity])).value_or(Severity::kUnknown);
+    ReadCvss(m[kCvss], occ);
+    if (const element* refs = m[kReferences]; refs != nullptr && refs->is_array()) {
+      for (element ref : json::Arr(*refs)) {
+        if (!ref.is_string()) continue;
+        const std::string_view url = ref.get_string().value_unsafe();
+        if (IsExploitReference(url)) json::AddUnique(occ.exploit_refs, std::string(url));
+      }
     }
     if (!occ.exploit_refs.empty()) occ.exploit_available = Tri::kYes;
-    if (std::string primary = json::Str(v, "PrimaryURL"); !primary.empty()) occ.references.push_back(primary);
+    if (std::string primary = json::Str(m[kPrimaryUrl]); !primary.empty()) occ.references.push_back(primary);
     occ.layer = klass == "os-pkgs" ? Layer::kContainer : Layer::kApp;
     occ.artifact = ctx.artifact;
     occ.locator = ctx.base;
-    occ.locator.path = json::Str(v, "PkgPath");
+    occ.locator.path = json::Str(m[kPkgPath]);
     if (occ.locator.path.empty()) occ.locator.path = std::string(lang_path);
     occ.location = occ.locator.path.empty() ? target_location : occ.locator.path;
     ctx.out.occurrences.push_back(std::move(occ));
