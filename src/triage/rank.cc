@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "common/strings.h"
@@ -123,10 +124,37 @@ struct VectorMetrics {
   }
 };
 
+// What a CVSS vector says of automatable and technical impact, for the last
+// few vectors seen without words: findings of one scan share a handful of
+// vectors, and reading one costs more than the rest of a ranking.
+struct VectorFacts {
+  std::string vector;
+  bool automatable = false, total = false;
+};
+
 void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
   auto& a = d.automatable;
   auto& t = d.technical_impact;
   const std::string_view vec = f.cvss_vector;
+  thread_local std::array<VectorFacts, 8> recent;
+  thread_local std::size_t next = 0;
+  if (!explain && !vec.empty()) {
+    for (const VectorFacts& r : recent) {
+      if (r.vector == vec) {
+        a.value = r.automatable ? "yes" : "no";
+        t.value = r.total ? "total" : "partial";
+        return;
+      }
+    }
+  }
+  // Remembered when the vector alone decided (CVSS v2 and later).
+  const auto remember = [&] {
+    if (explain || vec.empty()) return;
+    VectorFacts& r = recent[next++ % recent.size()];
+    r.vector.assign(vec);
+    r.automatable = a.value == "yes";
+    r.total = t.value == "total";
+  };
   const VectorMetrics m(vec);
   const std::string_view av = m.av;
   const int version = StartsWith(vec, "CVSS:4") ? 4 : StartsWith(vec, "CVSS:3") ? 3 : (!av.empty() ? 2 : 0);
@@ -137,6 +165,7 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
     const bool c = (version == 4 ? m.vc : m.c) == "H";
     const bool i = (version == 4 ? m.vi : m.i) == "H";
     t.value = c && i ? "total" : "partial";
+    remember();
     if (explain) {
       a.evidence = a.value == "yes" ? "automatable: network, low complexity, no privileges, no user interaction"
                                     : fmt::format("not automatable (AV:{} AC:{} PR:{} UI:{})", av, ac, pr, ui);
@@ -149,6 +178,7 @@ void DeriveVectorFacts(const FindingRecord& f, Derived& d, bool explain) {
     const std::string_view ac = m.ac, au = m.au;
     a.value = av == "N" && ac == "L" && au == "N" ? "yes" : "no";
     t.value = m.c == "C" && m.i == "C" ? "total" : "partial";
+    remember();
     if (explain) {
       a.evidence = fmt::format("{} (CVSS v2 AV:{} AC:{} Au:{})", a.value == "yes" ? "automatable" : "not automatable",
                                av, ac, au);
@@ -256,7 +286,7 @@ Decision Rank(const RankingPolicy& policy, const FindingRecord& f, const Asset* 
     if (it == table.index.end()) continue;  // unreachable for a validated policy
     const auto& row = table.rows[it->second];
     const Priority p = table.outcomes.at(row.outcome);
-    out.hits.push_back({table.name, it->second, row.outcome, p});
+    if (explain) out.hits.push_back({table.name, it->second, row.outcome, p});
     if (first || static_cast<int>(p) < static_cast<int>(out.priority)) out.priority = p;
     first = false;
   }

@@ -73,7 +73,8 @@ struct Decision {
 
 // REQUIRES: policy.tables is non-empty and every table complete (as
 // LoadPolicy guarantees). With `explain` false, the words (evidence,
-// reasons) are left empty: the ingest hot path needs only priority and score.
+// reasons) and the table hits are left empty: the ingest hot path needs
+// only priority and score.
 Decision Rank(const RankingPolicy& policy, const FindingRecord& finding, const Asset* asset, const IntelFacts& intel,
               bool explain = true);
 

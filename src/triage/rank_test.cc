@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 #include "triage/policy.h"
 
 namespace secbudget {
@@ -228,6 +232,47 @@ TEST_F(RankTest, CvssV2AndV4VectorsAreRead) {
   const Decision d4 = Rank(policy_, v4, &a, Loaded());
   EXPECT_EQ(d4.Value(DecisionPoint::kAutomatable), "no");  // attack requirements present
   EXPECT_EQ(d4.Value(DecisionPoint::kTechnicalImpact), "total");
+}
+
+TEST_F(RankTest, RankingWithoutWordsDecidesAsWithThem) {
+  // The hot path (no words) remembers recent CVSS vectors; its decisions
+  // must be the ones the worded ranking makes, vector by vector, whatever
+  // came before. More vectors than it remembers, in a random order, so
+  // that some are found and some were pushed out.
+  const std::vector<std::string> vectors = {
+      kNetwork,
+      "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+      "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+      "CVSS:3.0/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N",
+      "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+      "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+      "AV:N/AC:L/Au:N/C:C/I:C/A:C",
+      "AV:N/AC:M/Au:S/C:P/I:P/A:P",
+      "AV:L/AC:L/Au:N/C:C/I:C/A:C",
+      "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:L/A:N",
+      "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+      "not a vector",
+      "",
+  };
+  const Asset exposed = ProdAsset(Tri::kYes), internal = ProdAsset(Tri::kNo);
+  std::mt19937 rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    FindingRecord f = Vuln(vectors[rng() % vectors.size()], i % 3 == 0 ? Layer::kContainer : Layer::kApp);
+    f.kind = i % 7 == 0 ? FindingKind::kSecret : FindingKind::kVulnerability;
+    f.severity = static_cast<Severity>(rng() % 6);
+    const Asset* asset = i % 4 == 0 ? nullptr : i % 4 == 1 ? &internal : &exposed;
+    const Decision quiet = Rank(policy_, f, asset, Loaded(), /*explain=*/false);
+    const Decision worded = Rank(policy_, f, asset, Loaded(), /*explain=*/true);
+    ASSERT_EQ(quiet.priority, worded.priority) << f.cvss_vector;
+    ASSERT_EQ(quiet.score, worded.score) << f.cvss_vector;
+    for (DecisionPoint p : {DecisionPoint::kAutomatable, DecisionPoint::kTechnicalImpact, DecisionPoint::kExploitation,
+                            DecisionPoint::kExposure, DecisionPoint::kMissionImpact}) {
+      ASSERT_EQ(quiet.Value(p), worded.Value(p)) << f.cvss_vector << " " << static_cast<int>(p);
+    }
+    EXPECT_TRUE(quiet.reasons.empty());
+    EXPECT_TRUE(quiet.hits.empty());
+    EXPECT_FALSE(worded.hits.empty());
+  }
 }
 
 }  // namespace
