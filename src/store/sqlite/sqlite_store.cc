@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cassert>
 #include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -372,6 +373,15 @@ class Stmt {
     if (!r.ok()) return std::move(r).take_status();
     return Status::OK();
   }
+  // Run() for a statement whose every parameter is bound again before each
+  // run (the hot writes): its bindings are left as they are, not cleared.
+  Status RunRebound() {
+    auto r = Step();
+    sqlite3_reset(stmt_);
+    if (!r.ok()) return std::move(r).take_status();
+    return Status::OK();
+  }
+  int ParameterCount() const { return sqlite3_bind_parameter_count(stmt_); }
   void Reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
@@ -503,6 +513,7 @@ class Binder {
     return *this;
   }
   Binder& operator()(const std::string& v) { return (*this)(std::string_view(v)); }
+  int count() const { return index_; }
   Binder& operator()(std::int64_t v) {
     st_.Bind(++index_, v);
     return *this;
@@ -602,6 +613,8 @@ void BindFinding(Stmt& st, const FindingRecord& f, const EncodedFinding& e) {
   b(f.period_start)(f.status_since)(f.updated_at)(static_cast<std::int64_t>(f.priority))(f.score)(f.due_at);
   b(f.asset_id)(f.service)(f.team)(Name(f.environment))(ToDb(f.content_hash));
   b(e.ids.locator)(e.ids.cvss_vector)(e.ids.location);
+  // Every parameter, every time: InsertFinding leaves bindings in place.
+  assert(b.count() == st.ParameterCount());
 }
 
 FindingRecord ReadFinding(const Stmt& st) {
@@ -802,7 +815,7 @@ class SqliteStore final : public Database {
     st->Bind(1, ToDb(s.scope_id)).Bind(2, ToDb(s.finding_id)).Bind(3, s.present ? 1 : 0).Bind(4, s.first_seen);
     st->Bind(5, s.changed_at).Bind(6, ToDb(s.content_hash)).BindStatic(7, report != 0 ? "" : s.report_id);
     st->BindStatic(8, s.pointer).Bind(9, ToDb(s.digest)).Bind(10, report);
-    return st->Run();
+    return st->RunRebound();
   }
 
   Status SaveScopeSources(std::uint64_t scope_id, const std::string& report_id, const std::vector<SourceState>& sources,
@@ -894,7 +907,7 @@ class SqliteStore final : public Database {
     SB_ASSIGN_OR_RETURN(SharedTextIds ids, TextIds(f));
     const EncodedFinding encoded(f, ids);
     BindFinding(*st, f, encoded);
-    Status s = st->Run();
+    Status s = st->RunRebound();
     if (!s.ok() && s.message().find("UNIQUE") != std::string::npos) {
       return Status::Conflict(fmt::format("finding id {} already exists", HexId(f.id)));
     }
@@ -998,7 +1011,7 @@ class SqliteStore final : public Database {
     else
       st->BindNull(6);
     st->Bind(7, e->due_at).BindStatic(8, detail != 0 ? "" : e->detail).Bind(9, report).Bind(10, detail);
-    SB_RETURN_IF_ERROR(st->Run());
+    SB_RETURN_IF_ERROR(st->RunRebound());
     e->seq = sqlite3_last_insert_rowid(db_);
     return Status::OK();
   }
@@ -1039,7 +1052,7 @@ class SqliteStore final : public Database {
                                           "OR refs != excluded.refs"));
     const std::string refs = EncodeList(a.references);
     st->BindStatic(1, a.key).BindStatic(2, a.title).BindStatic(3, a.description).BindStatic(4, refs);
-    return st->Run();
+    return st->RunRebound();
   }
 
   Result<std::optional<AdvisoryRecord>> GetAdvisory(const std::string& key) override {
