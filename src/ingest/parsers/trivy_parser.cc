@@ -178,6 +178,11 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
         continue;
       }
     }
+    if (j == 0 && ctx.options.known) {
+      // The first item is not recognised: most likely none will be (a first
+      // scan), so room for them all.
+      ctx.out.occurrences.reserve(ctx.out.occurrences.size() + vulns->size());
+    }
     const std::string ptr = json::Child(vptr, j++);
     SB_ASSIGN_OR_RETURN(object v, json::AsObject(item, ptr));
     // Every member read below, found in one walk over the item.
@@ -202,7 +207,8 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
         "Title",  "Description",     "Severity",  "CVSS",    "References",       "PrimaryURL",   "PkgPath"};
     const json::Members m(v, kNames);
     const std::string status = json::Str(m[kStatus]);
-    Occurrence occ;
+    // Filled where it stays (an occurrence is some thirty strings to move).
+    Occurrence& occ = ctx.out.occurrences.emplace_back();
     if (status == "not_affected") {
       occ.held = true;
       ctx.out.skipped_reason = "marked not_affected by Trivy";
@@ -212,6 +218,7 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     occ.pointer = ptr;
     SB_ASSIGN_OR_RETURN(occ.vuln_id, json::Text(m[kId], ptr, "VulnerabilityID"));
     if (occ.vuln_id.empty()) {
+      ctx.out.occurrences.pop_back();
       SkipItem(ctx.out, ptr, "vulnerability without VulnerabilityID");
       continue;
     }
@@ -244,7 +251,6 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     occ.locator.path = json::Str(m[kPkgPath]);
     if (occ.locator.path.empty()) occ.locator.path = std::string(lang_path);
     occ.location = occ.locator.path.empty() ? target_location : occ.locator.path;
-    ctx.out.occurrences.push_back(std::move(occ));
   }
   return Status::OK();
 }
