@@ -556,10 +556,19 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
 
   // Write in key order: sources are keyed by (scope, finding), and events
   // are indexed by finding, so sorted writes append to B-tree pages instead
-  // of splitting pages all over. Stable: the first of two identities that
-  // hash to one id keeps taking it.
-  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
-    return a.scope != b.scope ? a.scope < b.scope : a.finding_id < b.finding_id;
+  // of splitting pages all over. Ties keep their order: the first of two
+  // identities that hash to one id keeps taking it. The groups stay where
+  // they are; their order is sorted (a group is two strings and more).
+  struct Place {
+    std::size_t scope;
+    std::uint64_t finding_id;
+    std::size_t index;
+  };
+  std::vector<Place> order(groups.size());
+  for (std::size_t i = 0; i < groups.size(); ++i) order[i] = Place{groups[i].scope, groups[i].finding_id, i};
+  std::sort(order.begin(), order.end(), [](const Place& a, const Place& b) {
+    if (a.scope != b.scope) return a.scope < b.scope;
+    return a.finding_id != b.finding_id ? a.finding_id < b.finding_id : a.index < b.index;
   });
 
   const auto write_advisory = [&](const FindingRecord& f, const Occurrence& o, const std::string& scanner) -> Status {
@@ -594,7 +603,8 @@ Status Triage::Impl::Apply(ParsedReport& report, const std::string& report_id, c
   // identity texts stay in `identity_rows` and in `groups` meanwhile.
   std::vector<std::vector<std::pair<std::uint64_t, std::string>>> identity_rows;
   std::unordered_map<std::uint64_t, U64Map<std::string_view>> known_ids;
-  for (Group& g : groups) {
+  for (const Place& place : order) {
+    Group& g = groups[place.index];
     ScopeState& scope = scopes[g.scope];
     const Scope& s = report.scopes[g.scope];
     const Occurrence& o = report.occurrences[g.first];
