@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <vector>
@@ -245,6 +246,7 @@ std::vector<std::string> StrArray(object obj, std::string_view key) {
 }
 
 MemberNames::MemberNames(std::initializer_list<std::string_view> names) {
+  assert(names.size() <= kMax);
   slots_.fill(kEmpty);
   for (std::string_view name : names) {
     if (names_.size() == kMax) break;

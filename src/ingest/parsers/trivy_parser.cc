@@ -165,6 +165,26 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     // items are then the ones its last scan had (ingest/item_arrays.h).
     ctx.out.item_arrays.push_back(ItemArray{0, 0, 0, context, static_cast<std::uint32_t>(vulns->size())});
   }
+  // Every member of an item read below, found in one walk over it.
+  enum : std::size_t {
+    kStatus,
+    kId,
+    kVendorIds,
+    kPkgName,
+    kInstalled,
+    kFixed,
+    kPkgIdentifier,
+    kTitle,
+    kDescription,
+    kSeverity,
+    kCvss,
+    kReferences,
+    kPrimaryUrl,
+    kPkgPath
+  };
+  static const json::MemberNames kNames{
+      "Status", "VulnerabilityID", "VendorIDs", "PkgName", "InstalledVersion", "FixedVersion", "PkgIdentifier",
+      "Title",  "Description",     "Severity",  "CVSS",    "References",       "PrimaryURL",   "PkgPath"};
   const Scope& scope = ctx.out.scopes[ctx.scope];
   std::size_t j = 0;
   for (element item : *vulns) {
@@ -185,26 +205,6 @@ Status ParseVulnerabilities(Context& ctx, object result, std::string_view result
     }
     const std::string ptr = json::Child(vptr, j++);
     SB_ASSIGN_OR_RETURN(object v, json::AsObject(item, ptr));
-    // Every member read below, found in one walk over the item.
-    enum : std::size_t {
-      kStatus,
-      kId,
-      kVendorIds,
-      kPkgName,
-      kInstalled,
-      kFixed,
-      kPkgIdentifier,
-      kTitle,
-      kDescription,
-      kSeverity,
-      kCvss,
-      kReferences,
-      kPrimaryUrl,
-      kPkgPath
-    };
-    static const json::MemberNames kNames{
-        "Status", "VulnerabilityID", "VendorIDs", "PkgName", "InstalledVersion", "FixedVersion", "PkgIdentifier",
-        "Title",  "Description",     "Severity",  "CVSS",    "References",       "PrimaryURL",   "PkgPath"};
     const json::Members m(v, kNames);
     const std::string status = json::Str(m[kStatus]);
     // Filled where it stays (an occurrence is some thirty strings to move).

@@ -368,10 +368,9 @@ class Stmt {
     return Status::StoreError(fmt::format("{} (while running {})", sqlite3_errmsg(db_), sqlite3_sql(stmt_)));
   }
   Status Run() {
-    auto r = Step();
-    Reset();
-    if (!r.ok()) return std::move(r).take_status();
-    return Status::OK();
+    Status s = RunRebound();
+    sqlite3_clear_bindings(stmt_);
+    return s;
   }
   // Run() for a statement whose every parameter is bound again before each
   // run (the hot writes): its bindings are left as they are, not cleared.
