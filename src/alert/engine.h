@@ -47,27 +47,35 @@ struct GroupRef {
   std::uint32_t pos = 0;  // index in group->members
 };
 
+// Laid out for the flush: what a group's walk over its members reads (is
+// it firing, is it an inhibit target, was it notified) comes first, in the
+// entry's first cache line, so a member that needs nothing else costs one
+// line; the alert's key, label sets and rank follow in the next (see
+// model/alert.h). Entries are cold when a flush reaches them (fired up to
+// thousands of alerts ago), so lines touched are the cost. (Not alignas(64):
+// aligned new cost about 80 instructions an alert, and mimalloc's blocks of
+// this size class start on a line anyway.)
 struct AlertEntry {
   AlertEntry() = default;
   explicit AlertEntry(Alert&& a) : alert(std::move(a)) {}  // moved in, not assigned
-  Alert alert;                                             // latest content; labels include alertname, source, urgency
-  TimePoint episode = 0;                                   // start of the current firing episode
   TimePoint resolved_at = 0;                               // 0 while firing
-  std::uint64_t last_eval = 0;                             // evaluation that last fired it
-  std::string team;
-  Urgency urgency = Urgency::kTicket;  // after routing
-  // The groups listing it as a member, each with its place there: an entry
-  // is in a group's members exactly when the group is in its list, so
-  // neither outlives the other's reference.
-  std::vector<GroupRef> groups;
-  AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
-  SharedText ref;
-  bool notified = false;  // sent firing in some notification
   // The first 64 inhibit rules whose target matchers its labels match, and
   // those whose source matchers they matched when it was last counted as a
   // firing source (bit i: rule i), so flushes do not match them again.
   std::uint64_t inhibit_targets = 0;
   std::uint64_t inhibit_sources = 0;
+  TimePoint episode = 0;  // start of the current firing episode
+  // The groups listing it as a member, each with its place there: an entry
+  // is in a group's members exactly when the group is in its list, so
+  // neither outlives the other's reference.
+  std::vector<GroupRef> groups;
+  AlertOutcome outcome = AlertOutcome::kPending;  // the latest recorded decision
+  Urgency urgency = Urgency::kTicket;             // after routing
+  bool notified = false;                          // sent firing in some notification
+  Alert alert;                                    // latest content; labels include alertname, source, urgency
+  std::string team;
+  SharedText ref;
+  std::uint64_t last_eval = 0;  // evaluation that last fired it
 };
 
 // The key an alert is indexed by (its dedup key).

@@ -24,14 +24,11 @@ enum class Urgency : std::uint8_t { kPage, kTicket, kDigest };
 std::string_view Name(Urgency u);
 std::optional<Urgency> ParseUrgency(std::string_view s);
 
+// The fields a flush reads for every alert of a group (key, label sets,
+// rank) come first and share a cache line; the texts a notification copies
+// follow (alert/engine.h lays out its entries the same way).
 struct Alert {
   std::string dedup_key;  // stable identity of the condition
-  std::string source;     // "slo", "triage", "detect", "incident"
-  std::string name;       // "SLOBurnRate", "SLOBudgetExhausted", ...
-  Urgency urgency = Urgency::kTicket;
-  std::string owner;    // the owning team ("" = unowned: routing decides)
-  std::string summary;  // one line a human reads first
-  TimePoint starts_at = 0;
   // Labels identify and route (team, service, environment, tier, ...);
   // annotations carry the figures and words (remaining budget, burn rate,
   // time to exhaustion, reasons).
@@ -40,6 +37,12 @@ struct Alert {
   // Orders alerts of the same urgency when capacity runs out: higher ranks
   // are delivered first (a finding's score, a burn tier's weight).
   double rank = 0;
+  Urgency urgency = Urgency::kTicket;
+  std::string source;   // "slo", "triage", "detect", "incident"
+  std::string name;     // "SLOBurnRate", "SLOBudgetExhausted", ...
+  std::string summary;  // one line a human reads first
+  std::string owner;    // the owning team ("" = unowned: routing decides)
+  TimePoint starts_at = 0;
 };
 
 }  // namespace secbudget
