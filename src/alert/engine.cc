@@ -183,38 +183,41 @@ void Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at, NotifiedAle
 Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*field) {
   const Labels& first = alerts.front().*field;
   struct Candidate {
-    const Labels::value_type* entry;
-    std::size_t pos;    // in name order
-    std::size_t added;  // in the order added
+    Labels::value_type entry;  // views into the first alert's set
+    std::size_t pos;           // in name order
+    std::size_t added;         // in the order added
+    std::uint32_t name_id;
   };
   thread_local std::vector<Candidate> keep;
   keep.clear();
   std::size_t pos = 0;
-  for (const auto& entry : first) keep.push_back({&entry, pos++, first.IndexOf(entry)});
+  for (const Labels::value_type entry : first) {
+    const std::size_t added = first.AddedIndex(pos);
+    keep.push_back({entry, pos, added, first.AddedNameId(added)});
+    ++pos;
+  }
   for (auto a = alerts.begin() + 1; a != alerts.end() && !keep.empty(); ++a) {
     const Labels& l = (*a).*field;
     if (l.SharesWith(first)) continue;
     std::size_t kept = 0;
     if (l.SameShape(first)) {  // each name where the first alert has it: compare values only
       for (const Candidate& c : keep) {
-        if (Labels::Same(l.Added(c.added).second, c.entry->second)) keep[kept++] = c;
+        if (Labels::Same(l.AddedValue(c.added), c.entry.second)) keep[kept++] = c;
       }
     } else {
       for (const Candidate& c : keep) {
-        const Labels::value_type* e = l.EntryNear(c.entry->first, c.pos);
-        if (e != nullptr && Labels::Same(e->second, c.entry->second)) keep[kept++] = c;
+        const std::optional<std::string_view> v = l.ValueNear(c.name_id, c.pos);
+        if (v.has_value() && Labels::Same(*v, c.entry.second)) keep[kept++] = c;
       }
     }
     keep.resize(kept);
   }
   if (keep.size() == first.size()) return first;  // shared, not copied
   // The candidates are in name order: the set is built whole.
-  thread_local std::vector<Labels::value_type> picked;
+  thread_local std::vector<std::uint32_t> picked;
   picked.clear();
-  for (const Candidate& c : keep) picked.push_back(*c.entry);
-  Labels out;
-  out.AssignSorted(picked.data(), picked.size());
-  return out;
+  for (const Candidate& c : keep) picked.push_back(static_cast<std::uint32_t>(c.added));
+  return first.Pick(picked.data(), picked.size());
 }
 
 }  // namespace

@@ -4,19 +4,22 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 namespace secbudget {
 
 namespace {
 
-// The bytes of text `n` entries hold (names and values).
+// The bytes of text `n` entries hold in a block (their values: names are
+// stored once, in LabelNames).
 std::size_t TextSize(const Labels::value_type* entries, std::size_t n) {
   std::size_t text = 0;
-  for (std::size_t i = 0; i < n; ++i) text += entries[i].first.size() + entries[i].second.size();
+  for (std::size_t i = 0; i < n; ++i) text += entries[i].second.size();
   return text;
 }
 
@@ -80,17 +83,44 @@ std::size_t TextRoom(std::size_t needed) { return needed + std::max<std::size_t>
 
 }  // namespace
 
-inline Labels::value_type Labels::Rep::Store(std::string_view name, std::string_view value) {
-  char* t = text() + text_size;
-  CopyText(t, name.data(), name.size());
-  CopyText(t + name.size(), value.data(), value.size());
-  text_size += static_cast<std::uint32_t>(name.size() + value.size());
-  return {std::string_view(t, name.size()), std::string_view(t + name.size(), value.size())};
+std::atomic<const std::string_view*> LabelNames::chunks_[LabelNames::kChunks];
+
+std::uint32_t LabelNames::Intern(std::string_view name) {
+  // This thread's copy of the numbers it has seen (views of the texts,
+  // which live as long as the process), in front of the shared table.
+  thread_local std::unordered_map<std::string_view, std::uint32_t> known;
+  if (const auto seen = known.find(name); seen != known.end()) return seen->second;
+  static std::mutex mu;
+  static std::unordered_map<std::string_view, std::uint32_t> ids;
+  static std::uint32_t next = 1;
+  const std::lock_guard<std::mutex> lock(mu);
+  auto found = ids.find(name);
+  if (found == ids.end()) {
+    if (next > kMaxNames) throw std::length_error("more than " + std::to_string(kMaxNames) + " label names");
+    const std::uint32_t id = next++;
+    auto* chunk = const_cast<std::string_view*>(chunks_[id >> kChunkBits].load(std::memory_order_relaxed));
+    if (chunk == nullptr) chunk = new std::string_view[kChunk];  // never freed: names live as long as the process
+    char* text = new char[name.size()];
+    std::memcpy(text, name.data(), name.size());
+    chunk[id & (kChunk - 1)] = std::string_view(text, name.size());
+    chunks_[id >> kChunkBits].store(chunk, std::memory_order_release);  // publishes the entry
+    found = ids.emplace(chunk[id & (kChunk - 1)], id).first;
+  }
+  known.emplace(found->first, found->second);
+  return found->second;
+}
+
+[[gnu::always_inline]] inline Labels::Slot Labels::Rep::Store(std::uint32_t name, std::string_view value) {
+  const std::uint32_t at = text_size;
+  CopyText(text() + at, value.data(), value.size());
+  const auto value_size = static_cast<std::uint32_t>(value.size());
+  text_size = at + value_size;
+  return Slot{name, at, value_size};
 }
 
 Labels::Rep* Labels::Allocate(std::size_t capacity, std::size_t text_capacity) {
   if (capacity > 0xFFFF'FFFFu || text_capacity > 0xFFFF'FFFFu) throw std::length_error("label set too large");
-  void* block = ::operator new(sizeof(Rep) + capacity * (sizeof(value_type) + sizeof(std::uint32_t)) + text_capacity);
+  void* block = ::operator new(sizeof(Rep) + capacity * (sizeof(Slot) + sizeof(std::uint32_t)) + text_capacity);
   Rep* rep = new (block) Rep;
   rep->capacity = static_cast<std::uint32_t>(capacity);
   rep->text_capacity = static_cast<std::uint32_t>(text_capacity);
@@ -107,7 +137,7 @@ std::size_t Labels::LowerBound(std::string_view name) const {
   std::size_t lo = 0, hi = size();
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
-    if (Less(rep_->entries()[rep_->order()[mid]].first, name)) {
+    if (Less(rep_->Name(rep_->order()[mid]), name)) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -117,9 +147,9 @@ std::size_t Labels::LowerBound(std::string_view name) const {
 }
 
 std::string_view Labels::at(std::string_view name) const {
-  const value_type* e = Entry(name);
-  if (e == nullptr) throw std::out_of_range("no label " + std::string(name));
-  return e->second;
+  const std::size_t i = Entry(name);
+  if (i == kNone) throw std::out_of_range("no label " + std::string(name));
+  return rep_->Value(i);
 }
 
 Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
@@ -129,11 +159,12 @@ Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
   // of derived labels after it is read), and keep only the live texts.
   std::size_t capacity = rep_ != nullptr ? rep_->capacity : 0;
   if (n + extra > capacity) capacity = n + std::max(extra, std::max<std::size_t>(4, n / 2));
-  const value_type* old = rep_ != nullptr ? rep_->entries() : nullptr;
-  Rep* fresh = Allocate(capacity, TextRoom(TextSize(old, n) + extra_text));
+  std::size_t live_text = 0;
+  for (std::size_t i = 0; i < n; ++i) live_text += rep_->entries()[i].value_size;
+  Rep* fresh = Allocate(capacity, TextRoom(live_text + extra_text));
   if (rep_ != nullptr) {
-    value_type* e = fresh->entries();
-    for (std::size_t i = 0; i < n; ++i) e[i] = fresh->Store(old[i].first, old[i].second);
+    Slot* e = fresh->entries();
+    for (std::size_t i = 0; i < n; ++i) e[i] = fresh->Store(rep_->entries()[i].name, rep_->Value(i));
     std::copy_n(rep_->order(), n, fresh->order());
     fresh->size = static_cast<std::uint32_t>(n);
     fresh->shape = rep_->shape;  // the same names, added in the same order
@@ -146,10 +177,10 @@ Labels::Rep& Labels::Mutable(std::size_t extra, std::size_t extra_text) {
 void Labels::reserve(size_type n, size_type text) { Mutable(n > size() ? n - size() : 0, text); }
 
 void Labels::Add(std::size_t p, std::string_view name, std::string_view value) {
-  const std::size_t text = name.size() + value.size();
-  if (!Fits(1, text) && (Views(name) || Views(value))) {  // the block moves: copy them out first
-    const std::string name_copy(name), value_copy(value);
-    Add(p, name_copy, value_copy);
+  const std::size_t text = value.size();
+  if (!Fits(1, text) && Views(value)) {  // the block moves: copy the value out first (names never view it)
+    const std::string value_copy(value);
+    Add(p, name, value_copy);
     return;
   }
   Rep& r = Mutable(1, text);
@@ -165,14 +196,15 @@ void Labels::Add(std::size_t p, std::string_view name, std::string_view value) {
 std::pair<Labels::const_iterator, bool> Labels::Insert(std::string_view name, std::string_view value, bool assign) {
   // Names usually arrive in order (JSON objects, copies of sorted sets).
   const std::size_t n = size();
-  const std::size_t p = n == 0 || rep_->entries()[rep_->order()[n - 1]].first < name ? n : LowerBound(name);
-  if (p < n && rep_->entries()[rep_->order()[p]].first == name) {
-    if (assign && rep_->entries()[rep_->order()[p]].second != value) {
+  const std::size_t p = n == 0 || rep_->Name(rep_->order()[n - 1]) < name ? n : LowerBound(name);
+  if (p < n && rep_->Name(rep_->order()[p]) == name) {
+    if (assign && rep_->Value(rep_->order()[p]) != value) {
       const bool copy = !Fits(0, value.size()) && Views(value);  // the block moves
       const std::string copied(copy ? value : std::string_view());
       const std::string_view v = copy ? std::string_view(copied) : value;
       Rep& r = Mutable(0, v.size());
-      r.entries()[r.order()[p]].second = r.Store({}, v).second;
+      Slot& slot = r.entries()[r.order()[p]];
+      slot = r.Store(slot.name, v);
     }
     return {At(p), false};
   }
@@ -193,6 +225,7 @@ struct Addition {
   std::uint32_t from = 0, to = 0;
   std::size_t given = 0;
   std::string names[kMaxGiven];
+  std::uint32_t ids[kMaxGiven] = {};  // LabelNames ids of the names
   std::size_t added = 0;
   std::uint8_t picked[kMaxGiven] = {};
   std::size_t size = 0;  // entries after
@@ -233,15 +266,15 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
     std::size_t text = 0;
     for (std::size_t j = 0; j < k; ++j) {
       const value_type& entry = add.begin()[known->picked[j]];
-      text += entry.first.size() + entry.second.size();
+      text += entry.second.size();
     }
     if (Fits(k, text)) {
       Rep& r = *rep_;
-      value_type* e = r.entries();
+      Slot* e = r.entries();
       const std::size_t n = r.size;
       for (std::size_t j = 0; j < k; ++j) {
         const value_type& entry = add.begin()[known->picked[j]];
-        e[n + j] = r.Store(entry.first, entry.second);
+        e[n + j] = r.Store(known->ids[known->picked[j]], entry.second);
       }
       r.size = static_cast<std::uint32_t>(n + k);
       std::copy_n(known->order, n + k, r.order());
@@ -267,7 +300,7 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
       if (repeated) continue;
       picked[k] = static_cast<std::uint8_t>(i);
       fresh[k++] = entry;
-      text += entry.first.size() + entry.second.size();
+      text += entry.second.size();
     }
     for (std::size_t j = 1; j < k; ++j) {  // insertion sort: a handful of names
       for (std::size_t m = j; m > 0 && Less(fresh[m].first, fresh[m - 1].first); --m) {
@@ -279,7 +312,7 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
   if (k > 0) {
     bool views = false;  // texts viewing this set (its team label as an owner) are copied when the block moves
     if (!Fits(k, text)) {
-      for (std::size_t j = 0; j < k; ++j) views = views || Views(fresh[j].first) || Views(fresh[j].second);
+      for (std::size_t j = 0; j < k; ++j) views = views || Views(fresh[j].second);
     }
     std::optional<std::array<std::string, 2 * Addition::kMaxGiven>> copies;  // built only when needed
     if (views) {
@@ -300,7 +333,10 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
   a.to = k > 0 ? NewShape() : before;
   a.given = add.size();
   std::size_t i = 0;
-  for (const auto& entry : add) a.names[i++].assign(entry.first);
+  for (const auto& entry : add) {
+    a.ids[i] = LabelNames::Intern(entry.first);
+    a.names[i++].assign(entry.first);
+  }
   a.added = k;
   std::copy_n(picked, k, a.picked);
   a.size = size();
@@ -311,7 +347,7 @@ void Labels::AddAbsent(std::initializer_list<value_type> add) {
 void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, const std::uint32_t* known,
                     std::uint32_t shape) {
   Rep& r = Mutable(k, text);
-  value_type* e = r.entries();
+  Slot* e = r.entries();
   std::uint32_t* order = r.order();
   const std::size_t n = r.size;
   for (std::size_t j = 0; j < k; ++j) e[n + j] = r.Store(fresh[j].first, fresh[j].second);
@@ -324,7 +360,7 @@ void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, co
   // Merge the new entries (sorted, at n..n+k) into the name order from the back.
   std::size_t i = n, j = k, w = n + k;
   while (j > 0) {
-    if (i > 0 && Less(e[n + j - 1].first, e[order[i - 1]].first)) {
+    if (i > 0 && Less(r.Name(n + j - 1), r.Name(order[i - 1]))) {
       order[--w] = order[--i];
     } else {
       --j;
@@ -333,15 +369,31 @@ void Labels::Append(const value_type* fresh, std::size_t k, std::size_t text, co
   }
 }
 
-void Labels::Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity) {
+void Labels::Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity,
+                  const std::uint32_t* ids) {
   rep_ = Allocate(capacity, text_capacity);
-  value_type* e = rep_->entries();
+  Slot* e = rep_->entries();
   std::uint32_t* order = rep_->order();
   for (std::size_t i = 0; i < n; ++i) {
-    e[i] = rep_->Store(entries[i].first, entries[i].second);
+    e[i] = ids != nullptr ? rep_->Store(ids[i], entries[i].second) : rep_->Store(entries[i].first, entries[i].second);
     order[i] = static_cast<std::uint32_t>(i);
   }
   rep_->size = static_cast<std::uint32_t>(n);
+}
+
+Labels Labels::Pick(const std::uint32_t* added, std::size_t n) const {
+  Labels out;
+  if (n == 0) return out;
+  std::size_t text = 0;
+  for (std::size_t i = 0; i < n; ++i) text += rep_->entries()[added[i]].value_size;
+  Rep* r = Allocate(n, text);
+  out.rep_ = r;
+  for (std::size_t i = 0; i < n; ++i) {
+    r->entries()[i] = r->Store(rep_->entries()[added[i]].name, rep_->Value(added[i]));
+    r->order()[i] = static_cast<std::uint32_t>(i);
+  }
+  r->size = static_cast<std::uint32_t>(n);
+  return out;
 }
 
 void Labels::AssignSorted(const value_type* entries, std::size_t n) {
@@ -359,16 +411,14 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     return;
   }
   const std::size_t text = TextSize(entries, n);
-  Fill(entries, n, n + extra, TextRoom(text + extra * 64));
-  value_type* e = rep_->entries();
-  std::uint32_t* order = rep_->order();
   // Sets read from one source list their names in one order: the name
-  // order of the last sets of up to 16 names is kept, and a set whose
-  // names match one of them takes its order without a sort.
+  // order (and name ids) of the last sets of up to 16 names is kept, and a
+  // set whose names match one of them takes its order without a sort.
   struct Shape {
     std::uint32_t id = 0;  // Rep::shape of the sets that take this order
     std::size_t n = 0;
     std::string names[16];
+    std::uint32_t ids[16];
     std::uint32_t order[16];
   };
   constexpr std::size_t kShapes = 4;
@@ -378,15 +428,19 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     for (Shape& shape : shapes) {
       if (shape.n != n) continue;
       std::size_t i = 0;
-      while (i < n && Same(shape.names[i], e[i].first)) ++i;
+      while (i < n && Same(shape.names[i], entries[i].first)) ++i;
       if (i < n) continue;
-      std::copy_n(shape.order, n, order);  // a remembered shape has no repeated name
+      Fill(entries, n, n + extra, TextRoom(text + extra * 64), shape.ids);
+      std::copy_n(shape.order, n, rep_->order());  // a remembered shape has no repeated name
       rep_->shape = shape.id;
       return;
     }
   }
+  Fill(entries, n, n + extra, TextRoom(text + extra * 64));
+  const Rep& r = *rep_;
+  std::uint32_t* order = rep_->order();
   // Stable by name, so the first of equal names comes first.
-  const auto less = [e](std::uint32_t a, std::uint32_t b) { return Less(e[a].first, e[b].first); };
+  const auto less = [&r](std::uint32_t a, std::uint32_t b) { return Less(r.Name(a), r.Name(b)); };
   if (n <= 16) {
     for (std::size_t j = 1; j < n; ++j) {  // insertion sort: a dozen names
       const std::uint32_t v = order[j];
@@ -398,11 +452,11 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     std::stable_sort(order, order + n, less);
   }
   for (std::size_t p = 1; p < n; ++p) {
-    if (e[order[p]].first == e[order[p - 1]].first) {
+    if (r.entries()[order[p]].name == r.entries()[order[p - 1]].name) {
       // A repeated name (rare): build it again one by one, which keeps the first.
       Labels slow;
       slow.reserve(n + extra, text);
-      for (std::size_t i = 0; i < n; ++i) slow.emplace(e[i].first, e[i].second);
+      for (std::size_t i = 0; i < n; ++i) slow.emplace(r.Name(i), r.Value(i));
       *this = std::move(slow);
       return;
     }
@@ -412,7 +466,10 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
     next_shape = (next_shape + 1) % kShapes;
     shape.id = NewShape();
     shape.n = n;
-    for (std::size_t i = 0; i < n; ++i) shape.names[i].assign(e[i].first);
+    for (std::size_t i = 0; i < n; ++i) {
+      shape.names[i].assign(r.Name(i));
+      shape.ids[i] = r.entries()[i].name;
+    }
     std::copy_n(order, n, shape.order);
     rep_->shape = shape.id;
   }
@@ -421,7 +478,7 @@ void Labels::Assign(const value_type* entries, std::size_t n, std::size_t extra)
 Labels::const_iterator Labels::erase(const_iterator pos) {
   const auto p = static_cast<std::size_t>(pos.pos_ - rep_->order());
   Rep& r = Mutable(0, 0);
-  value_type* e = r.entries();
+  Slot* e = r.entries();
   std::uint32_t* order = r.order();
   const std::uint32_t gone = order[p], last = r.size - 1;
   // The last entry added takes the erased one's place (its text stays).

@@ -5,17 +5,24 @@
 // notification snapshots, into group labels, into state rows. So a Labels
 // value shares its entries with its copies and copies them only when one of
 // them changes (copy on write): copying is a reference count. Everything a
-// set holds lives in one block: the count, the entries (views, in the order
+// set holds lives in one block: the count, the entries (12 bytes each: the
+// name's number and where the value is in the block's text, in the order
 // they were added, so adding one moves none), their indexes in name order,
-// and the texts the views point at. One allocation per set, whatever the
-// length of its names and values: a std::string per name and value
-// allocated on its own past 15 characters (a finding id, a timestamp), and
-// building and freeing them was a third of the alerting pipeline's work
-// (docs/performance.md).
+// and the values' texts. One allocation per set, whatever the length of
+// its values: a std::string per name and value allocated on its own past
+// 15 characters (a finding id, a timestamp), and building and freeing them
+// was a third of the alerting pipeline's work (docs/performance.md).
+//
+// Names are few (a few dozen across every source) and repeated in every
+// set, so each is stored once for the process (LabelNames) and a set holds
+// its number. An alert's label block is about 300 bytes instead of 700,
+// and a look-up with a LabelHint compares numbers, not texts.
 //
 // It reads like a const std::map: iteration in name order over
-// std::pair<std::string_view, std::string_view>, find / count / contains /
-// at. Changes go through emplace / try_emplace / insert_or_assign /
+// std::pair<std::string_view, std::string_view> (made as it is read, so
+// held by value, not by reference; the name's view is valid for the
+// process, the value's while the set is unchanged), find / count /
+// contains / at. Changes go through emplace / try_emplace / insert_or_assign /
 // operator[] (which assigns: `labels["team"] = "payments"`) / erase /
 // clear. A change invalidates iterators and the views read from the set
 // (the block may move), so copy what you keep before changing it. Copies
@@ -29,6 +36,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,8 +47,9 @@ namespace secbudget {
 // shape (alerts of one source list their labels in one order): a matcher
 // keeps one. It also remembers the shape (Labels::SameShape) of the last
 // set the name was missing from, so sets of that shape answer "absent"
-// without a scan. A hint serves one name: used for another, it could answer
-// "absent" wrongly. Copies start afresh. Relaxed atomics, so a policy shared
+// without a scan, and the name's number (LabelNames), so that a look-up
+// compares numbers. A hint serves one name: used for another, it would find
+// the first name's entry. Copies start afresh. Relaxed atomics, so a policy shared
 // by threads stays race-free; a stale position only costs a scan.
 class LabelHint {
  public:
@@ -53,27 +62,64 @@ class LabelHint {
   friend class Labels;
   mutable std::atomic<std::uint32_t> pos_{0};
   mutable std::atomic<std::uint32_t> absent_from_{0};  // a shape without the name (0: none)
+  mutable std::atomic<std::uint32_t> name_id_{0};      // the name's number (LabelNames), 0 until first used
+};
+
+// Label names, each stored once for the process and known by a number
+// (from 1). Names come from code and policy (sources, detectors' entity
+// fields, matchers), not from data, so the table only grows, and by a few
+// dozen entries; values are many and stay in each set's block. Past
+// kMaxNames distinct names Intern throws std::length_error.
+class LabelNames {
+  static constexpr std::uint32_t kChunkBits = 10, kChunk = 1u << kChunkBits, kChunks = 1u << 12;
+
+ public:
+  static constexpr std::uint32_t kMaxNames = kChunk * kChunks - 1;
+  // The number of `name` (added when new). Thread-safe: each thread keeps
+  // the numbers it has looked up, and takes a lock only for a name new to it.
+  static std::uint32_t Intern(std::string_view name);
+  // The text of a number Intern returned (in any thread).
+  static std::string_view Text(std::uint32_t id) {
+    return chunks_[id >> kChunkBits].load(std::memory_order_acquire)[id & (kChunk - 1)];
+  }
+
+ private:
+  // Numbers to texts, in chunks of kChunk that never move (so a reader needs
+  // no lock); a chunk is published with release after its entry is written.
+  static std::atomic<const std::string_view*> chunks_[kChunks];
 };
 
 class Labels {
+  struct Rep;
+
  public:
   using key_type = std::string_view;
   using mapped_type = std::string_view;
   using value_type = std::pair<std::string_view, std::string_view>;
   using size_type = std::size_t;
 
-  // Walks the entries in name order.
+  // What `it->` reads: the pair, held (entries are made as they are read).
+  class Arrow {
+   public:
+    explicit Arrow(value_type v) : v_(v) {}
+    const value_type* operator->() const { return &v_; }
+
+   private:
+    value_type v_;
+  };
+
+  // Walks the entries in name order; dereferencing makes the pair.
   class ConstIterator {
    public:
     using iterator_category = std::bidirectional_iterator_tag;
     using value_type = Labels::value_type;
     using difference_type = std::ptrdiff_t;
-    using pointer = const value_type*;
-    using reference = const value_type&;
+    using pointer = Arrow;
+    using reference = value_type;
 
     ConstIterator() = default;
-    reference operator*() const { return entries_[*pos_]; }
-    pointer operator->() const { return &entries_[*pos_]; }
+    reference operator*() const { return rep_->View(*pos_); }
+    pointer operator->() const { return Arrow(**this); }
     ConstIterator& operator++() {
       ++pos_;
       return *this;
@@ -97,8 +143,8 @@ class Labels {
 
    private:
     friend class Labels;
-    ConstIterator(const value_type* entries, const std::uint32_t* pos) : entries_(entries), pos_(pos) {}
-    const value_type* entries_ = nullptr;
+    ConstIterator(const Rep* rep, const std::uint32_t* pos) : rep_(rep), pos_(pos) {}
+    const Rep* rep_ = nullptr;
     const std::uint32_t* pos_ = nullptr;
   };
   using const_iterator = ConstIterator;
@@ -178,31 +224,34 @@ class Labels {
   // slower (callgrind, bench/alert).
   const_iterator find(std::string_view name) const {
     if (rep_ == nullptr) return {};
-    const value_type* entries = rep_->entries();
     const std::uint32_t* order = rep_->order();
     for (std::size_t p = 0; p < rep_->size; ++p) {
-      if (Same(entries[order[p]].first, name)) return const_iterator(entries, order + p);
+      if (Same(rep_->Name(order[p]), name)) return const_iterator(rep_, order + p);
     }
     return end();
   }
-  // The entry named `name` (null when absent), trying position `hint` in
-  // name order first: sets of one shape (alerts of one source) hold a name
-  // at the same position.
-  const value_type* EntryNear(std::string_view name, size_type hint) const {
-    if (hint < size()) {
-      const value_type* e = &rep_->entries()[rep_->order()[hint]];
-      if (Same(e->first, name)) return e;
+  // The value of the name numbered `name_id` (LabelNames), trying position
+  // `hint` in name order first: sets of one shape (alerts of one source)
+  // hold a name at the same position.
+  std::optional<std::string_view> ValueNear(std::uint32_t name_id, size_type hint) const {
+    const std::uint32_t n = rep_ != nullptr ? rep_->size : 0;
+    if (hint < n) {
+      const std::uint32_t i = rep_->order()[hint];
+      if (rep_->entries()[i].name == name_id) return rep_->Value(i);
     }
-    return Entry(name);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (rep_->entries()[i].name == name_id) return rep_->Value(i);
+    }
+    return std::nullopt;
   }
-  size_type count(std::string_view name) const { return Entry(name) != nullptr ? 1 : 0; }
-  bool contains(std::string_view name) const { return Entry(name) != nullptr; }
+  size_type count(std::string_view name) const { return Entry(name) != kNone ? 1 : 0; }
+  bool contains(std::string_view name) const { return Entry(name) != kNone; }
   // The value of `name`; throws std::out_of_range when absent (as std::map::at).
   std::string_view at(std::string_view name) const;
   // The value of `name`, or "" when absent.
   std::string_view Get(std::string_view name) const {
-    const value_type* e = Entry(name);
-    return e == nullptr ? std::string_view() : e->second;
+    const std::size_t i = Entry(name);
+    return i == kNone ? std::string_view() : rep_->Value(i);
   }
 
   // Get, trying the entry `hint` found last first (and remembering where
@@ -210,18 +259,24 @@ class Labels {
   // be used with `name` only.
   std::string_view Get(std::string_view name, const LabelHint& hint) const {
     if (rep_ == nullptr) return {};
-    const value_type* e = rep_->entries();
+    std::uint32_t id = hint.name_id_.load(std::memory_order_relaxed);
+    if (id == 0) {
+      id = LabelNames::Intern(name);
+      hint.name_id_.store(id, std::memory_order_relaxed);
+    }
+    const Slot* e = rep_->entries();
     const std::uint32_t h = hint.pos_.load(std::memory_order_relaxed);
-    if (h < rep_->size && Same(e[h].first, name)) return e[h].second;
+    if (h < rep_->size && e[h].name == id) return rep_->Value(h);
     const std::uint32_t shape = rep_->shape;
     if (shape != 0 && hint.absent_from_.load(std::memory_order_relaxed) == shape) return {};
-    const value_type* found = Entry(name);
-    if (found == nullptr) {
-      if (shape != 0) hint.absent_from_.store(shape, std::memory_order_relaxed);
-      return {};
+    for (std::uint32_t i = 0, n = rep_->size; i < n; ++i) {
+      if (e[i].name == id) {
+        hint.pos_.store(i, std::memory_order_relaxed);
+        return rep_->Value(i);
+      }
     }
-    hint.pos_.store(static_cast<std::uint32_t>(found - e), std::memory_order_relaxed);
-    return found->second;
+    if (shape != 0) hint.absent_from_.store(shape, std::memory_order_relaxed);
+    return {};
   }
 
   // Adds name=value unless `name` is present; returns the entry and whether
@@ -248,6 +303,10 @@ class Labels {
   // (some of another set's, walked in order): no sort and no look-up. Out
   // of order or repeated names are still taken as Assign takes them.
   void AssignSorted(const value_type* entries, std::size_t n);
+  // A new set of this set's entries at places `added` (in the order added,
+  // as AddedIndex gives them), which must list them in name order: the
+  // values copied, the names' ids kept, nothing sorted or looked up.
+  Labels Pick(const std::uint32_t* added, std::size_t n) const;
   // `labels[name] = value` sets a value (insert_or_assign); reading
   // `labels[name]` is Get.
   ValueRef operator[](std::string_view name) { return ValueRef(this, name); }
@@ -272,10 +331,13 @@ class Labels {
   bool SameShape(const Labels& other) const {
     return rep_ != nullptr && other.rep_ != nullptr && rep_->shape != 0 && rep_->shape == other.rep_->shape;
   }
-  // The i-th entry in the order they were added (i < size()), and the
-  // place of an entry of this set in that order.
-  const value_type& Added(size_type i) const { return rep_->entries()[i]; }
-  size_type IndexOf(const value_type& e) const { return static_cast<size_type>(&e - rep_->entries()); }
+  // The i-th entry in the order they were added (i < size()), its value
+  // and its name's number, and the place in that order of the entry at
+  // position p in name order.
+  value_type Added(size_type i) const { return rep_->View(i); }
+  std::string_view AddedValue(size_type i) const { return rep_->Value(i); }
+  std::uint32_t AddedNameId(size_type i) const { return rep_->entries()[i].name; }
+  size_type AddedIndex(size_type p) const { return rep_->order()[p]; }
 
  private:
   // The block: this header, room for `capacity` entries (the first `size`
@@ -284,7 +346,10 @@ class Labels {
   // bytes of which the first `text_size` hold the texts the entries view
   // (each entry's name, then its value; a replaced or erased entry's text
   // stays until the block is next rebuilt).
-  struct alignas(value_type) Rep {
+  struct Slot {
+    std::uint32_t name = 0, value = 0, value_size = 0;  // a LabelNames id; the value's place in the text
+  };
+  struct alignas(std::uint64_t) Rep {
     std::atomic<std::uint32_t> refs{1};
     std::uint32_t size = 0;
     std::uint32_t capacity = 0;
@@ -295,35 +360,46 @@ class Labels {
     // Assign reuses a remembered name order and when AddAbsent repeats a
     // remembered addition; 0 once a name is added or erased otherwise.
     std::uint32_t shape = 0;
-    value_type* entries() { return reinterpret_cast<value_type*>(this + 1); }
-    const value_type* entries() const { return reinterpret_cast<const value_type*>(this + 1); }
+    Slot* entries() { return reinterpret_cast<Slot*>(this + 1); }
+    const Slot* entries() const { return reinterpret_cast<const Slot*>(this + 1); }
     std::uint32_t* order() { return reinterpret_cast<std::uint32_t*>(entries() + capacity); }
     const std::uint32_t* order() const { return reinterpret_cast<const std::uint32_t*>(entries() + capacity); }
-    char* text() { return reinterpret_cast<char*>(order() + capacity); }
-    const char* text() const { return reinterpret_cast<const char*>(order() + capacity); }
-    // Copies name and value to the end of the text (room made for them).
-    value_type Store(std::string_view name, std::string_view value);
+    char* text() { return reinterpret_cast<char*>(this + 1) + std::size_t{capacity} * (sizeof(Slot) + 4); }
+    const char* text() const {
+      return reinterpret_cast<const char*>(this + 1) + std::size_t{capacity} * (sizeof(Slot) + 4);
+    }
+    [[gnu::always_inline]] std::string_view Name(std::size_t i) const { return LabelNames::Text(entries()[i].name); }
+    [[gnu::always_inline]] std::string_view Value(std::size_t i) const {
+      const Slot& s = entries()[i];
+      return {text() + s.value, s.value_size};
+    }
+    [[gnu::always_inline]] value_type View(std::size_t i) const { return {Name(i), Value(i)}; }
+    // Copies the value to the end of the text (room made for it).
+    Slot Store(std::uint32_t name, std::string_view value);
+    Slot Store(std::string_view name, std::string_view value) { return Store(LabelNames::Intern(name), value); }
   };
+  static constexpr std::size_t kNone = ~std::size_t{0};
   template <typename W>
   static W Load(const char* p) {
     W w;
     std::memcpy(&w, p, sizeof w);
     return w;
   }
-  const_iterator At(std::size_t p) const { return const_iterator(rep_->entries(), rep_->order() + p); }
+  const_iterator At(std::size_t p) const { return const_iterator(rep_, rep_->order() + p); }
   static Rep* Allocate(std::size_t capacity, std::size_t text_capacity);
   // A new block for this (empty) set with the `n` entries in the order
   // given, which is also their name order until sorted.
-  void Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity);
+  // `ids` (may be null: looked up) are the names' LabelNames ids.
+  void Fill(const value_type* entries, std::size_t n, std::size_t capacity, std::size_t text_capacity,
+            const std::uint32_t* ids = nullptr);
   static void Release(Rep* rep);
 
-  const value_type* Entry(std::string_view name) const {
-    if (rep_ == nullptr) return nullptr;
-    const value_type* e = rep_->entries();
-    for (const value_type* end = e + rep_->size; e != end; ++e) {
-      if (Same(e->first, name)) return e;
+  std::size_t Entry(std::string_view name) const {
+    if (rep_ == nullptr) return kNone;
+    for (std::size_t i = 0, n = rep_->size; i < n; ++i) {
+      if (Same(rep_->Name(i), name)) return i;
     }
-    return nullptr;
+    return kNone;
   }
   // True when `extra` more entries and `extra_text` more bytes of text fit
   // in this set's block, unshared (so that adding them moves nothing).

@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace secbudget {
@@ -123,16 +127,61 @@ TEST(LabelsTest, ConvertsToAJsonObject) {
   EXPECT_EQ(nlohmann::json(Labels()).dump(), "{}");
 }
 
-TEST(LabelsTest, EntryNearFindsTheEntryWhateverTheHint) {
+TEST(LabelsTest, ValueNearFindsTheValueWhateverTheHint) {
   Labels l{{"team", "payments"}, {"alertname", "X"}, {"service", "api"}};
+  const std::uint32_t service = LabelNames::Intern("service");
   // The right position, a wrong one and one past the end all find the entry.
   for (std::size_t hint : {1, 0, 7}) {
-    const Labels::value_type* e = l.EntryNear("service", hint);
-    ASSERT_NE(e, nullptr) << hint;
-    EXPECT_EQ(e->second, "api") << hint;
+    const std::optional<std::string_view> v = l.ValueNear(service, hint);
+    ASSERT_TRUE(v.has_value()) << hint;
+    EXPECT_EQ(*v, "api") << hint;
   }
-  EXPECT_EQ(l.EntryNear("missing", 1), nullptr);
-  EXPECT_EQ(Labels().EntryNear("team", 0), nullptr);
+  EXPECT_FALSE(l.ValueNear(LabelNames::Intern("missing"), 1).has_value());
+  EXPECT_FALSE(Labels().ValueNear(LabelNames::Intern("team"), 0).has_value());
+}
+
+TEST(LabelNamesTest, OneNumberPerNameInEveryThread) {
+  // Threads intern overlapping names in different orders; every thread
+  // must get the same number for a name, distinct names distinct numbers,
+  // and each number must give its name back.
+  constexpr int kThreads = 4, kNames = 300;
+  std::vector<std::vector<std::uint32_t>> got(kThreads, std::vector<std::uint32_t>(kNames));
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &got] {
+      for (int k = 0; k < kNames; ++k) {
+        const int i = (t % 2 == 0) ? k : kNames - 1 - k;
+        got[t][i] = LabelNames::Intern("label-names-test-" + std::to_string(i));
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  std::set<std::uint32_t> distinct;
+  for (int i = 0; i < kNames; ++i) {
+    for (int t = 1; t < kThreads; ++t) EXPECT_EQ(got[t][i], got[0][i]) << i;
+    EXPECT_NE(got[0][i], 0u);
+    distinct.insert(got[0][i]);
+    EXPECT_EQ(LabelNames::Text(got[0][i]), "label-names-test-" + std::to_string(i));
+    EXPECT_EQ(LabelNames::Intern("label-names-test-" + std::to_string(i)), got[0][i]);
+  }
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kNames));
+  // An empty name is a name like another.
+  EXPECT_EQ(LabelNames::Text(LabelNames::Intern("")), "");
+}
+
+TEST(LabelsTest, PickCopiesTheEntriesItIsGiven) {
+  Labels l;
+  const Labels::value_type entries[] = {{"team", "payments"}, {"alertname", "X"}, {"service", "api"}, {"env", "prod"}};
+  l.Assign(entries, std::size(entries));
+  // Places in the order added, listed in name order: alertname (1), service (2), team (0).
+  const std::uint32_t places[] = {1, 2, 0};
+  const Labels picked = l.Pick(places, std::size(places));
+  EXPECT_EQ(picked, (Labels{{"team", "payments"}, {"alertname", "X"}, {"service", "api"}}));
+  EXPECT_FALSE(picked.SharesWith(l));
+  EXPECT_TRUE(l.Pick(places, 0).empty());
+  l["team"] = "changed";  // the pick holds its own copy of the values
+  EXPECT_EQ(picked.at("team"), "payments");
 }
 
 TEST(LabelsTest, AddAbsentAgreesWithTryEmplaceOneByOne) {
