@@ -183,18 +183,16 @@ void Snapshot(const AlertEntry& e, bool resolved, TimePoint ends_at, NotifiedAle
 Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*field) {
   const Labels& first = alerts.front().*field;
   struct Candidate {
-    Labels::value_type entry;  // views into the first alert's set
-    std::size_t pos;           // in name order
-    std::size_t added;         // in the order added
-    std::uint32_t name_id;
+    std::string_view value;  // a view into the first alert's set
+    std::size_t pos;         // in name order
+    std::size_t added;       // in the order added
+    std::uint32_t name_id;   // LabelNames
   };
   thread_local std::vector<Candidate> keep;
   keep.clear();
-  std::size_t pos = 0;
-  for (const Labels::value_type entry : first) {
+  for (std::size_t pos = 0; pos < first.size(); ++pos) {  // in name order; names are compared by number
     const std::size_t added = first.AddedIndex(pos);
-    keep.push_back({entry, pos, added, first.AddedNameId(added)});
-    ++pos;
+    keep.push_back({first.AddedValue(added), pos, added, first.AddedNameId(added)});
   }
   for (auto a = alerts.begin() + 1; a != alerts.end() && !keep.empty(); ++a) {
     const Labels& l = (*a).*field;
@@ -202,12 +200,12 @@ Labels Common(const std::vector<NotifiedAlert>& alerts, Labels NotifiedAlert::*f
     std::size_t kept = 0;
     if (l.SameShape(first)) {  // each name where the first alert has it: compare values only
       for (const Candidate& c : keep) {
-        if (Labels::Same(l.AddedValue(c.added), c.entry.second)) keep[kept++] = c;
+        if (Labels::Same(l.AddedValue(c.added), c.value)) keep[kept++] = c;
       }
     } else {
       for (const Candidate& c : keep) {
         const std::optional<std::string_view> v = l.ValueNear(c.name_id, c.pos);
-        if (v.has_value() && Labels::Same(*v, c.entry.second)) keep[kept++] = c;
+        if (v.has_value() && Labels::Same(*v, c.value)) keep[kept++] = c;
       }
     }
     keep.resize(kept);
